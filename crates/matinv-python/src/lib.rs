@@ -1,0 +1,123 @@
+//! `matinv._matinv`: the native half of the Python package. Conversion and error mapping
+//! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
+
+use matinv::{c32, c64, Element, StackView};
+use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Maps a core error onto the exception numpy raises for it.
+fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
+    use matinv::Error as E;
+    let msg = err.to_string();
+    match err {
+        E::TooFewDimensions { .. } | E::NotSquare | E::Singular { .. } => {
+            match py
+                .import("numpy.linalg")
+                .and_then(|m| m.getattr("LinAlgError"))
+                .and_then(|cls| cls.call1((msg,)))
+            {
+                Ok(exc) => PyErr::from_value(exc),
+                Err(import_failure) => import_failure,
+            }
+        }
+        E::TooLarge => PyMemoryError::new_err(msg),
+        E::Layout(_) | E::OutputLength { .. } => PyValueError::new_err(msg),
+    }
+}
+
+/// Checks that `shape` is a stack of square matrices; raises numpy's `LinAlgError` if not.
+#[pyfunction]
+fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
+    matinv::stack_dims(&shape)
+        .map(drop)
+        .map_err(|e| to_py_err(py, e))
+}
+
+/// Inverts every matrix of `a` into `out`.
+///
+/// `a`: float32, float64, complex64 or complex128, native byte order, aligned, any strides.
+/// `out`: a C-contiguous, writeable array of the same dtype and shape.
+#[pyfunction]
+fn inv_into(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+) -> PyResult<()> {
+    if let Ok(a) = a.cast::<PyArrayDyn<f64>>() {
+        invert::<f64>(py, a, out)
+    } else if let Ok(a) = a.cast::<PyArrayDyn<f32>>() {
+        invert::<f32>(py, a, out)
+    } else if let Ok(a) = a.cast::<PyArrayDyn<c64>>() {
+        invert::<c64>(py, a, out)
+    } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
+        invert::<c32>(py, a, out)
+    } else {
+        Err(PyTypeError::new_err(format!(
+            "array type {} is unsupported by the native kernels",
+            a.dtype()
+        )))
+    }
+}
+
+/// numpy's WRITEABLE flag (rust-numpy exposes it only through its borrow checker).
+fn is_writeable(a: &Bound<'_, PyUntypedArray>) -> bool {
+    // SAFETY: `a` is a live numpy array; reading its flags field is always valid.
+    unsafe { (*a.as_array_ptr()).fields.flags & numpy::npyffi::flags::NPY_ARRAY_WRITEABLE != 0 }
+}
+
+fn invert<T: Element + numpy::Element>(
+    py: Python<'_>,
+    a: &Bound<'_, PyArrayDyn<T>>,
+    out: &Bound<'_, PyUntypedArray>,
+) -> PyResult<()> {
+    let out = out
+        .cast::<PyArrayDyn<T>>()
+        .map_err(|_| PyTypeError::new_err(format!("out must have dtype {}", T::DTYPE)))?;
+    if out.shape() != a.shape() || !out.is_c_contiguous() || !is_writeable(out.as_untyped()) {
+        return Err(PyValueError::new_err(
+            "out must be a writeable C-contiguous array of a's shape",
+        ));
+    }
+    if !a.is_aligned() {
+        return Err(PyValueError::new_err("a must be aligned"));
+    }
+    let item = std::mem::size_of::<T>() as isize;
+    let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
+    if a.strides().iter().any(|s| s % item != 0) {
+        return Err(PyValueError::new_err("a's strides must be multiples of its item size"));
+    }
+    let len = out.len();
+    // SAFETY: numpy guarantees that `a`'s data pointer, shape and strides describe valid,
+    // aligned elements (checked above); `out` is a distinct, C-contiguous array of `len`
+    // elements, and both outlive this call (we hold references to them).
+    let view = unsafe { StackView::from_raw_parts(a.data(), a.shape(), &strides) }
+        .map_err(|e| to_py_err(py, e))?;
+    let dst: &mut [T] = if len == 0 {
+        &mut []
+    } else {
+        unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
+    };
+    let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| matinv::inv_into(&view, dst))));
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(to_py_err(py, e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(PyRuntimeError::new_err(format!("internal error in matinv: {what}")))
+        }
+    }
+}
+
+#[pymodule]
+fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(check_stack, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_into, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

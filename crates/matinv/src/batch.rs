@@ -1,0 +1,164 @@
+//! Dispatch over a stack: picks a kernel by size, runs matrices in parallel over the batch
+//! (small and mid sizes) or threads inside one matrix (large sizes), and gathers strided
+//! input / scatters C-contiguous output one matrix at a time, so nothing is copied whole.
+
+use crate::element::{Element, Field};
+use crate::kernels::lu::{factor, inverse, Workspace};
+use crate::kernels::{small, ZeroPivot};
+use crate::layout::{MatrixPtr, StackView};
+use crate::Error;
+use faer::dyn_stack::MemStack;
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{MatMut, Par};
+use rayon::prelude::*;
+
+/// Tuning knobs, with defaults measured on the development machine.
+#[derive(Clone, Copy, Debug)]
+pub struct Params {
+    /// Matrices of at least this order use all threads inside each matrix; smaller ones
+    /// run one per thread (faer's intra-matrix threading costs 30-115 us per call).
+    pub parallel_min_n: usize,
+    /// Roughly how many flops one parallel task should hold, so that scheduling overhead
+    /// stays invisible next to the work.
+    pub task_flops: usize,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Self {
+            parallel_min_n: 192,
+            task_flops: 1 << 20,
+        }
+    }
+}
+
+/// Inverts every matrix of `a` into the C-contiguous `out`.
+pub(crate) fn invert_stack<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    params: &Params,
+) -> Result<(), Error> {
+    let (count, n) = (a.len(), a.n());
+    let expected = count * n * n;
+    if out.len() != expected {
+        return Err(Error::OutputLength {
+            got: out.len(),
+            expected,
+        });
+    }
+    if expected == 0 {
+        return Ok(());
+    }
+    let mm = n * n;
+    let singular = |matrix: usize, k: ZeroPivot| Error::Singular {
+        matrix,
+        pivot: k + 1,
+    };
+    let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
+
+    if n >= params.parallel_min_n || count == 1 {
+        let par = if n >= params.parallel_min_n {
+            Par::rayon(0)
+        } else {
+            Par::Seq
+        };
+        let mut ws = Workspace::new(n, par, needs_inv);
+        for (k, dst) in out.chunks_exact_mut(mm).enumerate() {
+            invert_one(a.matrix(k), n, dst, &mut ws, par).map_err(|p| singular(k, p))?;
+        }
+        return Ok(());
+    }
+
+    let flops_per_matrix = 2 * n * n * n + 16;
+    let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
+    out.par_chunks_mut(grain * mm).enumerate().try_for_each_init(
+        || Workspace::new(if n > 4 { n } else { 0 }, Par::Seq, needs_inv),
+        |ws, (chunk, dst)| {
+            for (i, dst) in dst.chunks_exact_mut(mm).enumerate() {
+                let k = chunk * grain + i;
+                invert_one(a.matrix(k), n, dst, ws, Par::Seq).map_err(|p| singular(k, p))?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Inverts one strided matrix into the row-major `dst`.
+#[inline]
+fn invert_one<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    par: Par,
+) -> Result<(), ZeroPivot> {
+    match n {
+        1 => invert_small::<T, 1>(m, dst),
+        2 => invert_small::<T, 2>(m, dst),
+        3 => invert_small::<T, 3>(m, dst),
+        4 => invert_small::<T, 4>(m, dst),
+        _ => invert_lu(m, n, dst, ws, par),
+    }
+}
+
+#[inline(always)]
+fn invert_small<T: Element, const N: usize>(
+    m: MatrixPtr<T>,
+    dst: &mut [T],
+) -> Result<(), ZeroPivot> {
+    let mut a = [[T::Compute::ZERO; N]; N];
+    for (i, row) in a.iter_mut().enumerate() {
+        for (j, x) in row.iter_mut().enumerate() {
+            // SAFETY: i, j < N = n, inside the matrix.
+            *x = unsafe { m.get(i, j) }.to_compute();
+        }
+    }
+    small::invert(&mut a)?;
+    for (d, x) in dst.iter_mut().zip(a.as_flattened()) {
+        *d = T::from_compute(*x);
+    }
+    Ok(())
+}
+
+fn invert_lu<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    par: Par,
+) -> Result<(), ZeroPivot> {
+    let Workspace {
+        lu,
+        inv,
+        perm,
+        perm_inv,
+        stack,
+    } = ws;
+    let mut lu = MatMut::from_column_major_slice_mut(&mut lu[..n * n], n, n);
+    for j in 0..n {
+        for i in 0..n {
+            // SAFETY: i, j < n, inside the matrix.
+            lu[(i, j)] = unsafe { m.get(i, j) }.to_compute();
+        }
+    }
+    let stack = MemStack::new(stack);
+    factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
+    match T::as_compute_mut(dst) {
+        // Same type: write the inverse straight into the output, row-major.
+        Some(dst) => {
+            let out = MatMut::from_row_major_slice_mut(dst, n, n);
+            inverse::inverse(out, lu.rb(), perm, perm_inv, par, stack);
+        }
+        // Single precision: invert in double, round once.
+        None => {
+            let mut x = MatMut::from_column_major_slice_mut(&mut inv[..n * n], n, n);
+            inverse::inverse(x.rb_mut(), lu.rb(), perm, perm_inv, par, stack);
+            for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+                for (j, d) in row.iter_mut().enumerate() {
+                    *d = T::from_compute(x[(i, j)]);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,190 @@
+//! Element types of stacks (`f32`, `f64`, `c32`, `c64`) and the arithmetic kernels run in.
+//!
+//! Like numpy, single precision is computed in double precision and rounded once at the end:
+//! every kernel works in [`Field`] = `f64` or `c64` only.
+
+use core::fmt::Debug;
+use core::ops::{Add, Mul, Neg, Sub};
+
+/// Single-precision complex number.
+#[allow(non_camel_case_types)]
+pub type c32 = num_complex::Complex<f32>;
+/// Double-precision complex number.
+#[allow(non_camel_case_types)]
+pub type c64 = num_complex::Complex<f64>;
+
+/// Arithmetic the kernels compute in: `f64` or `c64`.
+pub trait Field:
+    Copy
+    + Send
+    + Sync
+    + Debug
+    + PartialEq
+    + 'static
+    + Add<Output = Self>
+    + Sub<Output = Self>
+    + Mul<Output = Self>
+    + Neg<Output = Self>
+    + faer::traits::ComplexField
+{
+    /// Additive identity.
+    const ZERO: Self;
+    /// Multiplicative identity.
+    const ONE: Self;
+    /// `|re| + |im|`: the magnitude LAPACK's `i?amax` uses to choose pivots.
+    fn abs1(self) -> f64;
+    /// `1 / self`, without the overflow of the textbook complex formula.
+    fn pivot_recip(self) -> Self;
+    /// `self / d` for a pivot `d`; exact division, used where `1/d` would overflow.
+    fn pivot_div(self, d: Self) -> Self;
+    /// True for an exact zero (the only thing LAPACK calls a singular pivot).
+    #[inline(always)]
+    fn is_zero(self) -> bool {
+        self == Self::ZERO
+    }
+}
+
+impl Field for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    #[inline(always)]
+    fn abs1(self) -> f64 {
+        self.abs()
+    }
+    #[inline(always)]
+    fn pivot_recip(self) -> Self {
+        1.0 / self
+    }
+    #[inline(always)]
+    fn pivot_div(self, d: Self) -> Self {
+        self / d
+    }
+}
+
+impl Field for c64 {
+    const ZERO: Self = c64::new(0.0, 0.0);
+    const ONE: Self = c64::new(1.0, 0.0);
+    #[inline(always)]
+    fn abs1(self) -> f64 {
+        self.re.abs() + self.im.abs()
+    }
+    #[inline(always)]
+    fn pivot_recip(self) -> Self {
+        c64::ONE.pivot_div(self)
+    }
+    /// Smith's algorithm: scales by the larger component so that nothing overflows
+    /// or underflows unless the quotient itself does.
+    #[inline(always)]
+    fn pivot_div(self, d: Self) -> Self {
+        if d.re.abs() >= d.im.abs() {
+            let r = d.im / d.re;
+            let den = d.re + d.im * r;
+            c64::new((self.re + self.im * r) / den, (self.im - self.re * r) / den)
+        } else {
+            let r = d.re / d.im;
+            let den = d.re * r + d.im;
+            c64::new((self.re * r + self.im) / den, (self.im * r - self.re) / den)
+        }
+    }
+}
+
+/// A type a stack may hold: `f32`, `f64`, `c32` or `c64`.
+pub trait Element: Copy + Send + Sync + Debug + 'static {
+    /// The type the kernels compute in for this element.
+    type Compute: Field;
+    /// numpy's name of this dtype.
+    const DTYPE: &'static str;
+    /// Widen to the compute type (exact).
+    fn to_compute(self) -> Self::Compute;
+    /// Round back from the compute type.
+    fn from_compute(value: Self::Compute) -> Self;
+    /// The slice itself when `Self` is its own compute type, so results can be written
+    /// in place without a rounding pass.
+    fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [Self::Compute]>;
+}
+
+impl Element for f64 {
+    type Compute = f64;
+    const DTYPE: &'static str = "float64";
+    #[inline(always)]
+    fn to_compute(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn from_compute(value: f64) -> Self {
+        value
+    }
+    fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [f64]> {
+        Some(slice)
+    }
+}
+
+impl Element for f32 {
+    type Compute = f64;
+    const DTYPE: &'static str = "float32";
+    #[inline(always)]
+    fn to_compute(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn from_compute(value: f64) -> Self {
+        value as f32
+    }
+    fn as_compute_mut(_: &mut [Self]) -> Option<&mut [f64]> {
+        None
+    }
+}
+
+impl Element for c64 {
+    type Compute = c64;
+    const DTYPE: &'static str = "complex128";
+    #[inline(always)]
+    fn to_compute(self) -> c64 {
+        self
+    }
+    #[inline(always)]
+    fn from_compute(value: c64) -> Self {
+        value
+    }
+    fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [c64]> {
+        Some(slice)
+    }
+}
+
+impl Element for c32 {
+    type Compute = c64;
+    const DTYPE: &'static str = "complex64";
+    #[inline(always)]
+    fn to_compute(self) -> c64 {
+        c64::new(self.re as f64, self.im as f64)
+    }
+    #[inline(always)]
+    fn from_compute(value: c64) -> Self {
+        c32::new(value.re as f32, value.im as f32)
+    }
+    fn as_compute_mut(_: &mut [Self]) -> Option<&mut [c64]> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complex_division_survives_extreme_scales() {
+        for &s in &[1e-300, 1e-150, 1.0, 1e150, 1e300] {
+            let d = c64::new(3.0 * s, -4.0 * s);
+            let q = c64::ONE.pivot_div(d);
+            // 1/(3-4i) = (3+4i)/25
+            let expect = c64::new(3.0 / 25.0 / s, 4.0 / 25.0 / s);
+            assert!(((q - expect).norm() / expect.norm()) < 1e-15, "{s}: {q}");
+        }
+    }
+
+    #[test]
+    fn abs1_is_lapack_pivot_measure() {
+        assert_eq!(c64::new(-3.0, 4.0).abs1(), 7.0);
+        assert_eq!((-2.5f64).abs1(), 2.5);
+    }
+}

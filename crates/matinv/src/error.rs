@@ -1,0 +1,38 @@
+//! The one error type of the crate. Its messages are numpy's, word for word, so that
+//! bindings can pass them through unchanged.
+
+/// Everything that can go wrong when inverting a stack of matrices.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Fewer than two dimensions (numpy: `LinAlgError`).
+    #[error("{ndim}-dimensional array given. Array must be at least two-dimensional")]
+    TooFewDimensions {
+        /// The number of dimensions that was given.
+        ndim: usize,
+    },
+    /// The last two dimensions differ (numpy: `LinAlgError`).
+    #[error("Last 2 dimensions of the array must be square")]
+    NotSquare,
+    /// Partial-pivoting LU met an exact zero pivot (numpy: `LinAlgError`).
+    #[error("Singular matrix")]
+    Singular {
+        /// Index of the (first found) singular matrix in the flattened stack.
+        matrix: usize,
+        /// 1-based column of its first zero pivot, as LAPACK's `info` reports it.
+        pivot: usize,
+    },
+    /// A strided view does not fit inside its buffer, or its strides do not match its shape.
+    #[error("invalid layout: {0}")]
+    Layout(String),
+    /// The output buffer does not have room for exactly the result.
+    #[error("output buffer has {got} elements, the result needs {expected}")]
+    OutputLength {
+        /// Elements in the buffer that was given.
+        got: usize,
+        /// Elements the result needs.
+        expected: usize,
+    },
+    /// The number of elements overflows `usize` (numpy: `MemoryError`/`ValueError`).
+    #[error("array is too big")]
+    TooLarge,
+}

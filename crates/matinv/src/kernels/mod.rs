@@ -1,0 +1,8 @@
+//! Per-matrix inversion kernels. Each reports singularity the way LAPACK's `getrf` does:
+//! the 0-based column of the first exact zero pivot of partial-pivoting LU.
+
+pub mod lu;
+pub mod small;
+
+/// 0-based column of the first exact zero pivot met by partial-pivoting LU.
+pub type ZeroPivot = usize;

@@ -1,0 +1,273 @@
+//! Strided stacks of square matrices: shape `(..., n, n)` with arbitrary element strides
+//! (negative and zero included), as numpy arrays describe them.
+
+use crate::Error;
+use core::marker::PhantomData;
+
+/// Checks that `shape` is a stack of square matrices, as numpy's `inv` does, in numpy's
+/// order (dimension count first, then squareness). Returns `(matrix count, n)`.
+///
+/// ```
+/// use matinv::{stack_dims, Error};
+/// assert_eq!(stack_dims(&[5, 3, 3]), Ok((5, 3)));
+/// assert_eq!(stack_dims(&[3]), Err(Error::TooFewDimensions { ndim: 1 }));
+/// assert_eq!(stack_dims(&[2, 3]), Err(Error::NotSquare));
+/// ```
+pub fn stack_dims(shape: &[usize]) -> Result<(usize, usize), Error> {
+    let ndim = shape.len();
+    if ndim < 2 {
+        return Err(Error::TooFewDimensions { ndim });
+    }
+    let (n, m) = (shape[ndim - 2], shape[ndim - 1]);
+    if n != m {
+        return Err(Error::NotSquare);
+    }
+    let mut count = 1usize;
+    for &d in &shape[..ndim - 2] {
+        count = count.checked_mul(d).ok_or(Error::TooLarge)?;
+    }
+    count
+        .checked_mul(n)
+        .and_then(|c| c.checked_mul(n))
+        .ok_or(Error::TooLarge)?;
+    Ok((count, n))
+}
+
+/// A read-only view of a stack of `n x n` matrices with element strides.
+///
+/// Matrix `k` of the stack is the `k`-th in C order over the leading (batch) dimensions.
+///
+/// ```
+/// use matinv::StackView;
+/// // Two 2x2 matrices stored transposed (Fortran order within each matrix).
+/// let data = [1.0, 3.0, 2.0, 4.0, 1.0, 0.0, 0.0, 1.0];
+/// let view = StackView::new(&data, &[2, 2, 2], &[4, 1, 2], 0).unwrap();
+/// assert_eq!(view.get(0, 0, 1), 2.0);
+/// assert_eq!(view.len(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct StackView<'a, T> {
+    ptr: *const T,
+    batch_shape: Vec<usize>,
+    batch_strides: Vec<isize>,
+    n: usize,
+    row_stride: isize,
+    col_stride: isize,
+    count: usize,
+    _data: PhantomData<&'a [T]>,
+}
+
+// SAFETY: a StackView is a shared borrow of `T`s; it is as thread-safe as `&[T]`.
+unsafe impl<T: Sync> Send for StackView<'_, T> {}
+unsafe impl<T: Sync> Sync for StackView<'_, T> {}
+
+impl<'a, T: Copy> StackView<'a, T> {
+    /// A view of `data` with the given shape and element strides, starting at `offset`.
+    /// Fails unless every element the view can reach lies inside `data`.
+    pub fn new(
+        data: &'a [T],
+        shape: &[usize],
+        strides: &[isize],
+        offset: usize,
+    ) -> Result<Self, Error> {
+        if strides.len() != shape.len() {
+            return Err(Error::Layout(format!(
+                "{} strides for {} dimensions",
+                strides.len(),
+                shape.len()
+            )));
+        }
+        stack_dims(shape)?;
+        if shape.iter().all(|&d| d > 0) {
+            let (mut lo, mut hi) = (offset as i128, offset as i128);
+            for (&d, &s) in shape.iter().zip(strides) {
+                let reach = (d as i128 - 1) * s as i128;
+                if reach < 0 {
+                    lo += reach;
+                } else {
+                    hi += reach;
+                }
+            }
+            if lo < 0 || hi >= data.len() as i128 {
+                return Err(Error::Layout(format!(
+                    "view reaches elements {lo}..={hi} of a buffer of {}",
+                    data.len()
+                )));
+            }
+        }
+        // SAFETY: every reachable element was just checked to lie inside `data`; an empty
+        // stack reaches none (and `offset` may then be anything, so we do not apply it).
+        unsafe {
+            let base = if shape.contains(&0) {
+                data.as_ptr()
+            } else {
+                data.as_ptr().add(offset)
+            };
+            Self::from_raw_parts(base, shape, strides)
+        }
+    }
+
+    /// A view of a C-contiguous buffer, as numpy lays out a fresh array.
+    ///
+    /// ```
+    /// let a = [4.0, 7.0, 2.0, 6.0];
+    /// let view = matinv::StackView::c_contiguous(&a, &[2, 2]).unwrap();
+    /// assert_eq!(view.n(), 2);
+    /// ```
+    pub fn c_contiguous(data: &'a [T], shape: &[usize]) -> Result<Self, Error> {
+        let strides = c_strides(shape);
+        let len: usize = shape.iter().product();
+        if len != data.len() {
+            return Err(Error::Layout(format!(
+                "shape {shape:?} needs {len} elements, buffer has {}",
+                data.len()
+            )));
+        }
+        Self::new(data, shape, &strides, 0)
+    }
+
+    /// A view from a raw pointer, for bindings that hold foreign arrays (numpy's).
+    ///
+    /// # Safety
+    /// For the lifetime `'a`, every element `ptr + sum(i_k * strides[k])` with
+    /// `0 <= i_k < shape[k]` must be readable, aligned and not written to.
+    pub unsafe fn from_raw_parts(
+        ptr: *const T,
+        shape: &[usize],
+        strides: &[isize],
+    ) -> Result<Self, Error> {
+        let (count, n) = stack_dims(shape)?;
+        if strides.len() != shape.len() {
+            return Err(Error::Layout("strides and shape differ in length".into()));
+        }
+        let nd = shape.len();
+        Ok(Self {
+            ptr,
+            batch_shape: shape[..nd - 2].to_vec(),
+            batch_strides: strides[..nd - 2].to_vec(),
+            n,
+            row_stride: strides[nd - 2],
+            col_stride: strides[nd - 1],
+            count,
+            _data: PhantomData,
+        })
+    }
+
+    /// The order of each matrix.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The number of matrices in the stack.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// True when the stack holds no matrix, or its matrices are `0 x 0`.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0 || self.n == 0
+    }
+
+    /// The full shape `(..., n, n)`.
+    pub fn shape(&self) -> Vec<usize> {
+        let mut s = self.batch_shape.clone();
+        s.extend([self.n, self.n]);
+        s
+    }
+
+    /// Element `(i, j)` of matrix `k`. Panics when out of range.
+    pub fn get(&self, k: usize, i: usize, j: usize) -> T {
+        assert!(k < self.count && i < self.n && j < self.n, "index out of range");
+        // SAFETY: indices were checked; the view's invariant covers every in-range element.
+        unsafe { self.matrix(k).get(i, j) }
+    }
+
+    /// The strided matrix `k` of the stack (C order over the batch dimensions).
+    pub(crate) fn matrix(&self, k: usize) -> MatrixPtr<T> {
+        debug_assert!(k < self.count);
+        let mut rest = k;
+        let mut offset = 0isize;
+        for (&d, &s) in self.batch_shape.iter().zip(&self.batch_strides).rev() {
+            offset += (rest % d) as isize * s;
+            rest /= d;
+        }
+        MatrixPtr {
+            // wrapping: the offset is in bounds by the view's invariant; wrapping_offset
+            // avoids claiming more than that for zero-stride broadcasts.
+            ptr: self.ptr.wrapping_offset(offset),
+            rs: self.row_stride,
+            cs: self.col_stride,
+        }
+    }
+}
+
+/// One strided matrix inside a [`StackView`].
+#[derive(Clone, Copy)]
+pub(crate) struct MatrixPtr<T> {
+    ptr: *const T,
+    rs: isize,
+    cs: isize,
+}
+
+impl<T: Copy> MatrixPtr<T> {
+    /// # Safety
+    /// `(i, j)` must be inside the matrix this pointer came from.
+    #[inline(always)]
+    pub(crate) unsafe fn get(&self, i: usize, j: usize) -> T {
+        // SAFETY: by the caller's contract and the view's invariant.
+        unsafe {
+            *self
+                .ptr
+                .wrapping_offset(i as isize * self.rs + j as isize * self.cs)
+        }
+    }
+}
+
+/// Element strides of a C-contiguous array of `shape`.
+pub fn c_strides(shape: &[usize]) -> Vec<isize> {
+    let mut strides = vec![0isize; shape.len()];
+    let mut acc = 1isize;
+    for (s, &d) in strides.iter_mut().zip(shape).rev() {
+        *s = acc;
+        acc = acc.wrapping_mul(d.max(1) as isize);
+    }
+    strides
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_views_outside_the_buffer() {
+        let data = [0.0f64; 8];
+        assert!(StackView::new(&data, &[2, 2, 2], &[4, 2, 1], 0).is_ok());
+        assert!(matches!(
+            StackView::new(&data, &[2, 2, 2], &[4, 2, 1], 1),
+            Err(Error::Layout(_))
+        ));
+        // Negative strides need an offset that keeps the start inside.
+        assert!(StackView::new(&data, &[2, 2], &[-2, -1], 3).is_ok());
+        assert!(StackView::new(&data, &[2, 2], &[-2, -1], 2).is_err());
+        // Zero strides broadcast one matrix.
+        let v = StackView::new(&data[..4], &[1000, 2, 2], &[0, 2, 1], 0).unwrap();
+        assert_eq!(v.len(), 1000);
+    }
+
+    #[test]
+    fn matrix_walks_batch_dims_in_c_order() {
+        let data: Vec<f64> = (0..24).map(|x| x as f64).collect();
+        let v = StackView::c_contiguous(&data, &[2, 3, 2, 2]).unwrap();
+        for k in 0..6 {
+            assert_eq!(v.get(k, 1, 0), (k * 4 + 2) as f64);
+        }
+    }
+
+    #[test]
+    fn shape_errors_in_numpy_order() {
+        assert_eq!(stack_dims(&[]), Err(Error::TooFewDimensions { ndim: 0 }));
+        assert_eq!(stack_dims(&[0, 2, 3]), Err(Error::NotSquare));
+        assert_eq!(stack_dims(&[0, 3, 3]), Ok((0, 3)));
+        assert_eq!(stack_dims(&[usize::MAX, 2, 2]), Err(Error::TooLarge));
+    }
+}

@@ -1,0 +1,80 @@
+//! # matinv
+//!
+//! Inverts stacks of square matrices, with the semantics of `numpy.linalg.inv`:
+//!
+//! - input is a strided stack of shape `(..., n, n)` ([`StackView`]) of `f32`, `f64`,
+//!   [`c32`] or [`c64`]; any strides, including negative and zero (broadcast) ones;
+//! - output is C-contiguous, of the same shape and element type;
+//! - single precision is computed in double precision and rounded once, as numpy does;
+//! - a matrix is singular when partial-pivoting LU meets an exact zero pivot (LAPACK
+//!   `getrf`'s rule), reported as [`Error::Singular`]; error messages are numpy's.
+//!
+//! ```
+//! use matinv::{inv, StackView};
+//!
+//! let a = [1.0, 2.0, 3.0, 4.0];
+//! let x = inv(&StackView::c_contiguous(&a, &[2, 2])?)?;
+//! assert_eq!(x, vec![-2.0, 1.0, 1.5, -0.5]);
+//! # Ok::<(), matinv::Error>(())
+//! ```
+//!
+//! Singular matrices are reported, never divided through:
+//!
+//! ```
+//! use matinv::{inv, Error, StackView};
+//!
+//! let a = [1.0, 2.0, 2.0, 4.0];
+//! let err = inv(&StackView::c_contiguous(&a, &[2, 2])?).unwrap_err();
+//! assert_eq!(err.to_string(), "Singular matrix");
+//! assert!(matches!(err, Error::Singular { matrix: 0, pivot: 2 }));
+//! # Ok::<(), matinv::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod batch;
+mod element;
+mod error;
+pub mod kernels;
+mod layout;
+
+pub use batch::Params;
+pub use element::{c32, c64, Element, Field};
+pub use error::Error;
+pub use layout::{c_strides, stack_dims, StackView};
+
+/// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`
+/// elements (the layout numpy gives a fresh array of `a`'s shape).
+///
+/// ```
+/// use matinv::{inv_into, StackView};
+///
+/// // A stack of two matrices, the second one read through negative strides.
+/// let data = [2.0f32, 0.0, 0.0, 4.0, 1.0, 1.0, 0.0, 1.0];
+/// let view = StackView::new(&data, &[2, 2, 2], &[4, -2, -1], 3)?;
+/// let mut out = [0.0f32; 8];
+/// inv_into(&view, &mut out)?;
+/// assert_eq!(out, [0.25, 0.0, 0.0, 0.5, 1.0, -1.0, 0.0, 1.0]);
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn inv_into<T: Element>(a: &StackView<'_, T>, out: &mut [T]) -> Result<(), Error> {
+    batch::invert_stack(a, out, &Params::default())
+}
+
+/// Like [`inv_into`], with explicit tuning parameters.
+pub fn inv_into_with<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    params: &Params,
+) -> Result<(), Error> {
+    batch::invert_stack(a, out, params)
+}
+
+/// Inverts every matrix of `a` into a new C-contiguous `Vec` of shape `a.shape()`.
+pub fn inv<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T>, Error> {
+    let len = a.len() * a.n() * a.n();
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
+    inv_into(a, &mut out)?;
+    Ok(out)
+}

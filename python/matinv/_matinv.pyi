@@ -1,0 +1,14 @@
+"""Native half of matinv (Rust, PyO3). Use the functions of ``matinv`` instead."""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__version__: str
+
+def check_stack(shape: Sequence[int]) -> None:
+    """Raise numpy.linalg.LinAlgError unless `shape` is a stack of square matrices."""
+
+def inv_into(a: np.ndarray, out: np.ndarray) -> None:
+    """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,
+    any strides) into `out` (C-contiguous, same dtype and shape). Releases the GIL."""

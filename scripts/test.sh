@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit, property and doc tests, then the Python package built
+# into its own virtualenv and tested against numpy (including numpy's own inv tests).
+# Needs only a Rust toolchain and Python 3; installs everything else itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=${MATINV_VENV:-.venv}
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install -q --upgrade pip
+"$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8"
+
+echo "== cargo test (core crate)"
+cargo test -p matinv --release
+
+echo "== build and install the Python package"
+VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --release -q
+
+echo "== pytest"
+"$venv/bin/python" -m pytest -q tests "$@"
