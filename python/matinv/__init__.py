@@ -140,7 +140,12 @@ def inv(a):
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     _matinv.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
     result_t = _result_dtype(arr.dtype)
-    if arr.dtype not in _NATIVE:
+    if arr.dtype.type in (np.float32, np.float64, np.complex64, np.complex128):
+        if arr.dtype not in _NATIVE:  # non-native byte order
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        elif not arr.flags.aligned or any(s % arr.itemsize for s in arr.strides):
+            arr = arr.copy()  # the kernels read elements in place: they must be aligned
+    else:
         compute_t = np.complex128 if result_t.kind == "c" else np.float64
         if not np.can_cast(arr.dtype, compute_t, casting="same_kind"):
             raise TypeError(
@@ -148,8 +153,6 @@ def inv(a):
                 f"{np.dtype(compute_t)!r} with casting rule 'same_kind'"
             )
         arr = arr.astype(compute_t)
-    elif not arr.flags.aligned or any(s % arr.itemsize for s in arr.strides):
-        arr = arr.copy()  # the kernels read elements in place: they must be aligned
     out = np.empty(arr.shape, dtype=result_t)
     _matinv.inv_into(arr, out)
     return wrap(out)

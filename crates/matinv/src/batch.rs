@@ -4,7 +4,7 @@
 
 use crate::element::{Element, Field};
 use crate::kernels::lu::{factor, inverse, Workspace};
-use crate::kernels::{small, ZeroPivot};
+use crate::kernels::{unblocked, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
 use crate::Error;
 use faer::dyn_stack::MemStack;
@@ -18,6 +18,9 @@ pub struct Params {
     /// Matrices of at least this order use all threads inside each matrix; smaller ones
     /// run one per thread (faer's intra-matrix threading costs 30-115 us per call).
     pub parallel_min_n: usize,
+    /// Matrices up to this order use the unblocked, cache-resident kernel (getf2's
+    /// evaluation order, as numpy's LAPACK uses up to n = 32); larger ones faer's blocked LU.
+    pub unblocked_max_n: usize,
     /// Roughly how many flops one parallel task should hold, so that scheduling overhead
     /// stays invisible next to the work.
     pub task_flops: usize,
@@ -27,6 +30,7 @@ impl Default for Params {
     fn default() -> Self {
         Self {
             parallel_min_n: 192,
+            unblocked_max_n: 32,
             task_flops: 1 << 20,
         }
     }
@@ -64,7 +68,7 @@ pub(crate) fn invert_stack<T: Element>(
         };
         let mut ws = Workspace::new(n, par, needs_inv);
         for (k, dst) in out.chunks_exact_mut(mm).enumerate() {
-            invert_one(a.matrix(k), n, dst, &mut ws, par).map_err(|p| singular(k, p))?;
+            invert_one(a.matrix(k), n, dst, &mut ws, par, params).map_err(|p| singular(k, p))?;
         }
         return Ok(());
     }
@@ -76,7 +80,7 @@ pub(crate) fn invert_stack<T: Element>(
         |ws, (chunk, dst)| {
             for (i, dst) in dst.chunks_exact_mut(mm).enumerate() {
                 let k = chunk * grain + i;
-                invert_one(a.matrix(k), n, dst, ws, Par::Seq).map_err(|p| singular(k, p))?;
+                invert_one(a.matrix(k), n, dst, ws, Par::Seq, params).map_err(|p| singular(k, p))?;
             }
             Ok(())
         },
@@ -91,18 +95,20 @@ fn invert_one<T: Element>(
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
     par: Par,
+    params: &Params,
 ) -> Result<(), ZeroPivot> {
     match n {
-        1 => invert_small::<T, 1>(m, dst),
-        2 => invert_small::<T, 2>(m, dst),
-        3 => invert_small::<T, 3>(m, dst),
-        4 => invert_small::<T, 4>(m, dst),
+        1 => invert_tiny::<T, 1>(m, dst),
+        2 => invert_tiny::<T, 2>(m, dst),
+        3 => invert_tiny::<T, 3>(m, dst),
+        4 => invert_tiny::<T, 4>(m, dst),
+        _ if n <= params.unblocked_max_n => invert_unblocked(m, n, dst, ws),
         _ => invert_lu(m, n, dst, ws, par),
     }
 }
 
 #[inline(always)]
-fn invert_small<T: Element, const N: usize>(
+fn invert_tiny<T: Element, const N: usize>(
     m: MatrixPtr<T>,
     dst: &mut [T],
 ) -> Result<(), ZeroPivot> {
@@ -113,11 +119,45 @@ fn invert_small<T: Element, const N: usize>(
             *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
-    small::invert(&mut a)?;
+    let (mut piv, mut work) = ([0; N], [T::Compute::ZERO; N]);
+    unblocked::invert_in_place(a.as_flattened_mut(), N, &mut piv, &mut work)?;
     for (d, x) in dst.iter_mut().zip(a.as_flattened()) {
         *d = T::from_compute(*x);
     }
     Ok(())
+}
+
+fn invert_unblocked<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+) -> Result<(), ZeroPivot> {
+    let gather = |a: &mut [T::Compute]| {
+        for (i, row) in a.chunks_exact_mut(n).enumerate() {
+            for (j, x) in row.iter_mut().enumerate() {
+                // SAFETY: i, j < n, inside the matrix.
+                *x = unsafe { m.get(i, j) }.to_compute();
+            }
+        }
+    };
+    let (perm, work) = (&mut ws.perm[..n], &mut ws.work[..n]);
+    match T::as_compute_mut(dst) {
+        // Same type: invert in the output itself.
+        Some(dst) => {
+            gather(dst);
+            unblocked::invert_in_place(dst, n, perm, work)
+        }
+        None => {
+            let a = &mut ws.lu[..n * n];
+            gather(a);
+            unblocked::invert_in_place(a, n, perm, work)?;
+            for (d, x) in dst.iter_mut().zip(a.iter()) {
+                *d = T::from_compute(*x);
+            }
+            Ok(())
+        }
+    }
 }
 
 fn invert_lu<T: Element>(
@@ -133,6 +173,7 @@ fn invert_lu<T: Element>(
         perm,
         perm_inv,
         stack,
+        ..
     } = ws;
     let mut lu = MatMut::from_column_major_slice_mut(&mut lu[..n * n], n, n);
     for j in 0..n {

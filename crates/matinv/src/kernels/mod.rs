@@ -2,7 +2,7 @@
 //! the 0-based column of the first exact zero pivot of partial-pivoting LU.
 
 pub mod lu;
-pub mod small;
+pub mod unblocked;
 
 /// 0-based column of the first exact zero pivot met by partial-pivoting LU.
 pub type ZeroPivot = usize;

@@ -18,6 +18,7 @@ pub struct Workspace<F: Field> {
     pub(crate) inv: Vec<F>,
     pub(crate) perm: Vec<usize>,
     pub(crate) perm_inv: Vec<usize>,
+    pub(crate) work: Vec<F>,
     pub(crate) stack: MemBuffer,
 }
 
@@ -34,6 +35,7 @@ impl<F: Field> Workspace<F> {
             inv: if with_inv { vec![F::ZERO; n * n] } else { Vec::new() },
             perm: vec![0; n],
             perm_inv: vec![0; n],
+            work: vec![F::ZERO; n],
             stack: MemBuffer::new(req),
         }
     }

@@ -1,0 +1,210 @@
+//! Unblocked LU with partial pivoting and getri's inverse, in place, for small matrices
+//! (every tiny size, unrolled through const generics, and mid sizes up to
+//! [`crate::Params::unblocked_max_n`]). No allocation: the caller passes the matrix and
+//! room for the pivots.
+//!
+//! The factorisation is left-looking (Crout), in the evaluation order of OpenBLAS's `getf2`,
+//! the kernel numpy's LAPACK runs at these sizes: each entry is updated once, by subtracting
+//! a dot product accumulated left to right, and multipliers are scaled by the pivot's
+//! reciprocal. "Singular" is LAPACK's rule, an exact zero pivot, and evaluating in the same
+//! order makes matrices that are singular in exact arithmetic (`[[1,2,3],[4,5,6],[7,8,9]]`)
+//! meet their zero pivot exactly where numpy does, instead of a 1e-16 residue.
+
+use super::ZeroPivot;
+use crate::element::Field;
+
+/// Inverts the row-major `n x n` matrix `a` in place; `piv` and `work` need `n` entries.
+/// On an exact zero pivot returns its column (and `a` holds garbage).
+#[inline(always)]
+pub fn invert_in_place<F: Field>(
+    a: &mut [F],
+    n: usize,
+    piv: &mut [usize],
+    work: &mut [F],
+) -> Result<(), ZeroPivot> {
+    factor(a, n, piv)?;
+    invert_upper(a, n);
+    solve_lower(a, n, work);
+    // X = inv(U) inv(L) P: undo the row interchanges as column interchanges, last first.
+    for j in (0..n).rev() {
+        let p = piv[j];
+        if p != j {
+            for i in 0..n {
+                a.swap(i * n + j, i * n + p);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `P A = L U` in place (unit `L` below the diagonal, `U` on and above), getf2's order.
+#[inline(always)]
+fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize]) -> Result<(), ZeroPivot> {
+    for j in 0..n {
+        // U part of column j: forward substitution with the unit L above row j.
+        for i in 1..j {
+            let mut s = F::ZERO;
+            for k in 0..i {
+                s = s + a[i * n + k] * a[k * n + j];
+            }
+            a[i * n + j] = a[i * n + j] - s;
+        }
+        // The rest of column j: its Schur-complement value, then the pivot search.
+        let mut p = j;
+        let mut best = -1.0;
+        for i in j..n {
+            let mut s = F::ZERO;
+            for k in 0..j {
+                s = s + a[i * n + k] * a[k * n + j];
+            }
+            let v = a[i * n + j] - s;
+            a[i * n + j] = v;
+            // i?amax: the first entry of largest |re| + |im| (NaN never wins).
+            if v.abs1() > best {
+                best = v.abs1();
+                p = i;
+            }
+        }
+        piv[j] = p;
+        let d = a[p * n + j];
+        if d.is_zero() {
+            return Err(j);
+        }
+        if p != j {
+            for k in 0..n {
+                a.swap(j * n + k, p * n + k);
+            }
+        }
+        // getf2 scales by the reciprocal unless that would overflow, then divides.
+        if d.abs1() >= f64::MIN_POSITIVE {
+            let r = d.pivot_recip();
+            for i in j + 1..n {
+                a[i * n + j] = a[i * n + j] * r;
+            }
+        } else {
+            for i in j + 1..n {
+                a[i * n + j] = a[i * n + j].pivot_div(d);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces `U` (on and above the diagonal) by `inv(U)`, column by column (trti2's order).
+#[inline(always)]
+fn invert_upper<F: Field>(a: &mut [F], n: usize) {
+    for j in 0..n {
+        let ujj = a[j * n + j].pivot_recip();
+        a[j * n + j] = ujj;
+        // Column j above the diagonal: -ujj * inv(U[..j, ..j]) * U[..j, j].
+        for i in 0..j {
+            let mut s = F::ZERO;
+            for k in i..j {
+                s = s + a[i * n + k] * a[k * n + j];
+            }
+            a[i * n + j] = s;
+        }
+        for i in 0..j {
+            // 0 - x rather than -x: no negative zeros where numpy has none.
+            a[i * n + j] = F::ZERO - a[i * n + j] * ujj;
+        }
+    }
+}
+
+/// Solves `X L = inv(U)` for `X` in place, with the unit `L` below the diagonal
+/// (getri's order: columns from the last to the first); `work` needs `n` entries.
+#[inline(always)]
+fn solve_lower<F: Field>(a: &mut [F], n: usize, work: &mut [F]) {
+    for j in (0..n.saturating_sub(1)).rev() {
+        // Column j of L moves to `work`; columns right of j already hold X.
+        for k in j + 1..n {
+            work[k] = a[k * n + j];
+            a[k * n + j] = F::ZERO;
+        }
+        for i in 0..n {
+            let mut s = F::ZERO;
+            for k in j + 1..n {
+                s = s + a[i * n + k] * work[k];
+            }
+            a[i * n + j] = a[i * n + j] - s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::c64;
+
+    fn invert<F: Field, const N: usize>(a: [[F; N]; N]) -> Result<[[F; N]; N], ZeroPivot> {
+        let mut x = a;
+        let (mut piv, mut work) = ([0; N], [F::ZERO; N]);
+        invert_in_place(x.as_flattened_mut(), N, &mut piv, &mut work)?;
+        Ok(x)
+    }
+
+    fn residual<const N: usize>(a: &[[f64; N]; N], x: &[[f64; N]; N]) -> f64 {
+        let mut worst: f64 = 0.0;
+        for i in 0..N {
+            for j in 0..N {
+                let mut s = if i == j { -1.0 } else { 0.0 };
+                for k in 0..N {
+                    s += x[i][k] * a[k][j];
+                }
+                worst = worst.max(s.abs());
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn inverts_a_matrix_that_needs_pivoting() {
+        let a = [[0.0, 2.0, 1.0, 4.0], [1.0, 1.0, 0.0, 0.5], [3.0, 0.0, 1.0, 1.0], [0.0, 1.0, 7.0, 1.0]];
+        assert!(residual(&a, &invert(a).unwrap()) < 1e-15);
+        let b = [[0.0, 2.0, 1.0], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0]];
+        assert!(residual(&b, &invert(b).unwrap()) < 1e-15);
+    }
+
+    #[test]
+    fn reports_the_first_zero_pivot_like_getrf() {
+        // Second column is twice the first: the pivot of column 1 is exactly zero.
+        assert_eq!(invert([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 5.0]]), Err(1));
+        assert_eq!(invert([[0.0f64; 2]; 2]), Err(0));
+    }
+
+    #[test]
+    fn singular_in_exact_arithmetic_like_numpy() {
+        // numpy raises for these: getf2's order meets an exact zero, not a 1e-16 residue.
+        assert_eq!(invert([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]), Err(2));
+        let mut m = [[0.0; 4]; 4];
+        for (k, x) in m.as_flattened_mut().iter_mut().enumerate() {
+            *x = (k + 1) as f64;
+        }
+        assert!(invert(m).is_err());
+    }
+
+    #[test]
+    fn a_zero_determinant_is_not_always_a_zero_pivot() {
+        // numpy's own near-singular example: det is 0 in exact arithmetic, but getrf meets
+        // no exact zero pivot, so numpy returns a (huge) inverse. So must we.
+        let x = invert([[2.0, 4.0, 6.0], [2.0, 0.0, 2.0], [6.0, 8.0, 14.0]]).unwrap();
+        assert!(x[0][0].abs() > 1e14);
+    }
+
+    #[test]
+    fn multipliers_use_the_pivot_reciprocal_like_getf2() {
+        // 49 * (1/49) = 0.9999999999999999, so getf2 (and numpy) leave a tiny nonzero pivot
+        // where exact division would give zero: this matrix is not "singular" in numpy.
+        let x = invert([[49.0, 1.0], [49.0, 1.0]]).unwrap();
+        assert!((x[1][0] - -9.007199254740991e15).abs() < 4.0, "{x:?}");
+    }
+
+    #[test]
+    fn complex_inverse() {
+        let i = c64::new(0.0, 1.0);
+        let o = c64::ONE;
+        let x = invert([[o, i], [i, o]]).unwrap(); // inverse is [[1, -i], [-i, 1]] / 2
+        assert!((x[0][1] - c64::new(0.0, -0.5)).norm() < 1e-16);
+        assert!((x[1][1] - c64::new(0.5, 0.0)).norm() < 1e-16);
+    }
+}
