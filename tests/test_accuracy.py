@@ -275,16 +275,24 @@ class _Worst:
         self.matinv = (-1.0, "")
         self.numpy = (-1.0, "")
         self.vs_numpy = (0.0, 0.0, "")  # (ratio matinv, ratio numpy, case), by quotient
+        # the same for n >= 127 only (tiny n reach ~0.5 just from rounding 1/a)
+        self.large_matinv = (-1.0, "")
+        self.large_numpy = (-1.0, "")
 
-    def add(self, case, r_matinv, r_numpy):
+    def add(self, case, n, r_matinv, r_numpy):
         self.matrices += 1
+        large = n >= LARGE_SIZES[0]
         if r_matinv > self.matinv[0]:
             self.matinv = (r_matinv, case)
+        if large and r_matinv > self.large_matinv[0]:
+            self.large_matinv = (r_matinv, case)
         if r_numpy is None:
             self.numpy_not_finite.append(case)
             return
         if r_numpy > self.numpy[0]:
             self.numpy = (r_numpy, case)
+        if large and r_numpy > self.large_numpy[0]:
+            self.large_numpy = (r_numpy, case)
         if relative_to_numpy(r_matinv, r_numpy) > relative_to_numpy(*self.vs_numpy[:2]):
             self.vs_numpy = (r_matinv, r_numpy, case)
 
@@ -292,8 +300,8 @@ class _Worst:
 _WORST = {}  # dtype name -> _Worst
 
 
-def record(dtype, case, r_matinv, r_numpy):
-    _WORST.setdefault(np.dtype(dtype).name, _Worst()).add(case, r_matinv, r_numpy)
+def record(dtype, case, n, r_matinv, r_numpy):
+    _WORST.setdefault(np.dtype(dtype).name, _Worst()).add(case, n, r_matinv, r_numpy)
 
 
 def excluded(dtype, case):
@@ -320,6 +328,10 @@ class _AccuracySummary:
             for who in ("matinv", "numpy"):
                 r, case = getattr(w, who)
                 tr.write_line(f"{'':12}{who:>7}: {r:9.4f}  at {case}")
+            for who in ("matinv", "numpy"):
+                r, case = getattr(w, "large_" + who)
+                if case:
+                    tr.write_line(f"{'':12}{who:>7}, n >= {LARGE_SIZES[0]}: {r:9.4f}  at {case}")
             rm, rn, case = w.vs_numpy
             tr.write_line(
                 f"{'':12}max of matinv / max(numpy, {NUMPY_FLOOR / NUMPY_FACTOR:g})"
@@ -372,7 +384,7 @@ def check(a, dtype, case, scales=None, numpy_first=False):
             failures.append(f"{where}: matinv's inverse is not finite (numpy's is {shown})")
             continue
         rm = accuracy_ratio(ai, xm, dtype, scales[idx])
-        record(dtype, where, rm, rn)
+        record(dtype, where, a.shape[-1], rm, rn)
         shown = "not finite" if rn is None else f"{rn:.4g}"
         if not rm < THRESHOLD:
             failures.append(f"{where}: ratio {rm:.4g} >= {THRESHOLD:g} (numpy: {shown})")
