@@ -112,17 +112,21 @@ fn invert_tiny<T: Element, const N: usize>(
     m: MatrixPtr<T>,
     dst: &mut [T],
 ) -> Result<(), ZeroPivot> {
+    // Column-major in registers: a[j][i] is A[i, j].
     let mut a = [[T::Compute::ZERO; N]; N];
-    for (i, row) in a.iter_mut().enumerate() {
-        for (j, x) in row.iter_mut().enumerate() {
+    for (j, col) in a.iter_mut().enumerate() {
+        for (i, x) in col.iter_mut().enumerate() {
             // SAFETY: i, j < N = n, inside the matrix.
             *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
-    let (mut piv, mut work) = ([0; N], [T::Compute::ZERO; N]);
-    unblocked::invert_in_place(a.as_flattened_mut(), N, &mut piv, &mut work)?;
-    for (d, x) in dst.iter_mut().zip(a.as_flattened()) {
-        *d = T::from_compute(*x);
+    let mut piv = [0; N];
+    let mut work = [[T::Compute::ZERO; N]; 2];
+    unblocked::invert_in_place(a.as_flattened_mut(), N, &mut piv, work.as_flattened_mut())?;
+    for (i, row) in dst.chunks_exact_mut(N).enumerate() {
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = T::from_compute(a[j][i]);
+        }
     }
     Ok(())
 }
@@ -133,31 +137,20 @@ fn invert_unblocked<T: Element>(
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
 ) -> Result<(), ZeroPivot> {
-    let gather = |a: &mut [T::Compute]| {
-        for (i, row) in a.chunks_exact_mut(n).enumerate() {
-            for (j, x) in row.iter_mut().enumerate() {
-                // SAFETY: i, j < n, inside the matrix.
-                *x = unsafe { m.get(i, j) }.to_compute();
-            }
-        }
-    };
-    let (perm, work) = (&mut ws.perm[..n], &mut ws.work[..n]);
-    match T::as_compute_mut(dst) {
-        // Same type: invert in the output itself.
-        Some(dst) => {
-            gather(dst);
-            unblocked::invert_in_place(dst, n, perm, work)
-        }
-        None => {
-            let a = &mut ws.lu[..n * n];
-            gather(a);
-            unblocked::invert_in_place(a, n, perm, work)?;
-            for (d, x) in dst.iter_mut().zip(a.iter()) {
-                *d = T::from_compute(*x);
-            }
-            Ok(())
+    let a = &mut ws.lu[..n * n];
+    for (j, col) in a.chunks_exact_mut(n).enumerate() {
+        for (i, x) in col.iter_mut().enumerate() {
+            // SAFETY: i, j < n, inside the matrix.
+            *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
+    unblocked::invert_in_place(a, n, &mut ws.perm[..n], &mut ws.work[..2 * n])?;
+    for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = T::from_compute(a[i + j * n]);
+        }
+    }
+    Ok(())
 }
 
 fn invert_lu<T: Element>(

@@ -1,5 +1,5 @@
 //! Unblocked LU with partial pivoting and getri's inverse, in place, for small matrices
-//! (every tiny size, unrolled through const generics, and mid sizes up to
+//! stored column-major (every tiny size, unrolled through const generics, and mid sizes up to
 //! [`crate::Params::unblocked_max_n`]). No allocation: the caller passes the matrix and
 //! room for the pivots.
 //!
@@ -13,8 +13,12 @@
 use super::ZeroPivot;
 use crate::element::Field;
 
-/// Inverts the row-major `n x n` matrix `a` in place; `piv` and `work` need `n` entries.
-/// On an exact zero pivot returns its column (and `a` holds garbage).
+/// Inverts the column-major `n x n` matrix `a` in place; `piv` needs `n` entries and `work`
+/// `2 n`. On an exact zero pivot returns its column (and `a` holds garbage).
+///
+/// Every loop below runs down columns (contiguous, so it vectorises) while accumulating
+/// each entry's dot product in the same order as the textbook row-by-row form: the results
+/// are bit-for-bit those of getf2 / trti2 / getri evaluated without fused multiply-adds.
 #[inline(always)]
 pub fn invert_in_place<F: Field>(
     a: &mut [F],
@@ -22,69 +26,68 @@ pub fn invert_in_place<F: Field>(
     piv: &mut [usize],
     work: &mut [F],
 ) -> Result<(), ZeroPivot> {
-    factor(a, n, piv)?;
-    invert_upper(a, n);
-    solve_lower(a, n, work);
+    let (acc, col) = work[..2 * n].split_at_mut(n);
+    factor(a, n, piv, acc)?;
+    invert_upper(a, n, acc);
+    solve_lower(a, n, acc, col);
     // X = inv(U) inv(L) P: undo the row interchanges as column interchanges, last first.
     for j in (0..n).rev() {
         let p = piv[j];
         if p != j {
             for i in 0..n {
-                a.swap(i * n + j, i * n + p);
+                a.swap(i + j * n, i + p * n);
             }
         }
     }
     Ok(())
 }
 
-/// `P A = L U` in place (unit `L` below the diagonal, `U` on and above), getf2's order.
+/// `P A = L U` in place (unit `L` below the diagonal, `U` on and above), getf2's order:
+/// column `j` is finished by subtracting, from each entry, its dot product with the
+/// factors to the left, accumulated left to right.
 #[inline(always)]
-fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize]) -> Result<(), ZeroPivot> {
+fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize], acc: &mut [F]) -> Result<(), ZeroPivot> {
     for j in 0..n {
-        // U part of column j: forward substitution with the unit L above row j.
-        for i in 1..j {
-            let mut s = F::ZERO;
-            for k in 0..i {
-                s = s + a[i * n + k] * a[k * n + j];
+        let (left, right) = a.split_at_mut(j * n);
+        let b = &mut right[..n];
+        acc.fill(F::ZERO);
+        for k in 0..j {
+            // b[k] is final once the first k products are in: U part of column j.
+            let bk = b[k] - acc[k];
+            b[k] = bk;
+            let l = &left[k * n..(k + 1) * n];
+            for (s, &lik) in acc[k + 1..].iter_mut().zip(&l[k + 1..]) {
+                *s = *s + lik * bk;
             }
-            a[i * n + j] = a[i * n + j] - s;
         }
-        // The rest of column j: its Schur-complement value, then the pivot search.
+        // The rest of column j, and i?amax: the first entry of largest |re| + |im|.
         let mut p = j;
         let mut best = -1.0;
         for i in j..n {
-            let mut s = F::ZERO;
-            for k in 0..j {
-                s = s + a[i * n + k] * a[k * n + j];
-            }
-            let v = a[i * n + j] - s;
-            a[i * n + j] = v;
-            // i?amax: the first entry of largest |re| + |im| (NaN never wins).
+            let v = b[i] - acc[i];
+            b[i] = v;
             if v.abs1() > best {
                 best = v.abs1();
                 p = i;
             }
         }
         piv[j] = p;
-        let d = a[p * n + j];
+        let d = b[p];
         if d.is_zero() {
             return Err(j);
         }
         if p != j {
-            for k in 0..n {
-                a.swap(j * n + k, p * n + k);
+            for c in 0..n {
+                a.swap(j + c * n, p + c * n);
             }
         }
+        let below = &mut a[j * n + j + 1..(j + 1) * n];
         // getf2 scales by the reciprocal unless that would overflow, then divides.
         if d.abs1() >= f64::MIN_POSITIVE {
             let r = d.pivot_recip();
-            for i in j + 1..n {
-                a[i * n + j] = a[i * n + j] * r;
-            }
+            below.iter_mut().for_each(|x| *x = *x * r);
         } else {
-            for i in j + 1..n {
-                a[i * n + j] = a[i * n + j].pivot_div(d);
-            }
+            below.iter_mut().for_each(|x| *x = x.pivot_div(d));
         }
     }
     Ok(())
@@ -92,41 +95,49 @@ fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize]) -> Result<(), Zero
 
 /// Replaces `U` (on and above the diagonal) by `inv(U)`, column by column (trti2's order).
 #[inline(always)]
-fn invert_upper<F: Field>(a: &mut [F], n: usize) {
+fn invert_upper<F: Field>(a: &mut [F], n: usize, acc: &mut [F]) {
     for j in 0..n {
         let ujj = a[j * n + j].pivot_recip();
         a[j * n + j] = ujj;
         // Column j above the diagonal: -ujj * inv(U[..j, ..j]) * U[..j, j].
-        for i in 0..j {
-            let mut s = F::ZERO;
-            for k in i..j {
-                s = s + a[i * n + k] * a[k * n + j];
+        let (left, right) = a.split_at_mut(j * n);
+        let col = &mut right[..j];
+        let acc = &mut acc[..j];
+        acc.fill(F::ZERO);
+        for k in 0..j {
+            let ukj = col[k];
+            for (s, &x) in acc[..=k].iter_mut().zip(&left[k * n..k * n + k + 1]) {
+                *s = *s + x * ukj;
             }
-            a[i * n + j] = s;
         }
-        for i in 0..j {
-            // 0 - x rather than -x: no negative zeros where numpy has none.
-            a[i * n + j] = F::ZERO - a[i * n + j] * ujj;
+        // 0 - x rather than -x: no negative zeros where numpy has none.
+        for (c, &s) in col.iter_mut().zip(acc.iter()) {
+            *c = F::ZERO - s * ujj;
         }
     }
 }
 
 /// Solves `X L = inv(U)` for `X` in place, with the unit `L` below the diagonal
-/// (getri's order: columns from the last to the first); `work` needs `n` entries.
+/// (getri's order: columns from the last to the first).
 #[inline(always)]
-fn solve_lower<F: Field>(a: &mut [F], n: usize, work: &mut [F]) {
+fn solve_lower<F: Field>(a: &mut [F], n: usize, acc: &mut [F], l: &mut [F]) {
     for j in (0..n.saturating_sub(1)).rev() {
-        // Column j of L moves to `work`; columns right of j already hold X.
+        // Column j of L moves out; columns right of j already hold X.
         for k in j + 1..n {
-            work[k] = a[k * n + j];
-            a[k * n + j] = F::ZERO;
+            l[k] = a[j * n + k];
+            a[j * n + k] = F::ZERO;
         }
-        for i in 0..n {
-            let mut s = F::ZERO;
-            for k in j + 1..n {
-                s = s + a[i * n + k] * work[k];
+        acc.fill(F::ZERO);
+        let (left, right) = a.split_at_mut((j + 1) * n);
+        for k in j + 1..n {
+            let lk = l[k];
+            let xk = &right[(k - j - 1) * n..(k - j) * n];
+            for (s, &x) in acc.iter_mut().zip(xk) {
+                *s = *s + x * lk;
             }
-            a[i * n + j] = a[i * n + j] - s;
+        }
+        for (x, &s) in left[j * n..].iter_mut().zip(acc.iter()) {
+            *x = *x - s;
         }
     }
 }
@@ -136,11 +147,23 @@ mod tests {
     use super::*;
     use crate::element::c64;
 
+    /// Inverts a row-major array through the column-major kernel.
     fn invert<F: Field, const N: usize>(a: [[F; N]; N]) -> Result<[[F; N]; N], ZeroPivot> {
-        let mut x = a;
-        let (mut piv, mut work) = ([0; N], [F::ZERO; N]);
+        let mut x = [[F::ZERO; N]; N];
+        for i in 0..N {
+            for j in 0..N {
+                x[j][i] = a[i][j];
+            }
+        }
+        let (mut piv, mut work) = ([0; N], vec![F::ZERO; 2 * N]);
         invert_in_place(x.as_flattened_mut(), N, &mut piv, &mut work)?;
-        Ok(x)
+        let mut y = x;
+        for i in 0..N {
+            for j in 0..N {
+                y[i][j] = x[j][i];
+            }
+        }
+        Ok(y)
     }
 
     fn residual<const N: usize>(a: &[[f64; N]; N], x: &[[f64; N]; N]) -> f64 {

@@ -35,7 +35,7 @@ impl<F: Field> Workspace<F> {
             inv: if with_inv { vec![F::ZERO; n * n] } else { Vec::new() },
             perm: vec![0; n],
             perm_inv: vec![0; n],
-            work: vec![F::ZERO; n],
+            work: vec![F::ZERO; 2 * n],
             stack: MemBuffer::new(req),
         }
     }

@@ -1,0 +1,30 @@
+//! Times the kernels per size with different parameters (a tuning aid, not a benchmark).
+use matinv::{inv_into_with, Params, StackView};
+use std::time::Instant;
+
+fn main() {
+    for n in [2usize, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64] {
+        let count = (4_000_000 / (n * n * n)).clamp(10, 200_000);
+        let mut a = vec![0.0f64; count * n * n];
+        let mut s = 1u64;
+        for (i, x) in a.iter_mut().enumerate() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            *x = (s >> 11) as f64 / (1u64 << 53) as f64 + if (i / n) % n == i % n { n as f64 } else { 0.0 };
+        }
+        let v = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
+        let mut out = vec![0.0; a.len()];
+        let mut line = format!("n={n:3} count={count:6}:");
+        for (name, ub) in [("unblocked", 64usize), ("faer", 4)] {
+            let p = Params { unblocked_max_n: ub, ..Params::default() };
+            inv_into_with(&v, &mut out, &p).unwrap();
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let t = Instant::now();
+                inv_into_with(&v, &mut out, &p).unwrap();
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            line += &format!("  {name} {:8.1} ns/mat", best / count as f64 * 1e9);
+        }
+        println!("{line}");
+    }
+}
