@@ -168,13 +168,20 @@ fn invert_lu<T: Element>(
         stack,
         ..
     } = ws;
-    let mut lu = MatMut::from_column_major_slice_mut(&mut lu[..n * n], n, n);
-    for j in 0..n {
-        for i in 0..n {
+    let buf = &mut lu[..n * n];
+    for (j, col) in buf.chunks_exact_mut(n).enumerate() {
+        for (i, x) in col.iter_mut().enumerate() {
             // SAFETY: i, j < n, inside the matrix.
-            lu[(i, j)] = unsafe { m.get(i, j) }.to_compute();
+            *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
+    // Blocked kernels sum many products at once: entries near overflow (or underflow) are
+    // brought near 1 by a power of two, which is exact, and inv(A) = s inv(s A).
+    let s = power_of_two_scale(buf);
+    if s != 1.0 {
+        buf.iter_mut().for_each(|x| *x = x.scale(s));
+    }
+    let mut lu = MatMut::from_column_major_slice_mut(buf, n, n);
     let stack = MemStack::new(stack);
     factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
     match T::as_compute_mut(dst) {
@@ -182,6 +189,9 @@ fn invert_lu<T: Element>(
         Some(dst) => {
             let out = MatMut::from_row_major_slice_mut(dst, n, n);
             inverse::inverse(out, lu.rb(), perm, perm_inv, par, stack);
+            if s != 1.0 {
+                dst.iter_mut().for_each(|x| *x = x.scale(s));
+            }
         }
         // Single precision: invert in double, round once.
         None => {
@@ -189,10 +199,24 @@ fn invert_lu<T: Element>(
             inverse::inverse(x.rb_mut(), lu.rb(), perm, perm_inv, par, stack);
             for (i, row) in dst.chunks_exact_mut(n).enumerate() {
                 for (j, d) in row.iter_mut().enumerate() {
-                    *d = T::from_compute(x[(i, j)]);
+                    *d = T::from_compute(x[(i, j)].scale(s));
                 }
             }
         }
     }
     Ok(())
+}
+
+/// 1, or the power of two that brings the largest entry of `a` near 1 when that entry is
+/// beyond 2^±600 (so that sums of products can neither overflow nor underflow).
+fn power_of_two_scale<F: Field>(a: &[F]) -> f64 {
+    let big = a.iter().fold(0.0f64, |m, x| m.max(x.max_component()));
+    if !big.is_finite() || big == 0.0 {
+        return 1.0;
+    }
+    let e = big.log2().floor() as i32;
+    if (-600..=600).contains(&e) {
+        return 1.0;
+    }
+    f64::from_bits(((1023 - e.clamp(-1022, 1022)) as u64) << 52)
 }

@@ -35,6 +35,10 @@ pub trait Field:
     fn abs1(self) -> f64;
     /// `1 / self`, without the overflow of the textbook complex formula.
     fn pivot_recip(self) -> Self;
+    /// The largest magnitude of a component: `max(|re|, |im|)` (never overflows).
+    fn max_component(self) -> f64;
+    /// `self * s` for a real scale `s`.
+    fn scale(self, s: f64) -> Self;
     /// `self / d` for a pivot `d`; exact division, used where `1/d` would overflow.
     fn pivot_div(self, d: Self) -> Self;
     /// True for an exact zero (the only thing LAPACK calls a singular pivot).
@@ -56,6 +60,14 @@ impl Field for f64 {
         1.0 / self
     }
     #[inline(always)]
+    fn max_component(self) -> f64 {
+        self.abs()
+    }
+    #[inline(always)]
+    fn scale(self, s: f64) -> Self {
+        self * s
+    }
+    #[inline(always)]
     fn pivot_div(self, d: Self) -> Self {
         self / d
     }
@@ -71,6 +83,14 @@ impl Field for c64 {
     #[inline(always)]
     fn pivot_recip(self) -> Self {
         c64::ONE.pivot_div(self)
+    }
+    #[inline(always)]
+    fn max_component(self) -> f64 {
+        self.re.abs().max(self.im.abs())
+    }
+    #[inline(always)]
+    fn scale(self, s: f64) -> Self {
+        c64::new(self.re * s, self.im * s)
     }
     /// Smith's algorithm: scales by the larger component so that nothing overflows
     /// or underflows unless the quotient itself does.
