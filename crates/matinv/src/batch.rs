@@ -54,10 +54,6 @@ pub(crate) fn invert_stack<T: Element>(
         return Ok(());
     }
     let mm = n * n;
-    let singular = |matrix: usize, k: ZeroPivot| Error::Singular {
-        matrix,
-        pivot: k + 1,
-    };
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
 
     if n >= params.parallel_min_n || count == 1 {
@@ -67,44 +63,56 @@ pub(crate) fn invert_stack<T: Element>(
             Par::Seq
         };
         let mut ws = Workspace::new(n, par, needs_inv);
-        for (k, dst) in out.chunks_exact_mut(mm).enumerate() {
-            invert_one(a.matrix(k), n, dst, &mut ws, par, params).map_err(|p| singular(k, p))?;
-        }
-        return Ok(());
+        return invert_run(a, 0, out, &mut ws, par, params);
     }
 
     let flops_per_matrix = 2 * n * n * n + 16;
     let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
     out.par_chunks_mut(grain * mm).enumerate().try_for_each_init(
         || Workspace::new(if n > 4 { n } else { 0 }, Par::Seq, needs_inv),
-        |ws, (chunk, dst)| {
-            for (i, dst) in dst.chunks_exact_mut(mm).enumerate() {
-                let k = chunk * grain + i;
-                invert_one(a.matrix(k), n, dst, ws, Par::Seq, params).map_err(|p| singular(k, p))?;
-            }
-            Ok(())
-        },
+        |ws, (chunk, dst)| invert_run(a, chunk * grain, dst, ws, Par::Seq, params),
     )
 }
 
-/// Inverts one strided matrix into the row-major `dst`.
-#[inline]
-fn invert_one<T: Element>(
-    m: MatrixPtr<T>,
-    n: usize,
+/// Inverts the consecutive matrices `start..` of `a` into `dst` (row-major, whole
+/// matrices), choosing the kernel once for the run.
+fn invert_run<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
     par: Par,
     params: &Params,
-) -> Result<(), ZeroPivot> {
+) -> Result<(), Error> {
+    let n = a.n();
     match n {
-        1 => invert_tiny::<T, 1>(m, dst),
-        2 => invert_tiny::<T, 2>(m, dst),
-        3 => invert_tiny::<T, 3>(m, dst),
-        4 => invert_tiny::<T, 4>(m, dst),
-        _ if n <= params.unblocked_max_n => invert_unblocked(m, n, dst, ws),
-        _ => invert_lu(m, n, dst, ws, par),
+        1 => each(a, start, dst, invert_tiny::<T, 1>),
+        2 => each(a, start, dst, invert_tiny::<T, 2>),
+        3 => each(a, start, dst, invert_tiny::<T, 3>),
+        4 => each(a, start, dst, invert_tiny::<T, 4>),
+        _ if n <= params.unblocked_max_n => {
+            each(a, start, dst, |m, d| invert_unblocked(m, n, d, ws))
+        }
+        _ => each(a, start, dst, |m, d| invert_lu(m, n, d, ws, par)),
     }
+}
+
+/// Runs `kernel` on the matrices `start..` of `a`, one per `n x n` block of `dst`.
+#[inline(always)]
+fn each<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    mut kernel: impl FnMut(MatrixPtr<T>, &mut [T]) -> Result<(), ZeroPivot>,
+) -> Result<(), Error> {
+    let mm = a.n() * a.n();
+    for ((i, d), m) in dst.chunks_exact_mut(mm).enumerate().zip(a.matrices(start)) {
+        kernel(m, d).map_err(|k| Error::Singular {
+            matrix: start + i,
+            pivot: k + 1,
+        })?;
+    }
+    Ok(())
 }
 
 #[inline(always)]

@@ -185,19 +185,57 @@ impl<'a, T: Copy> StackView<'a, T> {
     /// The strided matrix `k` of the stack (C order over the batch dimensions).
     pub(crate) fn matrix(&self, k: usize) -> MatrixPtr<T> {
         debug_assert!(k < self.count);
-        let mut rest = k;
+        self.matrices(k).next().expect("endless iterator")
+    }
+}
+
+impl<T: Copy> StackView<'_, T> {
+    /// The matrices `start, start + 1, ...` in order, walking the batch dimensions with a
+    /// running offset (no division per matrix).
+    pub(crate) fn matrices(&self, start: usize) -> Matrices<'_, T> {
+        let mut index = vec![0usize; self.batch_shape.len()];
+        let mut rest = start;
         let mut offset = 0isize;
-        for (&d, &s) in self.batch_shape.iter().zip(&self.batch_strides).rev() {
-            offset += (rest % d) as isize * s;
-            rest /= d;
+        for ((i, &d), &s) in index.iter_mut().zip(&self.batch_shape).zip(&self.batch_strides).rev() {
+            *i = rest % d.max(1);
+            offset += *i as isize * s;
+            rest /= d.max(1);
         }
-        MatrixPtr {
-            // wrapping: the offset is in bounds by the view's invariant; wrapping_offset
-            // avoids claiming more than that for zero-stride broadcasts.
-            ptr: self.ptr.wrapping_offset(offset),
-            rs: self.row_stride,
-            cs: self.col_stride,
+        Matrices { view: self, index, offset }
+    }
+}
+
+/// Iterator of [`StackView::matrices`].
+pub(crate) struct Matrices<'v, T> {
+    view: &'v StackView<'v, T>,
+    index: Vec<usize>,
+    offset: isize,
+}
+
+impl<T: Copy> Iterator for Matrices<'_, T> {
+    type Item = MatrixPtr<T>;
+
+    #[inline]
+    fn next(&mut self) -> Option<MatrixPtr<T>> {
+        let v = self.view;
+        let m = MatrixPtr {
+            // wrapping: in bounds by the view's invariant for every matrix the caller asks
+            // for (callers zip this endless iterator with the matrices they own).
+            ptr: v.ptr.wrapping_offset(self.offset),
+            rs: v.row_stride,
+            cs: v.col_stride,
+        };
+        // Advance the multi-index, last dimension fastest.
+        for ((i, &d), &s) in self.index.iter_mut().zip(&v.batch_shape).zip(&v.batch_strides).rev() {
+            *i += 1;
+            self.offset += s;
+            if *i < d {
+                break;
+            }
+            self.offset -= d as isize * s;
+            *i = 0;
         }
+        Some(m)
     }
 }
 
