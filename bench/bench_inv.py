@@ -95,7 +95,8 @@ CASES = [
 ]
 QUICK_SKIP = {"single2048", "single4096"}  # unless named explicitly with --cases
 QUICK_STACK_DIVISOR = 10
-PER_CALL_CASES = {"single3": 10_000}  # calls per timed sample: per-call overhead cases
+PER_CALL_CASES = {"single3": 10_000}
+BUSY_CPUS = 0.2  # other processes' average CPU use above which a case's timing is flagged  # calls per timed sample: per-call overhead cases
 
 DTYPE_SHORT = {"float32": "f32", "float64": "f64", "complex64": "c64", "complex128": "c128"}
 
@@ -583,10 +584,14 @@ def draw_plot(path, results, meta):
     colors = ["tab:green" if r["met"] == "yes" else "tab:red" for r in results]
     x = np.arange(len(results))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.85 * len(results) + 2), 5.5))
-    ax.bar(x, ratios, color=colors, alpha=0.8, label="speed-up (median)")
+    busy = [(r["timing"].get("background_cpus") or 0) > BUSY_CPUS for r in results]
+    bars = ax.bar(x, ratios, color=colors, alpha=0.8, label="speed-up (median)")
+    for bar, b in zip(bars, busy):
+        if b:
+            bar.set_hatch("//")
+
     ax.scatter(x, ratio_min, marker=".", color="black", zorder=3, label="speed-up (min times)")
-    ax.scatter(x, goals, marker="_", s=900, linewidths=2.5, color="tab:blue", zorder=4,
-               label="goal")
+    ax.hlines(goals, x - 0.4, x + 0.4, colors="tab:blue", linewidths=2.5, zorder=4, label="goal")
     ax.axhline(1.0, color="black", linewidth=1)
     ax.set_yscale("log")
     lo = min(min(ratios), min(ratio_min), 1.0)
@@ -595,14 +600,20 @@ def draw_plot(path, results, meta):
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("numpy time / matinv time")
-    for xi, r in zip(x, ratios):
-        ax.annotate(f"{r:.3g}", (xi, r), textcoords="offset points", xytext=(0, 3),
+    for xi, r, rm in zip(x, ratios, ratio_min):
+        ax.annotate(f"{r:.3g}", (xi, max(r, rm)), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=7)
     title = (f"matinv {meta['matinv']['version']} vs numpy {meta['numpy_version']} "
              f"({'quick' if meta['quick'] else 'full'} run, {meta['timestamp'][:16]})\n"
              f"{meta['cpu_model']}, {meta['nproc']} CPUs; {blas_summary(meta['blas'])}")
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, loc="upper left", ncol=3)
+    handles, labels = ax.get_legend_handles_labels()
+    if any(busy):
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor="white", edgecolor="gray", hatch="//"))
+        labels.append(f"other processes used > {BUSY_CPUS} CPU while timing (unreliable)")
+    ax.legend(handles, labels, fontsize=8, loc="upper left", ncol=2)
     ax.grid(axis="y", which="both", alpha=0.3)
     fig.tight_layout()
     path = Path(path)
@@ -729,7 +740,7 @@ def main(argv=None):
     for r in results:
         if "summary" not in r:
             print(f"{r['case']['name']:16}  ERROR: {r['error']}")
-    busy = [r for r in timed if (r["timing"].get("background_cpus") or 0) > 0.2]
+    busy = [r for r in timed if (r["timing"].get("background_cpus") or 0) > BUSY_CPUS]
     if busy:
         print(f"warning: other processes kept {max(r['timing']['background_cpus'] for r in busy):.2f}"
               f" CPUs busy (of {os.cpu_count()}) while timing "

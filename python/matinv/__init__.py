@@ -5,13 +5,68 @@ shapes, subclasses, exceptions and messages, computed by a pure-Rust core that w
 strided stacks of matrices without copying them whole and releases the GIL while it runs.
 """
 
+import contextlib
+import contextvars
+import os
+
 import numpy as np
 from numpy.linalg import LinAlgError
 
 from . import _matinv
 
-__all__ = ["inv", "LinAlgError"]
+__all__ = ["inv", "LinAlgError", "set_num_threads", "get_num_threads", "threads"]
 __version__ = _matinv.__version__
+
+
+def _check_threads(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"number of threads must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def _threads_from_env():
+    value = os.environ.get("MATINV_NUM_THREADS", "").strip()
+    if not value:
+        return None
+    try:
+        return _check_threads(int(value))
+    except ValueError:
+        raise ValueError(
+            f"MATINV_NUM_THREADS must be a positive integer, got {value!r}"
+        ) from None
+
+
+_default_threads = _threads_from_env()
+_context_threads = contextvars.ContextVar("matinv_threads", default=None)
+
+
+def set_num_threads(n):
+    """Set the number of threads matinv uses from now on (default: every core, or
+    the ``MATINV_NUM_THREADS`` environment variable). ``threads(n)`` blocks override it."""
+    global _default_threads
+    _default_threads = _check_threads(n)
+
+
+def get_num_threads():
+    """The number of threads the next matinv call in this context will use."""
+    n = _context_threads.get() or _default_threads
+    return n if n is not None else _matinv.default_num_threads()
+
+
+@contextlib.contextmanager
+def threads(n):
+    """Use `n` threads inside the ``with`` block (this thread / async context only).
+
+    >>> import matinv
+    >>> with matinv.threads(1):
+    ...     matinv.get_num_threads()
+    1
+    """
+    token = _context_threads.set(_check_threads(n))
+    try:
+        yield
+    finally:
+        _context_threads.reset(token)
 
 # dtypes the native kernels read directly (float32/complex64 are widened there, per matrix).
 _NATIVE = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
@@ -154,5 +209,5 @@ def inv(a):
             )
         arr = arr.astype(compute_t)
     out = np.empty(arr.shape, dtype=result_t)
-    _matinv.inv_into(arr, out)
+    _matinv.inv_into(arr, out, _context_threads.get() or _default_threads or 0)
     return wrap(out)

@@ -39,20 +39,27 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
 ///
 /// `a`: float32, float64, complex64 or complex128, native byte order, aligned, any strides.
 /// `out`: a C-contiguous, writeable array of the same dtype and shape.
+/// `num_threads`: 0 for every core.
 #[pyfunction]
+#[pyo3(signature = (a, out, num_threads=0))]
 fn inv_into(
     py: Python<'_>,
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
+    num_threads: usize,
 ) -> PyResult<()> {
+    let params = matinv::Params {
+        num_threads,
+        ..Default::default()
+    };
     if let Ok(a) = a.cast::<PyArrayDyn<f64>>() {
-        invert::<f64>(py, a, out)
+        invert::<f64>(py, a, out, &params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<f32>>() {
-        invert::<f32>(py, a, out)
+        invert::<f32>(py, a, out, &params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c64>>() {
-        invert::<c64>(py, a, out)
+        invert::<c64>(py, a, out, &params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
-        invert::<c32>(py, a, out)
+        invert::<c32>(py, a, out, &params)
     } else {
         Err(PyTypeError::new_err(format!(
             "array type {} is unsupported by the native kernels",
@@ -71,6 +78,7 @@ fn invert<T: Element + numpy::Element>(
     py: Python<'_>,
     a: &Bound<'_, PyArrayDyn<T>>,
     out: &Bound<'_, PyUntypedArray>,
+    params: &matinv::Params,
 ) -> PyResult<()> {
     let out = out
         .cast::<PyArrayDyn<T>>()
@@ -99,7 +107,7 @@ fn invert<T: Element + numpy::Element>(
     } else {
         unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
     };
-    let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| matinv::inv_into(&view, dst))));
+    let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| matinv::inv_into_with(&view, dst, params))));
     match result {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => Err(to_py_err(py, e)),
@@ -114,10 +122,17 @@ fn invert<T: Element + numpy::Element>(
     }
 }
 
+/// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`).
+#[pyfunction]
+fn default_num_threads() -> usize {
+    matinv::default_num_threads()
+}
+
 #[pymodule]
 fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv_into, m)?)?;
+    m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 use crate::element::{Element, Field};
 use crate::kernels::lu::{factor, inverse, Workspace};
+use crate::kernels::lanes;
 use crate::kernels::{unblocked, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
 use crate::Error;
@@ -21,9 +22,14 @@ pub struct Params {
     /// Matrices up to this order use the unblocked, cache-resident kernel (getf2's
     /// evaluation order, as numpy's LAPACK uses up to n = 32); larger ones faer's blocked LU.
     pub unblocked_max_n: usize,
+    /// Real matrices up to this order (at most 8) are inverted eight at a time, one per
+    /// SIMD lane.
+    pub lanes_max_n: usize,
     /// Roughly how many flops one parallel task should hold, so that scheduling overhead
     /// stays invisible next to the work.
     pub task_flops: usize,
+    /// Threads to use: 0 for every core (rayon's global pool), 1 for the calling thread only.
+    pub num_threads: usize,
 }
 
 impl Default for Params {
@@ -31,7 +37,9 @@ impl Default for Params {
         Self {
             parallel_min_n: 192,
             unblocked_max_n: 32,
+            lanes_max_n: 8,
             task_flops: 1 << 20,
+            num_threads: 0,
         }
     }
 }
@@ -53,11 +61,21 @@ pub(crate) fn invert_stack<T: Element>(
     if expected == 0 {
         return Ok(());
     }
+    crate::threads::install(params.num_threads, || invert_stack_in_pool(a, out, params))
+}
+
+fn invert_stack_in_pool<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    params: &Params,
+) -> Result<(), Error> {
+    let (count, n) = (a.len(), a.n());
     let mm = n * n;
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
+    let single_thread = params.num_threads == 1;
 
-    if n >= params.parallel_min_n || count == 1 {
-        let par = if n >= params.parallel_min_n {
+    if n >= params.parallel_min_n || count == 1 || single_thread {
+        let par = if n >= params.parallel_min_n && !single_thread {
             Par::rayon(0)
         } else {
             Par::Seq
@@ -69,13 +87,13 @@ pub(crate) fn invert_stack<T: Element>(
     let flops_per_matrix = 2 * n * n * n + 16;
     let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
     out.par_chunks_mut(grain * mm).enumerate().try_for_each_init(
-        || Workspace::new(if n > 4 { n } else { 0 }, Par::Seq, needs_inv),
+        || Workspace::new(n, Par::Seq, needs_inv),
         |ws, (chunk, dst)| invert_run(a, chunk * grain, dst, ws, Par::Seq, params),
     )
 }
 
 /// Inverts the consecutive matrices `start..` of `a` into `dst` (row-major, whole
-/// matrices), choosing the kernel once for the run.
+/// matrices), choosing the kernel once for the run and the widest SIMD the CPU has.
 fn invert_run<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
@@ -84,7 +102,67 @@ fn invert_run<T: Element>(
     par: Par,
     params: &Params,
 ) -> Result<(), Error> {
+    // The kernels are generic and inlined into these wrappers, so LLVM vectorises them for
+    // the instruction set of each; one build runs on any x86-64 and uses what it finds.
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
+        unsafe fn avx512<T: Element>(
+            a: &StackView<'_, T>,
+            start: usize,
+            dst: &mut [T],
+            ws: &mut Workspace<T::Compute>,
+            par: Par,
+            params: &Params,
+        ) -> Result<(), Error> {
+            invert_run_generic::<T, 8>(a, start, dst, ws, par, params)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<T: Element>(
+            a: &StackView<'_, T>,
+            start: usize,
+            dst: &mut [T],
+            ws: &mut Workspace<T::Compute>,
+            par: Par,
+            params: &Params,
+        ) -> Result<(), Error> {
+            invert_run_generic::<T, 4>(a, start, dst, ws, par, params)
+        }
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
+            // SAFETY: the features were just detected on this CPU.
+            return unsafe { avx512(a, start, dst, ws, par, params) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            return unsafe { avx2(a, start, dst, ws, par, params) };
+        }
+    }
+    invert_run_generic::<T, 2>(a, start, dst, ws, par, params)
+}
+
+/// `L`: matrices per SIMD group, one vector register of f64 in the caller's instruction set.
+#[inline(always)]
+fn invert_run_generic<T: Element, const L: usize>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    par: Par,
+    params: &Params,
+) -> Result<(), Error> {
     let n = a.n();
+    if T::Compute::REAL && n <= params.lanes_max_n.min(8) && dst.len() >= L * n * n {
+        return match n {
+            1 => each_lanes::<T, 1, L>(a, start, dst, ws),
+            2 => each_lanes::<T, 2, L>(a, start, dst, ws),
+            3 => each_lanes::<T, 3, L>(a, start, dst, ws),
+            4 => each_lanes::<T, 4, L>(a, start, dst, ws),
+            5 => each_lanes::<T, 5, L>(a, start, dst, ws),
+            6 => each_lanes::<T, 6, L>(a, start, dst, ws),
+            7 => each_lanes::<T, 7, L>(a, start, dst, ws),
+            _ => each_lanes::<T, 8, L>(a, start, dst, ws),
+        };
+    }
     match n {
         1 => each(a, start, dst, invert_tiny::<T, 1>),
         2 => each(a, start, dst, invert_tiny::<T, 2>),
@@ -94,6 +172,53 @@ fn invert_run<T: Element>(
             each(a, start, dst, |m, d| invert_unblocked(m, n, d, ws))
         }
         _ => each(a, start, dst, |m, d| invert_lu(m, n, d, ws, par)),
+    }
+}
+
+/// Real `N x N` matrices, `L` at a time; the last partial group goes through the scalar
+/// kernel, which computes the same bits.
+#[inline(always)]
+fn each_lanes<T: Element, const N: usize, const L: usize>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+) -> Result<(), Error> {
+    let group = L * N * N;
+    let whole = dst.len() / group * group;
+    let (body, tail) = dst.split_at_mut(whole);
+    let mut matrices = a.matrices(start);
+    for (g, out) in body.chunks_exact_mut(group).enumerate() {
+        let ms: [MatrixPtr<T>; L] = core::array::from_fn(|_| matrices.next().expect("endless"));
+        let mut x = [[[0.0f64; L]; N]; N];
+        for (j, col) in x.iter_mut().enumerate() {
+            for (i, v) in col.iter_mut().enumerate() {
+                for (l, m) in ms.iter().enumerate() {
+                    // SAFETY: i, j < N = n, inside the matrix.
+                    v[l] = unsafe { m.get(i, j) }.to_compute().re();
+                }
+            }
+        }
+        let zero = lanes::invert::<N, L>(&mut x);
+        if let Some((l, k)) = zero.iter().enumerate().find_map(|(l, z)| z.map(|k| (l, k))) {
+            return Err(Error::Singular {
+                matrix: start + g * L + l,
+                pivot: k + 1,
+            });
+        }
+        for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
+            for (i, row) in out.chunks_exact_mut(N).enumerate() {
+                for (j, d) in row.iter_mut().enumerate() {
+                    *d = T::from_compute(T::Compute::from_re(x[j][i][l]));
+                }
+            }
+        }
+    }
+    let rest = start + whole / (N * N);
+    if N <= 4 {
+        each(a, rest, tail, invert_tiny::<T, N>)
+    } else {
+        each(a, rest, tail, |m, d| invert_unblocked(m, N, d, ws))
     }
 }
 

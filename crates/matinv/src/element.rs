@@ -27,6 +27,8 @@ pub trait Field:
     + Neg<Output = Self>
     + faer::traits::ComplexField
 {
+    /// True for `f64`: the lane-parallel kernels take real matrices only.
+    const REAL: bool;
     /// Additive identity.
     const ZERO: Self;
     /// Multiplicative identity.
@@ -39,6 +41,10 @@ pub trait Field:
     fn max_component(self) -> f64;
     /// `self * s` for a real scale `s`.
     fn scale(self, s: f64) -> Self;
+    /// The real part.
+    fn re(self) -> f64;
+    /// A value with real part `x` (and no imaginary part).
+    fn from_re(x: f64) -> Self;
     /// `self / d` for a pivot `d`; exact division, used where `1/d` would overflow.
     fn pivot_div(self, d: Self) -> Self;
     /// True for an exact zero (the only thing LAPACK calls a singular pivot).
@@ -49,6 +55,7 @@ pub trait Field:
 }
 
 impl Field for f64 {
+    const REAL: bool = true;
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]
@@ -68,12 +75,21 @@ impl Field for f64 {
         self * s
     }
     #[inline(always)]
+    fn re(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn from_re(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
     fn pivot_div(self, d: Self) -> Self {
         self / d
     }
 }
 
 impl Field for c64 {
+    const REAL: bool = false;
     const ZERO: Self = c64::new(0.0, 0.0);
     const ONE: Self = c64::new(1.0, 0.0);
     #[inline(always)]
@@ -91,6 +107,14 @@ impl Field for c64 {
     #[inline(always)]
     fn scale(self, s: f64) -> Self {
         c64::new(self.re * s, self.im * s)
+    }
+    #[inline(always)]
+    fn re(self) -> f64 {
+        self.re
+    }
+    #[inline(always)]
+    fn from_re(x: f64) -> Self {
+        c64::new(x, 0.0)
     }
     /// Smith's algorithm: scales by the larger component so that nothing overflows
     /// or underflows unless the quotient itself does.

@@ -38,11 +38,13 @@ mod element;
 mod error;
 pub mod kernels;
 mod layout;
+mod threads;
 
 pub use batch::Params;
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
 pub use layout::{c_strides, stack_dims, StackView};
+pub use threads::default_num_threads;
 
 /// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`
 /// elements (the layout numpy gives a fresh array of `a`'s shape).

@@ -1,0 +1,97 @@
+"""Thread control: set_num_threads, the threads() block, MATINV_NUM_THREADS."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import matinv
+
+
+@pytest.fixture(autouse=True)
+def restore_default():
+    saved = matinv._default_threads
+    yield
+    matinv._default_threads = saved
+
+
+def stacks():
+    rng = np.random.default_rng(5)
+    for n, count in [(2, 5000), (3, 5001), (4, 777), (7, 300), (20, 50), (70, 3), (200, 1)]:
+        yield rng.standard_normal((count, n, n)) + n * np.eye(n)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_results_do_not_depend_on_thread_count(k):
+    for a in stacks():
+        with matinv.threads(k):
+            got = matinv.inv(a)
+        ref = matinv.inv(a)
+        # Batches split matrices between threads, never a matrix's own arithmetic below
+        # the parallel threshold; above it the blocked kernels may reorder sums.
+        if a.shape[-1] < 192:
+            assert np.array_equal(got, ref)
+        else:
+            np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_blocks_nest_and_restore():
+    default = matinv.get_num_threads()
+    assert default >= 1
+    with matinv.threads(1):
+        assert matinv.get_num_threads() == 1
+        with matinv.threads(3):
+            assert matinv.get_num_threads() == 3
+        assert matinv.get_num_threads() == 1
+    assert matinv.get_num_threads() == default
+    matinv.set_num_threads(2)
+    assert matinv.get_num_threads() == 2
+    with matinv.threads(1):
+        assert matinv.get_num_threads() == 1
+    assert matinv.get_num_threads() == 2
+
+
+def test_blocks_are_per_thread():
+    seen = {}
+    barrier = threading.Barrier(2)
+
+    def worker(k):
+        with matinv.threads(k):
+            barrier.wait()
+            seen[k] = matinv.get_num_threads()
+            matinv.inv(np.eye(3) * k)
+
+    ts = [threading.Thread(target=worker, args=(k,)) for k in (1, 4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert seen == {1: 1, 4: 4}
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", None, True])
+def test_bad_thread_counts(bad):
+    with pytest.raises(ValueError, match="positive integer"):
+        matinv.set_num_threads(bad)
+    with pytest.raises(ValueError, match="positive integer"):
+        with matinv.threads(bad):
+            pass
+
+
+def run_with_env(value, code):
+    env = dict(os.environ, MATINV_NUM_THREADS=value)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_environment_variable():
+    r = run_with_env("1", "import matinv; print(matinv.get_num_threads())")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "1"
+    r = run_with_env("lots", "import matinv")
+    assert r.returncode != 0
+    assert "MATINV_NUM_THREADS must be a positive integer" in r.stderr
