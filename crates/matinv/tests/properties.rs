@@ -56,7 +56,7 @@ macro_rules! properties_for {
 
                 #[test]
                 fn inverse_satisfies_lapack_criterion(
-                    n in 1usize..40, count in 1usize..4, layout in 0u8..8, seed in any::<u64>()
+                    n in 1usize..40, count in 1usize..12, layout in 0u8..8, seed in any::<u64>()
                 ) {
                     let mut rng = Rng(seed | 1);
                     let a: Vec<$t> = (0..count)
@@ -94,7 +94,7 @@ macro_rules! properties_for {
 
                 #[test]
                 fn singular_by_construction_is_reported(
-                    n in 2usize..40, count in 1usize..4, bad in 0usize..4,
+                    n in 2usize..40, count in 1usize..12, bad in 0usize..12,
                     row in 0usize..40, kind in 0u8..2, seed in any::<u64>()
                 ) {
                     let mut rng = Rng(seed | 1);
