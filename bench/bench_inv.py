@@ -235,6 +235,12 @@ def git_revision():
 
 def native_module_info(matinv):
     info = {"version": getattr(matinv, "__version__", None), "file": matinv.__file__}
+    get_threads = getattr(matinv, "get_num_threads", None)  # newer builds have thread control
+    if callable(get_threads):
+        try:
+            info["num_threads"] = get_threads()
+        except Exception as e:  # pragma: no cover
+            info["num_threads"] = repr(e)
     native = getattr(matinv, "_matinv", None)
     path = getattr(native, "__file__", None)
     if path:
@@ -250,7 +256,8 @@ def native_module_info(matinv):
 
 def collect_metadata(matinv, args, cases):
     env_keys = list(_OPENBLAS_OVERRIDES) + ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                            "MKL_NUM_THREADS", "RAYON_NUM_THREADS"]
+                                            "MKL_NUM_THREADS", "RAYON_NUM_THREADS",
+                                            "MATINV_NUM_THREADS"]
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover
@@ -669,7 +676,9 @@ def main(argv=None):
     if removed:
         print("re-executed without " + ", ".join(f"{k}={v}" for k, v in removed.items()))
     print(f"numpy {np.__version__}: {blas_summary(meta['blas'])}")
-    print(f"matinv {meta['matinv']['version']} ({meta['matinv'].get('native_file')})")
+    threads = meta["matinv"].get("num_threads")
+    print(f"matinv {meta['matinv']['version']} ({meta['matinv'].get('native_file')})"
+          + (f", {threads} threads" if threads is not None else ""))
     print(f"CPU: {meta['cpu_model']}, nproc {meta['nproc']}; "
           f"{'quick' if args.quick else 'full'} run, {len(cases)} cases, "
           f"memory {'on' if args.memory else 'off'}")
