@@ -68,8 +68,9 @@ def threads(n):
     finally:
         _context_threads.reset(token)
 
-# dtypes the native kernels read directly (float32/complex64 are widened there, per matrix).
-_NATIVE = frozenset(np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128))
+# dtypes the native kernels read directly (float32/complex64 are widened there, per matrix),
+# mapped to the result dtype (themselves).
+_NATIVE = {np.dtype(t): np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128)}
 
 
 def _result_dtype(dtype):
@@ -191,6 +192,19 @@ def inv(a):
         ...
     numpy.linalg.LinAlgError: Singular matrix
     """
+    # Fast path, for the common case and for small matrices where Python overhead counts:
+    # a plain ndarray of a native dtype and square shape (numpy's checks cannot fail).
+    if type(a) is np.ndarray:
+        result_t = _NATIVE.get(a.dtype)
+        shape = a.shape
+        if result_t is not None and len(shape) >= 2 and shape[-1] == shape[-2]:
+            out = np.empty(shape, dtype=result_t)
+            if _matinv.inv_into(a, out, _context_threads.get() or _default_threads or 0):
+                return out
+    return _inv_general(a)
+
+
+def _inv_general(a):
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     _matinv.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
@@ -198,8 +212,6 @@ def inv(a):
     if arr.dtype.type in (np.float32, np.float64, np.complex64, np.complex128):
         if arr.dtype not in _NATIVE:  # non-native byte order
             arr = arr.astype(arr.dtype.newbyteorder("="))
-        elif not arr.flags.aligned or any(s % arr.itemsize for s in arr.strides):
-            arr = arr.copy()  # the kernels read elements in place: they must be aligned
     else:
         compute_t = np.complex128 if result_t.kind == "c" else np.float64
         if not np.can_cast(arr.dtype, compute_t, casting="same_kind"):
@@ -209,5 +221,9 @@ def inv(a):
             )
         arr = arr.astype(compute_t)
     out = np.empty(arr.shape, dtype=result_t)
-    _matinv.inv_into(arr, out, _context_threads.get() or _default_threads or 0)
+    threads = _context_threads.get() or _default_threads or 0
+    if not _matinv.inv_into(arr, out, threads):
+        # Unaligned, or strides that are not whole elements: the kernels read elements in
+        # place, so they get an aligned copy.
+        _matinv.inv_into(arr.copy(), out, threads)
     return wrap(out)

@@ -9,10 +9,11 @@ __version__: str
 def check_stack(shape: Sequence[int]) -> None:
     """Raise numpy.linalg.LinAlgError unless `shape` is a stack of square matrices."""
 
-def inv_into(a: np.ndarray, out: np.ndarray, num_threads: int = 0) -> None:
+def inv_into(a: np.ndarray, out: np.ndarray, num_threads: int = 0) -> bool:
     """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,
     any strides) into `out` (C-contiguous, same dtype and shape) with `num_threads`
-    threads (0: every core). Releases the GIL."""
+    threads (0: every core). Releases the GIL. Returns False, doing nothing, when `a` is
+    unaligned or its strides are not whole elements."""
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS)."""

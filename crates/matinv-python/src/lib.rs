@@ -35,7 +35,8 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
         .map_err(|e| to_py_err(py, e))
 }
 
-/// Inverts every matrix of `a` into `out`.
+/// Inverts every matrix of `a` into `out`. Returns False, doing nothing, when `a` is
+/// unaligned or its strides are not multiples of its item size (copy it first).
 ///
 /// `a`: float32, float64, complex64 or complex128, native byte order, aligned, any strides.
 /// `out`: a C-contiguous, writeable array of the same dtype and shape.
@@ -47,7 +48,7 @@ fn inv_into(
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
     num_threads: usize,
-) -> PyResult<()> {
+) -> PyResult<bool> {
     let params = matinv::Params {
         num_threads,
         ..Default::default()
@@ -79,7 +80,7 @@ fn invert<T: Element + numpy::Element>(
     a: &Bound<'_, PyArrayDyn<T>>,
     out: &Bound<'_, PyUntypedArray>,
     params: &matinv::Params,
-) -> PyResult<()> {
+) -> PyResult<bool> {
     let out = out
         .cast::<PyArrayDyn<T>>()
         .map_err(|_| PyTypeError::new_err(format!("out must have dtype {}", T::DTYPE)))?;
@@ -88,14 +89,11 @@ fn invert<T: Element + numpy::Element>(
             "out must be a writeable C-contiguous array of a's shape",
         ));
     }
-    if !a.is_aligned() {
-        return Err(PyValueError::new_err("a must be aligned"));
-    }
     let item = std::mem::size_of::<T>() as isize;
-    let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
-    if a.strides().iter().any(|s| s % item != 0) {
-        return Err(PyValueError::new_err("a's strides must be multiples of its item size"));
+    if !a.is_aligned() || a.strides().iter().any(|s| s % item != 0) {
+        return Ok(false);
     }
+    let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
     let len = out.len();
     // SAFETY: numpy guarantees that `a`'s data pointer, shape and strides describe valid,
     // aligned elements (checked above); `out` is a distinct, C-contiguous array of `len`
@@ -109,7 +107,7 @@ fn invert<T: Element + numpy::Element>(
     };
     let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| matinv::inv_into_with(&view, dst, params))));
     match result {
-        Ok(Ok(())) => Ok(()),
+        Ok(Ok(())) => Ok(true),
         Ok(Err(e)) => Err(to_py_err(py, e)),
         Err(panic) => {
             let what = panic

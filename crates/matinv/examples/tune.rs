@@ -14,8 +14,8 @@ fn main() {
         let v = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
         let mut out = vec![0.0; a.len()];
         let mut line = format!("n={n:3} count={count:6}:");
-        for (name, ub) in [("unblocked", 64usize), ("faer", 4)] {
-            let p = Params { unblocked_max_n: ub, ..Params::default() };
+        for (name, ub, ln) in [("lanes", 64usize, 8usize), ("unblocked", 64, 0), ("faer", 4, 0)] {
+            let p = Params { unblocked_max_n: ub, lanes_max_n: ln, ..Params::default() };
             inv_into_with(&v, &mut out, &p).unwrap();
             let mut best = f64::MAX;
             for _ in 0..5 {

@@ -61,35 +61,28 @@ pub(crate) fn invert_stack<T: Element>(
     if expected == 0 {
         return Ok(());
     }
-    crate::threads::install(params.num_threads, || invert_stack_in_pool(a, out, params))
-}
-
-fn invert_stack_in_pool<T: Element>(
-    a: &StackView<'_, T>,
-    out: &mut [T],
-    params: &Params,
-) -> Result<(), Error> {
-    let (count, n) = (a.len(), a.n());
-    let mm = n * n;
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
-    let single_thread = params.num_threads == 1;
-
-    if n >= params.parallel_min_n || count == 1 || single_thread {
-        let par = if n >= params.parallel_min_n && !single_thread {
-            Par::rayon(0)
-        } else {
-            Par::Seq
-        };
-        let mut ws = Workspace::new(n, par, needs_inv);
-        return invert_run(a, 0, out, &mut ws, par, params);
-    }
-
     let flops_per_matrix = 2 * n * n * n + 16;
-    let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
-    out.par_chunks_mut(grain * mm).enumerate().try_for_each_init(
-        || Workspace::new(n, Par::Seq, needs_inv),
-        |ws, (chunk, dst)| invert_run(a, chunk * grain, dst, ws, Par::Seq, params),
-    )
+    // One thread when asked, or when there is too little work to be worth waking others
+    // (each hand-off costs microseconds): then no pool is entered at all.
+    if params.num_threads == 1 || (n < params.parallel_min_n && count * flops_per_matrix < params.task_flops) {
+        let mut ws = Workspace::new(n, Par::Seq, needs_inv);
+        return invert_run(a, 0, out, &mut ws, Par::Seq, params);
+    }
+    crate::threads::install(params.num_threads, || {
+        if n >= params.parallel_min_n || count == 1 {
+            // Large matrices: threads inside each matrix, one matrix after the other.
+            let par = if n >= params.parallel_min_n { Par::rayon(0) } else { Par::Seq };
+            let mut ws = Workspace::new(n, par, needs_inv);
+            return invert_run(a, 0, out, &mut ws, par, params);
+        }
+        // Small and mid sizes: threads over the matrices, in tasks of about `task_flops`.
+        let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
+        out.par_chunks_mut(grain * n * n).enumerate().try_for_each_init(
+            || Workspace::new(n, Par::Seq, needs_inv),
+            |ws, (chunk, dst)| invert_run(a, chunk * grain, dst, ws, Par::Seq, params),
+        )
+    })
 }
 
 /// Inverts the consecutive matrices `start..` of `a` into `dst` (row-major, whole
@@ -264,6 +257,7 @@ fn invert_tiny<T: Element, const N: usize>(
     Ok(())
 }
 
+#[inline(always)]
 fn invert_unblocked<T: Element>(
     m: MatrixPtr<T>,
     n: usize,

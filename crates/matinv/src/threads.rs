@@ -12,9 +12,10 @@ pub fn default_num_threads() -> usize {
     rayon::current_num_threads()
 }
 
-/// Runs `f` on a pool of `threads` threads (`0`: the global pool).
+/// Runs `f` on a pool of `threads` threads (`0`: the global pool; `1`: the calling thread,
+/// as handing work to another thread costs microseconds).
 pub(crate) fn install<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
-    if threads == 0 || threads == rayon::current_num_threads() {
+    if threads <= 1 || threads == rayon::current_num_threads() {
         return f();
     }
     match pool(threads) {
