@@ -50,16 +50,18 @@ fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize], acc: &mut [F]) -> 
     for j in 0..n {
         let (left, right) = a.split_at_mut(j * n);
         let b = &mut right[..n];
-        acc.fill(F::ZERO);
+        // U part of column j: b[k] is final once the first k products are in.
+        acc[..j].fill(F::ZERO);
         for k in 0..j {
-            // b[k] is final once the first k products are in: U part of column j.
             let bk = b[k] - acc[k];
             b[k] = bk;
             let l = &left[k * n..(k + 1) * n];
-            for (s, &lik) in acc[k + 1..].iter_mut().zip(&l[k + 1..]) {
+            for (s, &lik) in acc[k + 1..j].iter_mut().zip(&l[k + 1..j]) {
                 *s = *s + lik * bk;
             }
         }
+        // Below: every row takes all j products, a plain matrix-vector product.
+        gemv(left, n, j, &b[..j], &mut acc[j..n]);
         // The rest of column j, and i?amax: the first entry of largest |re| + |im|.
         let mut p = j;
         let mut best = -1.0;
@@ -127,18 +129,40 @@ fn solve_lower<F: Field>(a: &mut [F], n: usize, acc: &mut [F], l: &mut [F]) {
             l[k] = a[j * n + k];
             a[j * n + k] = F::ZERO;
         }
-        acc.fill(F::ZERO);
         let (left, right) = a.split_at_mut((j + 1) * n);
-        for k in j + 1..n {
-            let lk = l[k];
-            let xk = &right[(k - j - 1) * n..(k - j) * n];
-            for (s, &x) in acc.iter_mut().zip(xk) {
-                *s = *s + x * lk;
-            }
-        }
+        gemv(right, n, 0, &l[j + 1..n], &mut acc[..n]);
         for (x, &s) in left[j * n..].iter_mut().zip(acc.iter()) {
             *x = *x - s;
         }
+    }
+}
+
+/// `acc[i] = sum_k cols[k * n + row0 + i] * c[k]`, each sum from zero in ascending `k`
+/// (the order the row-by-row form uses), for `i < acc.len()`. Rows go in blocks held in
+/// registers across the whole sum, so each column entry is loaded once and `acc` is
+/// written once.
+#[inline(always)]
+fn gemv<F: Field>(cols: &[F], n: usize, row0: usize, c: &[F], acc: &mut [F]) {
+    const B: usize = 8;
+    let m = acc.len();
+    let mut i0 = 0;
+    while i0 + B <= m {
+        let mut t = [F::ZERO; B];
+        for (k, &ck) in c.iter().enumerate() {
+            let col = &cols[k * n + row0 + i0..k * n + row0 + i0 + B];
+            for r in 0..B {
+                t[r] = t[r] + col[r] * ck;
+            }
+        }
+        acc[i0..i0 + B].copy_from_slice(&t);
+        i0 += B;
+    }
+    for (i, s) in acc.iter_mut().enumerate().skip(i0) {
+        let mut t = F::ZERO;
+        for (k, &ck) in c.iter().enumerate() {
+            t = t + cols[k * n + row0 + i] * ck;
+        }
+        *s = t;
     }
 }
 
