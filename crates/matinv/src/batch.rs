@@ -295,11 +295,17 @@ fn invert_lu<T: Element>(
         stack,
         ..
     } = ws;
+    // faer works column-major. A row-major matrix is read as its transpose, which costs no
+    // transposition on the way in or out: inv(A) = inv(A^T)^T, and inv(A^T) stored
+    // column-major is inv(A) stored row-major. (Pivoting then runs over A's columns; n > 32
+    // only, where numpy's own blocked LU already orders sums its own way.)
+    let transposed = m.is_row_major();
     let buf = &mut lu[..n * n];
     for (j, col) in buf.chunks_exact_mut(n).enumerate() {
         for (i, x) in col.iter_mut().enumerate() {
-            // SAFETY: i, j < n, inside the matrix.
-            *x = unsafe { m.get(i, j) }.to_compute();
+            let (r, c) = if transposed { (j, i) } else { (i, j) };
+            // SAFETY: r, c < n, inside the matrix.
+            *x = unsafe { m.get(r, c) }.to_compute();
         }
     }
     // Blocked kernels sum many products at once: entries near overflow (or underflow) are
@@ -311,23 +317,27 @@ fn invert_lu<T: Element>(
     let mut lu = MatMut::from_column_major_slice_mut(buf, n, n);
     let stack = MemStack::new(stack);
     factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
+    let layout = |d| {
+        if transposed {
+            MatMut::from_column_major_slice_mut(d, n, n)
+        } else {
+            MatMut::from_row_major_slice_mut(d, n, n)
+        }
+    };
     match T::as_compute_mut(dst) {
-        // Same type: write the inverse straight into the output, row-major.
+        // Same type: write the inverse straight into the output.
         Some(dst) => {
-            let out = MatMut::from_row_major_slice_mut(dst, n, n);
-            inverse::inverse(out, lu.rb(), perm, perm_inv, par, stack);
+            inverse::inverse(layout(&mut *dst), lu.rb(), perm, perm_inv, par, stack);
             if s != 1.0 {
                 dst.iter_mut().for_each(|x| *x = x.scale(s));
             }
         }
         // Single precision: invert in double, round once.
         None => {
-            let mut x = MatMut::from_column_major_slice_mut(&mut inv[..n * n], n, n);
-            inverse::inverse(x.rb_mut(), lu.rb(), perm, perm_inv, par, stack);
-            for (i, row) in dst.chunks_exact_mut(n).enumerate() {
-                for (j, d) in row.iter_mut().enumerate() {
-                    *d = T::from_compute(x[(i, j)].scale(s));
-                }
+            let x = &mut inv[..n * n];
+            inverse::inverse(layout(&mut *x), lu.rb(), perm, perm_inv, par, stack);
+            for (d, v) in dst.iter_mut().zip(x.iter()) {
+                *d = T::from_compute(v.scale(s));
             }
         }
     }
