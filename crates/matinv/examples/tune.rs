@@ -3,8 +3,9 @@ use matinv::{inv_into_with, Params, StackView};
 use std::time::Instant;
 
 fn main() {
-    for n in [2usize, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64] {
-        let count = (4_000_000 / (n * n * n)).clamp(10, 200_000);
+    let single = std::env::args().nth(1).is_some();
+    for n in [2usize, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192] {
+        let count = if single { 1 } else { (4_000_000 / (n * n * n)).clamp(10, 200_000) };
         let mut a = vec![0.0f64; count * n * n];
         let mut s = 1u64;
         for (i, x) in a.iter_mut().enumerate() {
@@ -18,7 +19,7 @@ fn main() {
             let p = Params { unblocked_max_n: ub, lanes_max_n: ln, ..Params::default() };
             inv_into_with(&v, &mut out, &p).unwrap();
             let mut best = f64::MAX;
-            for _ in 0..5 {
+            for _ in 0..(if single { 50 } else { 5 }) {
                 let t = Instant::now();
                 inv_into_with(&v, &mut out, &p).unwrap();
                 best = best.min(t.elapsed().as_secs_f64());

@@ -7,6 +7,7 @@ use crate::kernels::lu::{factor, inverse, Workspace};
 use crate::kernels::lanes;
 use crate::kernels::{unblocked, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
+use crate::status::{fill_nan, Status};
 use crate::Error;
 use faer::dyn_stack::MemStack;
 use faer::prelude::{Reborrow, ReborrowMut};
@@ -44,10 +45,13 @@ impl Default for Params {
     }
 }
 
-/// Inverts every matrix of `a` into the C-contiguous `out`.
+/// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
+/// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
+/// gets its [`Status`] and singular ones an all-NaN inverse.
 pub(crate) fn invert_stack<T: Element>(
     a: &StackView<'_, T>,
     out: &mut [T],
+    mut status: Option<&mut [Status]>,
     params: &Params,
 ) -> Result<(), Error> {
     let (count, n) = (a.len(), a.n());
@@ -58,6 +62,16 @@ pub(crate) fn invert_stack<T: Element>(
             expected,
         });
     }
+    if let Some(st) = status.as_deref_mut() {
+        if st.len() != count {
+            return Err(Error::OutputLength {
+                got: st.len(),
+                expected: count,
+            });
+        }
+        // 0 x 0 matrices: nothing to invert, perfectly conditioned by convention.
+        st.fill(Status { info: 0, rcond: if n == 0 { f64::INFINITY } else { 0.0 } });
+    }
     if expected == 0 {
         return Ok(());
     }
@@ -67,21 +81,30 @@ pub(crate) fn invert_stack<T: Element>(
     // (each hand-off costs microseconds): then no pool is entered at all.
     if params.num_threads == 1 || (n < params.parallel_min_n && count * flops_per_matrix < params.task_flops) {
         let mut ws = Workspace::new(n, Par::Seq, needs_inv);
-        return invert_run(a, 0, out, &mut ws, Par::Seq, params);
+        return invert_run(a, 0, out, status, &mut ws, Par::Seq, params);
     }
     crate::threads::install(params.num_threads, || {
         if n >= params.parallel_min_n || count == 1 {
             // Large matrices: threads inside each matrix, one matrix after the other.
             let par = if n >= params.parallel_min_n { Par::rayon(0) } else { Par::Seq };
             let mut ws = Workspace::new(n, par, needs_inv);
-            return invert_run(a, 0, out, &mut ws, par, params);
+            return invert_run(a, 0, out, status, &mut ws, par, params);
         }
         // Small and mid sizes: threads over the matrices, in tasks of about `task_flops`.
         let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
-        out.par_chunks_mut(grain * n * n).enumerate().try_for_each_init(
-            || Workspace::new(n, Par::Seq, needs_inv),
-            |ws, (chunk, dst)| invert_run(a, chunk * grain, dst, ws, Par::Seq, params),
-        )
+        let init = || Workspace::new(n, Par::Seq, needs_inv);
+        let chunks = out.par_chunks_mut(grain * n * n).enumerate();
+        match status {
+            None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
+                invert_run(a, chunk * grain, dst, None, ws, Par::Seq, params)
+            }),
+            Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
+                init,
+                |ws, ((chunk, dst), st)| {
+                    invert_run(a, chunk * grain, dst, Some(st), ws, Par::Seq, params)
+                },
+            ),
+        }
     })
 }
 
@@ -91,6 +114,7 @@ fn invert_run<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
+    status: Option<&mut [Status]>,
     ws: &mut Workspace<T::Compute>,
     par: Par,
     params: &Params,
@@ -104,33 +128,35 @@ fn invert_run<T: Element>(
             a: &StackView<'_, T>,
             start: usize,
             dst: &mut [T],
+            status: Option<&mut [Status]>,
             ws: &mut Workspace<T::Compute>,
             par: Par,
             params: &Params,
         ) -> Result<(), Error> {
-            invert_run_generic::<T, 8>(a, start, dst, ws, par, params)
+            invert_run_generic::<T, 8>(a, start, dst, status, ws, par, params)
         }
         #[target_feature(enable = "avx2,fma")]
         unsafe fn avx2<T: Element>(
             a: &StackView<'_, T>,
             start: usize,
             dst: &mut [T],
+            status: Option<&mut [Status]>,
             ws: &mut Workspace<T::Compute>,
             par: Par,
             params: &Params,
         ) -> Result<(), Error> {
-            invert_run_generic::<T, 4>(a, start, dst, ws, par, params)
+            invert_run_generic::<T, 4>(a, start, dst, status, ws, par, params)
         }
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
             // SAFETY: the features were just detected on this CPU.
-            return unsafe { avx512(a, start, dst, ws, par, params) };
+            return unsafe { avx512(a, start, dst, status, ws, par, params) };
         }
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
             // SAFETY: as above.
-            return unsafe { avx2(a, start, dst, ws, par, params) };
+            return unsafe { avx2(a, start, dst, status, ws, par, params) };
         }
     }
-    invert_run_generic::<T, 2>(a, start, dst, ws, par, params)
+    invert_run_generic::<T, 2>(a, start, dst, status, ws, par, params)
 }
 
 /// `L`: matrices per SIMD group, one vector register of f64 in the caller's instruction set.
@@ -139,6 +165,7 @@ fn invert_run_generic<T: Element, const L: usize>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
+    status: Option<&mut [Status]>,
     ws: &mut Workspace<T::Compute>,
     par: Par,
     params: &Params,
@@ -146,25 +173,25 @@ fn invert_run_generic<T: Element, const L: usize>(
     let n = a.n();
     if T::Compute::REAL && n <= params.lanes_max_n.min(8) && dst.len() >= L * n * n {
         return match n {
-            1 => each_lanes::<T, 1, L>(a, start, dst, ws),
-            2 => each_lanes::<T, 2, L>(a, start, dst, ws),
-            3 => each_lanes::<T, 3, L>(a, start, dst, ws),
-            4 => each_lanes::<T, 4, L>(a, start, dst, ws),
-            5 => each_lanes::<T, 5, L>(a, start, dst, ws),
-            6 => each_lanes::<T, 6, L>(a, start, dst, ws),
-            7 => each_lanes::<T, 7, L>(a, start, dst, ws),
-            _ => each_lanes::<T, 8, L>(a, start, dst, ws),
+            1 => each_lanes::<T, 1, L>(a, start, dst, status, ws),
+            2 => each_lanes::<T, 2, L>(a, start, dst, status, ws),
+            3 => each_lanes::<T, 3, L>(a, start, dst, status, ws),
+            4 => each_lanes::<T, 4, L>(a, start, dst, status, ws),
+            5 => each_lanes::<T, 5, L>(a, start, dst, status, ws),
+            6 => each_lanes::<T, 6, L>(a, start, dst, status, ws),
+            7 => each_lanes::<T, 7, L>(a, start, dst, status, ws),
+            _ => each_lanes::<T, 8, L>(a, start, dst, status, ws),
         };
     }
     match n {
-        1 => each(a, start, dst, invert_tiny::<T, 1>),
-        2 => each(a, start, dst, invert_tiny::<T, 2>),
-        3 => each(a, start, dst, invert_tiny::<T, 3>),
-        4 => each(a, start, dst, invert_tiny::<T, 4>),
+        1 => each(a, start, dst, status, invert_tiny::<T, 1>),
+        2 => each(a, start, dst, status, invert_tiny::<T, 2>),
+        3 => each(a, start, dst, status, invert_tiny::<T, 3>),
+        4 => each(a, start, dst, status, invert_tiny::<T, 4>),
         _ if n <= params.unblocked_max_n => {
-            each(a, start, dst, |m, d| invert_unblocked(m, n, d, ws))
+            each(a, start, dst, status, |m, d| invert_unblocked(m, n, d, ws))
         }
-        _ => each(a, start, dst, |m, d| invert_lu(m, n, d, ws, par)),
+        _ => each(a, start, dst, status, |m, d| invert_lu(m, n, d, ws, par)),
     }
 }
 
@@ -175,6 +202,7 @@ fn each_lanes<T: Element, const N: usize, const L: usize>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
+    mut status: Option<&mut [Status]>,
     ws: &mut Workspace<T::Compute>,
 ) -> Result<(), Error> {
     let group = L * N * N;
@@ -193,11 +221,13 @@ fn each_lanes<T: Element, const N: usize, const L: usize>(
             }
         }
         let zero = lanes::invert::<N, L>(&mut x);
-        if let Some((l, k)) = zero.iter().enumerate().find_map(|(l, z)| z.map(|k| (l, k))) {
-            return Err(Error::Singular {
-                matrix: start + g * L + l,
-                pivot: k + 1,
-            });
+        if status.is_none() {
+            if let Some((l, k)) = zero.iter().enumerate().find_map(|(l, z)| z.map(|k| (l, k))) {
+                return Err(Error::Singular {
+                    matrix: start + g * L + l,
+                    pivot: k + 1,
+                });
+            }
         }
         for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
             for (i, row) in out.chunks_exact_mut(N).enumerate() {
@@ -205,13 +235,23 @@ fn each_lanes<T: Element, const N: usize, const L: usize>(
                     *d = T::from_compute(T::Compute::from_re(x[j][i][l]));
                 }
             }
+            if let Some(st) = status.as_deref_mut() {
+                st[g * L + l] = match zero[l] {
+                    Some(k) => {
+                        fill_nan(out);
+                        Status::singular(k)
+                    }
+                    None => Status::inverted(ms[l], N, out),
+                };
+            }
         }
     }
     let rest = start + whole / (N * N);
+    let status = status.map(|st| &mut st[whole / (N * N)..]);
     if N <= 4 {
-        each(a, rest, tail, invert_tiny::<T, N>)
+        each(a, rest, tail, status, invert_tiny::<T, N>)
     } else {
-        each(a, rest, tail, |m, d| invert_unblocked(m, N, d, ws))
+        each(a, rest, tail, status, |m, d| invert_unblocked(m, N, d, ws))
     }
 }
 
@@ -221,14 +261,27 @@ fn each<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
+    mut status: Option<&mut [Status]>,
     mut kernel: impl FnMut(MatrixPtr<T>, &mut [T]) -> Result<(), ZeroPivot>,
 ) -> Result<(), Error> {
-    let mm = a.n() * a.n();
-    for ((i, d), m) in dst.chunks_exact_mut(mm).enumerate().zip(a.matrices(start)) {
-        kernel(m, d).map_err(|k| Error::Singular {
-            matrix: start + i,
-            pivot: k + 1,
-        })?;
+    let n = a.n();
+    for ((i, d), m) in dst.chunks_exact_mut(n * n).enumerate().zip(a.matrices(start)) {
+        let result = kernel(m, d);
+        match status.as_deref_mut() {
+            None => result.map_err(|k| Error::Singular {
+                matrix: start + i,
+                pivot: k + 1,
+            })?,
+            Some(st) => {
+                st[i] = match result {
+                    Ok(()) => Status::inverted(m, n, d),
+                    Err(k) => {
+                        fill_nan(d);
+                        Status::singular(k)
+                    }
+                }
+            }
+        }
     }
     Ok(())
 }

@@ -39,6 +39,8 @@ pub trait Field:
     fn pivot_recip(self) -> Self;
     /// The largest magnitude of a component: `max(|re|, |im|)` (never overflows).
     fn max_component(self) -> f64;
+    /// `|self|` (the complex modulus, without overflow).
+    fn modulus(self) -> f64;
     /// `self * s` for a real scale `s`.
     fn scale(self, s: f64) -> Self;
     /// The real part.
@@ -68,6 +70,10 @@ impl Field for f64 {
     }
     #[inline(always)]
     fn max_component(self) -> f64 {
+        self.abs()
+    }
+    #[inline(always)]
+    fn modulus(self) -> f64 {
         self.abs()
     }
     #[inline(always)]
@@ -103,6 +109,10 @@ impl Field for c64 {
     #[inline(always)]
     fn max_component(self) -> f64 {
         self.re.abs().max(self.im.abs())
+    }
+    #[inline(always)]
+    fn modulus(self) -> f64 {
+        self.re.hypot(self.im)
     }
     #[inline(always)]
     fn scale(self, s: f64) -> Self {

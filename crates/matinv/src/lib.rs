@@ -38,12 +38,14 @@ mod element;
 mod error;
 pub mod kernels;
 mod layout;
+mod status;
 mod threads;
 
 pub use batch::Params;
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
 pub use layout::{c_strides, stack_dims, StackView};
+pub use status::Status;
 pub use threads::default_num_threads;
 
 /// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`
@@ -61,7 +63,7 @@ pub use threads::default_num_threads;
 /// # Ok::<(), matinv::Error>(())
 /// ```
 pub fn inv_into<T: Element>(a: &StackView<'_, T>, out: &mut [T]) -> Result<(), Error> {
-    batch::invert_stack(a, out, &Params::default())
+    batch::invert_stack(a, out, None, &Params::default())
 }
 
 /// Like [`inv_into`], with explicit tuning parameters.
@@ -70,7 +72,7 @@ pub fn inv_into_with<T: Element>(
     out: &mut [T],
     params: &Params,
 ) -> Result<(), Error> {
-    batch::invert_stack(a, out, params)
+    batch::invert_stack(a, out, None, params)
 }
 
 /// Inverts every matrix of `a` into a new C-contiguous `Vec` of shape `a.shape()`.
@@ -81,4 +83,43 @@ pub fn inv<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T>, Error> {
     out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
     inv_into(a, &mut out)?;
     Ok(out)
+}
+
+/// Like [`inv_into`], but never fails for singular matrices: every matrix gets a
+/// [`Status`] (LAPACK's `info` and the reciprocal condition number `rcond`), and singular
+/// ones an all-NaN inverse. Only shape and layout errors are returned.
+///
+/// ```
+/// use matinv::{inv_ex_into, Params, StackView, Status};
+///
+/// // A good matrix, a singular one, and a nearly singular one.
+/// let a = [2.0f64, 0.0, 0.0, 4.0,   1.0, 2.0, 2.0, 4.0,   1.0, 1.0, 1.0, 1.0 + 1e-15];
+/// let view = StackView::c_contiguous(&a, &[3, 2, 2])?;
+/// let mut out = [0.0; 12];
+/// let mut status = [Status::default(); 3];
+/// inv_ex_into(&view, &mut out, &mut status, &Params::default())?;
+/// assert_eq!(status[0], Status { info: 0, rcond: 0.5 });
+/// assert_eq!((status[1].info, status[1].rcond), (2, 0.0));
+/// assert!(out[4..8].iter().all(|x| x.is_nan()));
+/// assert!(status[2].rcond < 1e-14); // invertible, but the inverse is not to be trusted
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn inv_ex_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    status: &mut [Status],
+    params: &Params,
+) -> Result<(), Error> {
+    batch::invert_stack(a, out, Some(status), params)
+}
+
+/// Like [`inv`], with a [`Status`] per matrix instead of an error for singular ones.
+pub fn inv_ex<T: Element>(a: &StackView<'_, T>) -> Result<(Vec<T>, Vec<Status>), Error> {
+    let len = a.len() * a.n() * a.n();
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
+    let mut status = vec![Status::default(); a.len()];
+    inv_ex_into(a, &mut out, &mut status, &Params::default())?;
+    Ok((out, status))
 }

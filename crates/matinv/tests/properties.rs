@@ -4,7 +4,7 @@
 mod common;
 
 use common::{lapack_ratio, random_matrix, Rng, TestElement};
-use matinv::{c32, c64, inv, inv_into, Error, StackView};
+use matinv::{c32, c64, inv, inv_ex, inv_into, Error, StackView};
 use proptest::prelude::*;
 
 /// Lays the C-contiguous stack `a` (count matrices of order n) out in a bigger buffer with
@@ -89,6 +89,39 @@ macro_rules! properties_for {
                     let tol = 1e3 * <$t as TestElement>::EPS;
                     for (u, v) in a.iter().zip(&y) {
                         prop_assert!((u.widen() - v.widen()).norm() <= tol * (1.0 + u.widen().norm()));
+                    }
+                }
+
+                #[test]
+                fn inv_ex_reports_each_matrix(
+                    n in 1usize..20, count in 1usize..12, bad in any::<u16>(), seed in any::<u64>()
+                ) {
+                    let mut rng = Rng(seed | 1);
+                    let zero = <$t as TestElement>::from_parts(0.0, 0.0);
+                    let mut a: Vec<$t> = (0..count)
+                        .flat_map(|_| random_matrix::<$t>(&mut rng, n, 0.0))
+                        .collect();
+                    let is_bad = |k: usize| bad >> k & 1 == 1;
+                    for k in (0..count).filter(|&k| is_bad(k)) {
+                        let row = (seed as usize + k) % n;
+                        (0..n).for_each(|j| a[k * n * n + row * n + j] = zero);
+                    }
+                    let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
+                    let (x, status) = inv_ex(&view).unwrap();
+                    for k in 0..count {
+                        let xs = &x[k * n * n..(k + 1) * n * n];
+                        let one = &a[k * n * n..(k + 1) * n * n];
+                        if is_bad(k) {
+                            prop_assert!((1..=n as u32).contains(&status[k].info));
+                            prop_assert_eq!(status[k].rcond, 0.0);
+                            prop_assert!(xs.iter().all(|v| v.widen().re.is_nan()));
+                        } else {
+                            prop_assert_eq!(status[k].info, 0);
+                            prop_assert!(status[k].rcond > 0.0 && status[k].rcond <= 1.0);
+                            // The same bits as inverting the matrix alone.
+                            let alone = inv(&StackView::c_contiguous(one, &[n, n]).unwrap()).unwrap();
+                            prop_assert!(xs.iter().zip(&alone).all(|(u, v)| u.widen() == v.widen()));
+                        }
                     }
                 }
 
