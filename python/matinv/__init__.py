@@ -8,13 +8,25 @@ strided stacks of matrices without copying them whole and releases the GIL while
 import contextlib
 import contextvars
 import os
+import warnings
+from typing import NamedTuple
 
 import numpy as np
 from numpy.linalg import LinAlgError
 
 from . import _matinv
 
-__all__ = ["inv", "LinAlgError", "set_num_threads", "get_num_threads", "threads"]
+__all__ = [
+    "inv",
+    "inv_ex",
+    "InvExResult",
+    "errstate",
+    "LinAlgError",
+    "LinAlgWarning",
+    "set_num_threads",
+    "get_num_threads",
+    "threads",
+]
 __version__ = _matinv.__version__
 
 
@@ -71,6 +83,72 @@ def threads(n):
 # dtypes the native kernels read directly (float32/complex64 are widened there, per matrix),
 # mapped to the result dtype (themselves).
 _NATIVE = {np.dtype(t): np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128)}
+
+
+class LinAlgWarning(RuntimeWarning):
+    """An inverse was computed but cannot be trusted: a singular matrix replaced by NaN
+    (``errstate(singular='warn')``), or an ill-conditioned one
+    (``errstate(ill_conditioned='warn')``)."""
+
+
+class InvExResult(NamedTuple):
+    """What `inv_ex` returns."""
+
+    inv: np.ndarray
+    """The inverses; all NaN for singular matrices."""
+    info: np.ndarray
+    """int32, one per matrix: 0, or the 1-based column of the first zero pivot (LAPACK)."""
+    rcond: np.ndarray
+    """float64, one per matrix: 1 / (||A||_1 ||inv(A)||_1); 0 for singular matrices."""
+
+
+_SINGULAR = ("raise", "nan", "warn")
+_ILL_CONDITIONED = ("ignore", "warn", "raise")
+_DEFAULT_ERRSTATE = ("raise", "ignore")
+_errstate = contextvars.ContextVar("matinv_errstate", default=_DEFAULT_ERRSTATE)
+
+
+@contextlib.contextmanager
+def errstate(*, singular=None, ill_conditioned=None):
+    """How `inv` treats singular and ill-conditioned matrices inside the ``with`` block.
+
+    singular : {'raise', 'nan', 'warn'}
+        'raise' (numpy's behaviour, the default): `LinAlgError`. 'nan': the singular
+        matrices' inverses are NaN, the others are computed. 'warn': as 'nan', and a
+        `LinAlgWarning` names the singular matrices.
+    ill_conditioned : {'ignore', 'warn', 'raise'}
+        What to do when a matrix's reciprocal condition number (1-norm) is below the
+        machine epsilon of the result dtype: nothing (the default, numpy's behaviour), a
+        `LinAlgWarning` naming the matrices and their rcond, or `LinAlgError`.
+
+    Settings not given are inherited from the enclosing block. The state is per thread and
+    per async context (contextvars).
+
+    >>> import numpy as np, matinv
+    >>> with matinv.errstate(singular="nan"):
+    ...     matinv.inv(np.array([[[1., 2.], [2., 4.]], [[2., 0.], [0., 2.]]]))
+    array([[[nan, nan],
+            [nan, nan]],
+    <BLANKLINE>
+           [[0.5, 0. ],
+            [0. , 0.5]]])
+    """
+    old_singular, old_ill = _errstate.get()
+    if singular is None:
+        singular = old_singular
+    if ill_conditioned is None:
+        ill_conditioned = old_ill
+    if singular not in _SINGULAR:
+        raise ValueError(f"singular must be one of {_SINGULAR}, got {singular!r}")
+    if ill_conditioned not in _ILL_CONDITIONED:
+        raise ValueError(
+            f"ill_conditioned must be one of {_ILL_CONDITIONED}, got {ill_conditioned!r}"
+        )
+    token = _errstate.set((singular, ill_conditioned))
+    try:
+        yield
+    finally:
+        _errstate.reset(token)
 
 
 def _result_dtype(dtype):
@@ -192,19 +270,74 @@ def inv(a):
         ...
     numpy.linalg.LinAlgError: Singular matrix
     """
+    state = _errstate.get()
     # Fast path, for the common case and for small matrices where Python overhead counts:
     # a plain ndarray of a native dtype and square shape (numpy's checks cannot fail).
-    if type(a) is np.ndarray:
+    if type(a) is np.ndarray and state is _DEFAULT_ERRSTATE:
         result_t = _NATIVE.get(a.dtype)
         shape = a.shape
         if result_t is not None and len(shape) >= 2 and shape[-1] == shape[-2]:
             out = np.empty(shape, dtype=result_t)
             if _matinv.inv_into(a, out, _context_threads.get() or _default_threads or 0):
                 return out
-    return _inv_general(a)
+    arr, wrap, result_t = _prepare(a)
+    if state is _DEFAULT_ERRSTATE:
+        out = np.empty(arr.shape, dtype=result_t)
+        _run(_matinv.inv_into, arr, out)
+        return wrap(out)
+    out, info, rcond = _inv_ex(arr, result_t)
+    _apply_errstate(state, out, info, rcond, result_t)
+    return wrap(out)
 
 
-def _inv_general(a):
+def inv_ex(a):
+    """
+    Invert every matrix of a stack, never raising for singular or ill-conditioned ones.
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Matrices to be inverted (the dtypes `inv` accepts).
+
+    Returns
+    -------
+    InvExResult
+        A named tuple ``(inv, info, rcond)``. ``inv`` is what `inv` returns, except that the
+        inverses of singular matrices are all NaN. ``info`` (int32, shape ``a.shape[:-2]``)
+        is 0 for an inverted matrix, else the 1-based column of the first exact zero pivot
+        of LU with partial pivoting, as LAPACK and ``torch.linalg.inv_ex`` report it.
+        ``rcond`` (float64, same shape) is the reciprocal condition number in the 1-norm,
+        ``1 / (||A||_1 ||inv(A)||_1)``, computed in O(M^2) from the inverse: 0 for singular
+        matrices; below the dtype's machine epsilon, the inverse cannot be trusted.
+
+    Raises
+    ------
+    LinAlgError
+        If `a` is not a stack of square matrices.
+    TypeError
+        If the dtype of `a` is not supported.
+
+    Examples
+    --------
+    >>> import numpy as np, matinv
+    >>> a = np.array([[[2., 0.], [0., 4.]], [[1., 2.], [2., 4.]]])
+    >>> x, info, rcond = matinv.inv_ex(a)
+    >>> info
+    array([0, 2], dtype=int32)
+    >>> rcond
+    array([0.5, 0. ])
+    >>> x[1]
+    array([[nan, nan],
+           [nan, nan]])
+    """
+    arr, wrap, result_t = _prepare(a)
+    out, info, rcond = _inv_ex(arr, result_t)
+    return InvExResult(wrap(out), info, rcond)
+
+
+def _prepare(a):
+    """numpy's checks and conversions: an ndarray the kernels read, the wrapper for the
+    result's subclass, and the result dtype."""
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     _matinv.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
@@ -220,10 +353,59 @@ def _inv_general(a):
                 f"{np.dtype(compute_t)!r} with casting rule 'same_kind'"
             )
         arr = arr.astype(compute_t)
-    out = np.empty(arr.shape, dtype=result_t)
+    return arr, wrap, result_t
+
+
+def _run(native, arr, *outputs):
     threads = _context_threads.get() or _default_threads or 0
-    if not _matinv.inv_into(arr, out, threads):
+    if not native(arr, *outputs, threads):
         # Unaligned, or strides that are not whole elements: the kernels read elements in
         # place, so they get an aligned copy.
-        _matinv.inv_into(arr.copy(), out, threads)
-    return wrap(out)
+        native(arr.copy(), *outputs, threads)
+
+
+def _inv_ex(arr, result_t):
+    out = np.empty(arr.shape, dtype=result_t)
+    info = np.empty(arr.shape[:-2], dtype=np.int32)
+    rcond = np.empty(arr.shape[:-2], dtype=np.float64)
+    _run(_matinv.inv_ex_into, arr, out, info, rcond)
+    return out, info, rcond
+
+
+def _describe(mask, info_or_rcond, what):
+    """'matrix' for a single matrix, else the indices (and values) of the first few."""
+    if mask.ndim == 0:
+        return f"the matrix{what(info_or_rcond[()])}"
+    idx = [tuple(int(i) for i in t) for t in np.argwhere(mask)]
+    shown = ", ".join(
+        f"{t[0] if len(t) == 1 else t}{what(info_or_rcond[t])}" for t in idx[:10]
+    )
+    more = f" and {len(idx) - 10} more" if len(idx) > 10 else ""
+    count = "1 matrix" if len(idx) == 1 else f"{len(idx)} matrices"
+    return f"{count} at index {shown}{more}"
+
+
+def _apply_errstate(state, out, info, rcond, result_t):
+    singular, ill_conditioned = state
+    bad = info > 0
+    if bad.any():
+        if singular == "raise":
+            raise LinAlgError("Singular matrix")
+        if singular == "warn":
+            where = _describe(bad, info, lambda k: f" (zero pivot in column {k})")
+            warnings.warn(
+                f"Singular matrix: {where}; its inverse is NaN", LinAlgWarning, stacklevel=3
+            )
+    if ill_conditioned == "ignore":
+        return
+    eps = float(np.finfo(result_t).eps)
+    ill = (info == 0) & (rcond < eps)
+    if ill.any():
+        where = _describe(ill, rcond, lambda r: f" (rcond={r:.3g})")
+        message = (
+            f"Ill-conditioned matrix: {where}, below eps={eps:.3g} of {result_t.name}; "
+            "the inverse may be inaccurate"
+        )
+        if ill_conditioned == "raise":
+            raise LinAlgError(message)
+        warnings.warn(message, LinAlgWarning, stacklevel=3)

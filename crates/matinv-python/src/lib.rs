@@ -1,8 +1,8 @@
 //! `matinv._matinv`: the native half of the Python package. Conversion and error mapping
 //! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
 
-use matinv::{c32, c64, Element, StackView};
-use numpy::{PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods};
+use matinv::{c32, c64, Element, StackView, Status};
+use numpy::{PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -53,14 +53,55 @@ fn inv_into(
         num_threads,
         ..Default::default()
     };
+    dispatch(py, a, out, None, &params)
+}
+
+/// Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
+/// `rcond` (float64), both C-contiguous of shape `a.shape[:-2]`, and NaN inverses for
+/// singular matrices.
+#[pyfunction]
+#[pyo3(signature = (a, out, info, rcond, num_threads=0))]
+fn inv_ex_into(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    mut info: PyReadwriteArrayDyn<'_, i32>,
+    mut rcond: PyReadwriteArrayDyn<'_, f64>,
+    num_threads: usize,
+) -> PyResult<bool> {
+    let params = matinv::Params {
+        num_threads,
+        ..Default::default()
+    };
+    let count: usize = a.shape().iter().rev().skip(2).product();
+    let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
+    if a.ndim() < 2 || info.len() != count || rcond.len() != count {
+        return Err(PyValueError::new_err("info and rcond must hold one entry per matrix"));
+    }
+    let mut status = vec![Status::default(); count];
+    let done = dispatch(py, a, out, Some(&mut status), &params)?;
+    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
+        *i = s.info as i32;
+        *r = s.rcond;
+    }
+    Ok(done)
+}
+
+fn dispatch(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    status: Option<&mut [Status]>,
+    params: &matinv::Params,
+) -> PyResult<bool> {
     if let Ok(a) = a.cast::<PyArrayDyn<f64>>() {
-        invert::<f64>(py, a, out, &params)
+        invert::<f64>(py, a, out, status, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<f32>>() {
-        invert::<f32>(py, a, out, &params)
+        invert::<f32>(py, a, out, status, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c64>>() {
-        invert::<c64>(py, a, out, &params)
+        invert::<c64>(py, a, out, status, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
-        invert::<c32>(py, a, out, &params)
+        invert::<c32>(py, a, out, status, params)
     } else {
         Err(PyTypeError::new_err(format!(
             "array type {} is unsupported by the native kernels",
@@ -79,6 +120,7 @@ fn invert<T: Element + numpy::Element>(
     py: Python<'_>,
     a: &Bound<'_, PyArrayDyn<T>>,
     out: &Bound<'_, PyUntypedArray>,
+    status: Option<&mut [Status]>,
     params: &matinv::Params,
 ) -> PyResult<bool> {
     let out = out
@@ -105,7 +147,12 @@ fn invert<T: Element + numpy::Element>(
     } else {
         unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
     };
-    let result = py.detach(|| catch_unwind(AssertUnwindSafe(|| matinv::inv_into_with(&view, dst, params))));
+    let result = py.detach(|| {
+        catch_unwind(AssertUnwindSafe(|| match status {
+            None => matinv::inv_into_with(&view, dst, params),
+            Some(status) => matinv::inv_ex_into(&view, dst, status, params),
+        }))
+    });
     match result {
         Ok(Ok(())) => Ok(true),
         Ok(Err(e)) => Err(to_py_err(py, e)),
@@ -130,6 +177,7 @@ fn default_num_threads() -> usize {
 fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv_into, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

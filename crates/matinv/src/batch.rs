@@ -348,17 +348,14 @@ fn invert_lu<T: Element>(
         stack,
         ..
     } = ws;
-    // faer works column-major. A row-major matrix is read as its transpose, which costs no
-    // transposition on the way in or out: inv(A) = inv(A^T)^T, and inv(A^T) stored
-    // column-major is inv(A) stored row-major. (Pivoting then runs over A's columns; n > 32
-    // only, where numpy's own blocked LU already orders sums its own way.)
-    let transposed = m.is_row_major();
+    // faer works column-major. (Factoring a row-major matrix as its transpose would save
+    // this transposing copy, but pivoting would then run over A's columns and `info` would
+    // no longer be LAPACK's.)
     let buf = &mut lu[..n * n];
     for (j, col) in buf.chunks_exact_mut(n).enumerate() {
         for (i, x) in col.iter_mut().enumerate() {
-            let (r, c) = if transposed { (j, i) } else { (i, j) };
-            // SAFETY: r, c < n, inside the matrix.
-            *x = unsafe { m.get(r, c) }.to_compute();
+            // SAFETY: i, j < n, inside the matrix.
+            *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
     // Blocked kernels sum many products at once: entries near overflow (or underflow) are
@@ -370,13 +367,7 @@ fn invert_lu<T: Element>(
     let mut lu = MatMut::from_column_major_slice_mut(buf, n, n);
     let stack = MemStack::new(stack);
     factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
-    let layout = |d| {
-        if transposed {
-            MatMut::from_column_major_slice_mut(d, n, n)
-        } else {
-            MatMut::from_row_major_slice_mut(d, n, n)
-        }
-    };
+    let layout = |d| MatMut::from_row_major_slice_mut(d, n, n);
     match T::as_compute_mut(dst) {
         // Same type: write the inverse straight into the output.
         Some(dst) => {

@@ -248,11 +248,6 @@ pub(crate) struct MatrixPtr<T> {
 }
 
 impl<T: Copy> MatrixPtr<T> {
-    /// True when rows are contiguous (numpy's C order).
-    #[inline]
-    pub(crate) fn is_row_major(&self) -> bool {
-        self.cs == 1 && self.rs != 1
-    }
 
     /// # Safety
     /// `(i, j)` must be inside the matrix this pointer came from.
