@@ -17,3 +17,14 @@ def inv_into(a: np.ndarray, out: np.ndarray, num_threads: int = 0) -> bool:
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS)."""
+
+def inv_ex_into(
+    a: np.ndarray,
+    out: np.ndarray,
+    info: np.ndarray,
+    rcond: np.ndarray,
+    num_threads: int = 0,
+) -> bool:
+    """Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
+    `rcond` (float64), C-contiguous of shape `a.shape[:-2]`, and NaN inverses for singular
+    matrices."""
