@@ -105,13 +105,7 @@ fn invert_upper<F: Field>(a: &mut [F], n: usize, acc: &mut [F]) {
         let (left, right) = a.split_at_mut(j * n);
         let col = &mut right[..j];
         let acc = &mut acc[..j];
-        acc.fill(F::ZERO);
-        for k in 0..j {
-            let ukj = col[k];
-            for (s, &x) in acc[..=k].iter_mut().zip(&left[k * n..k * n + k + 1]) {
-                *s = *s + x * ukj;
-            }
-        }
+        upper_gemv(left, n, col, acc);
         // 0 - x rather than -x: no negative zeros where numpy has none.
         for (c, &s) in col.iter_mut().zip(acc.iter()) {
             *c = F::ZERO - s * ujj;
@@ -134,6 +128,44 @@ fn solve_lower<F: Field>(a: &mut [F], n: usize, acc: &mut [F], l: &mut [F]) {
         for (x, &s) in left[j * n..].iter_mut().zip(acc.iter()) {
             *x = *x - s;
         }
+    }
+}
+
+/// `acc[i] = sum_{k >= i} u[k * n + i] * c[k]` for `i < acc.len() = c.len()`: the upper
+/// triangle's matrix-vector product, each sum from zero in ascending `k`, rows in register
+/// blocks as in [`gemv`] (a row joins the sum at its diagonal).
+#[inline(always)]
+fn upper_gemv<F: Field>(u: &[F], n: usize, c: &[F], acc: &mut [F]) {
+    const B: usize = 8;
+    let m = acc.len();
+    let mut i0 = 0;
+    while i0 + B <= m {
+        let mut t = [F::ZERO; B];
+        // Columns i0..i0+B: the triangle of the block, rows join one by one.
+        for k in i0..i0 + B {
+            let ck = c[k];
+            let col = &u[k * n + i0..k * n + i0 + B];
+            for r in 0..B {
+                if i0 + r <= k {
+                    t[r] = t[r] + col[r] * ck;
+                }
+            }
+        }
+        for (k, &ck) in c.iter().enumerate().skip(i0 + B) {
+            let col = &u[k * n + i0..k * n + i0 + B];
+            for r in 0..B {
+                t[r] = t[r] + col[r] * ck;
+            }
+        }
+        acc[i0..i0 + B].copy_from_slice(&t);
+        i0 += B;
+    }
+    for (i, s) in acc.iter_mut().enumerate().skip(i0) {
+        let mut t = F::ZERO;
+        for (k, &ck) in c.iter().enumerate().skip(i) {
+            t = t + u[k * n + i] * ck;
+        }
+        *s = t;
     }
 }
 
@@ -244,6 +276,88 @@ mod tests {
         // where exact division would give zero: this matrix is not "singular" in numpy.
         let x = invert([[49.0, 1.0], [49.0, 1.0]]).unwrap();
         assert!((x[1][0] - -9.007199254740991e15).abs() < 4.0, "{x:?}");
+    }
+
+    /// The textbook, row-by-row form of getf2 + trti2 + getri (row-major), slow and
+    /// obviously in the order the kernel claims to follow.
+    fn reference(a: &mut [f64], n: usize) -> Result<(), ZeroPivot> {
+        let mut piv = vec![0; n];
+        for j in 0..n {
+            for i in 1..j {
+                let s = (0..i).fold(0.0, |s, k| s + a[i * n + k] * a[k * n + j]);
+                a[i * n + j] -= s;
+            }
+            let (mut p, mut best) = (j, -1.0);
+            for i in j..n {
+                let s = (0..j).fold(0.0, |s, k| s + a[i * n + k] * a[k * n + j]);
+                a[i * n + j] -= s;
+                if a[i * n + j].abs() > best {
+                    best = a[i * n + j].abs();
+                    p = i;
+                }
+            }
+            piv[j] = p;
+            if a[p * n + j] == 0.0 {
+                return Err(j);
+            }
+            for c in 0..n {
+                a.swap(j * n + c, p * n + c);
+            }
+            let r = 1.0 / a[j * n + j];
+            for i in j + 1..n {
+                a[i * n + j] *= r;
+            }
+        }
+        for j in 0..n {
+            let ujj = 1.0 / a[j * n + j];
+            a[j * n + j] = ujj;
+            for i in 0..j {
+                a[i * n + j] = (i..j).fold(0.0, |s, k| s + a[i * n + k] * a[k * n + j]);
+            }
+            for i in 0..j {
+                a[i * n + j] = 0.0 - a[i * n + j] * ujj;
+            }
+        }
+        for j in (0..n.saturating_sub(1)).rev() {
+            let work: Vec<f64> = (0..n).map(|k| if k > j { a[k * n + j] } else { 0.0 }).collect();
+            for k in j + 1..n {
+                a[k * n + j] = 0.0;
+            }
+            for i in 0..n {
+                let s = (j + 1..n).fold(0.0, |s, k| s + a[i * n + k] * work[k]);
+                a[i * n + j] -= s;
+            }
+        }
+        for j in (0..n).rev() {
+            for i in 0..n {
+                a.swap(i * n + j, i * n + piv[j]);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn column_kernel_is_bit_for_bit_the_textbook_order() {
+        let mut seed = 12345u64;
+        for n in [1, 2, 5, 8, 9, 15, 16, 17, 24, 31, 32, 33, 40] {
+            for _ in 0..4 {
+                let mut rowmajor: Vec<f64> = (0..n * n)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+                    })
+                    .collect();
+                let mut colmajor: Vec<f64> = (0..n * n).map(|k| rowmajor[(k % n) * n + k / n]).collect();
+                let (mut piv, mut work) = (vec![0; n], vec![0.0; 2 * n]);
+                let got = invert_in_place(&mut colmajor, n, &mut piv, &mut work);
+                assert_eq!(got, reference(&mut rowmajor, n));
+                for i in 0..n {
+                    for j in 0..n {
+                        assert_eq!(colmajor[i + j * n].to_bits(), rowmajor[i * n + j].to_bits(), "n={n} ({i},{j})");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
