@@ -72,7 +72,7 @@ def test_blocks_are_per_thread():
     assert seen == {1: 1, 4: 4}
 
 
-@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", None, True])
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", None, True, 2**64])
 def test_bad_thread_counts(bad):
     with pytest.raises(ValueError, match="positive integer"):
         matinv.set_num_threads(bad)
@@ -95,3 +95,39 @@ def test_environment_variable():
     r = run_with_env("lots", "import matinv")
     assert r.returncode != 0
     assert "MATINV_NUM_THREADS must be a positive integer" in r.stderr
+
+
+def test_forked_child_runs_single_threaded_instead_of_hanging():
+    # Regression: a child forked after the pool started waited forever for its threads.
+    code = """
+import os, numpy as np, matinv
+a = np.random.default_rng(0).standard_normal((4000, 8, 8)) + 8 * np.eye(8)
+ref = matinv.inv(a)
+pid = os.fork()
+if pid == 0:
+    os._exit(0 if np.array_equal(matinv.inv(a), ref) else 3)
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0"
+
+
+def os_threads():
+    return len(os.listdir("/proc/self/task"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_thread_counts_beyond_the_cores_do_not_pile_up_pools():
+    # Regression: every distinct count built a pool of that many threads, kept forever.
+    a = np.random.default_rng(1).standard_normal((2000, 6, 6)) + 6 * np.eye(6)
+    ref = matinv.inv(a)
+    with matinv.threads(2):
+        matinv.inv(a)
+    before = os_threads()
+    for k in range(2, 40):
+        with matinv.threads(k):
+            np.testing.assert_array_equal(matinv.inv(a), ref)
+    cores = os.cpu_count() or 1
+    assert os_threads() <= before + cores

@@ -176,3 +176,34 @@ def test_errstate_is_per_thread():
     for t in ts:
         t.join()
     assert results == {"quiet": True, "strict": "Singular matrix"}
+
+
+def test_nan_or_overflowing_inverse_counts_as_ill_conditioned():
+    # Regressions: NaN rcond slipped through 'raise'; an overflowing norm gave rcond 0 for a
+    # well-conditioned matrix.
+    with matinv.errstate(ill_conditioned="raise"):
+        for a in (np.full((2, 2), np.nan), np.array([[1e-320]]), np.eye(2) * 1e-310):
+            with pytest.raises(np.linalg.LinAlgError, match="Ill-conditioned"):
+                matinv.inv(a)
+    big = np.array([[1e308, 1e308], [-1e308, 1e308]])
+    rc = matinv.inv_ex(big).rcond
+    assert 0.4 < rc <= 1.0
+    tiny = np.array([[1e-308, 1e-308], [-1e-308, 1e-308]])  # inverse ~ 5e307
+    assert 0.4 < matinv.inv_ex(tiny).rcond <= 1.0
+
+
+def test_warning_grammar_for_several_singular_matrices():
+    a = np.stack([np.ones((2, 2)), np.eye(2), np.zeros((2, 2))])
+    with matinv.errstate(singular="warn"):
+        with pytest.warns(matinv.LinAlgWarning, match="2 matrices at index 0 .*, 2 .*their inverses are NaN"):
+            matinv.inv(a)
+
+
+def test_wide_range_of_magnitudes_above_the_unblocked_size():
+    # Regression: scaling the largest entry to 1 pushed the smallest below the normal range.
+    for small in (2.0**-500, 2.0**-330):
+        a = np.eye(40)
+        a[0, 0], a[1, 1] = 2.0**700, small
+        x = matinv.inv(a)
+        assert x[0, 0] == 2.0**-700 and x[1, 1] == 1 / small
+        np.testing.assert_array_equal(x, np.linalg.inv(a))

@@ -30,9 +30,14 @@ __all__ = [
 __version__ = _matinv.__version__
 
 
+_MAX_THREADS = 1 << 16
+
+
 def _check_threads(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"number of threads must be a positive integer, got {n!r}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= _MAX_THREADS:
+        raise ValueError(
+            f"number of threads must be a positive integer up to {_MAX_THREADS}, got {n!r}"
+        )
     return int(n)
 
 
@@ -118,8 +123,9 @@ def errstate(*, singular=None, ill_conditioned=None):
         `LinAlgWarning` names the singular matrices.
     ill_conditioned : {'ignore', 'warn', 'raise'}
         What to do when a matrix's reciprocal condition number (1-norm) is below the
-        machine epsilon of the result dtype: nothing (the default, numpy's behaviour), a
-        `LinAlgWarning` naming the matrices and their rcond, or `LinAlgError`.
+        machine epsilon of the result dtype, or NaN (NaN in the input or the inverse):
+        nothing (the default, numpy's behaviour), a `LinAlgWarning` naming the matrices
+        and their rcond, or `LinAlgError`.
 
     Settings not given are inherited from the enclosing block. The state is per thread and
     per async context (contextvars).
@@ -393,13 +399,15 @@ def _apply_errstate(state, out, info, rcond, result_t):
             raise LinAlgError("Singular matrix")
         if singular == "warn":
             where = _describe(bad, info, lambda k: f" (zero pivot in column {k})")
+            inverse = "its inverse is" if bad.sum() == 1 else "their inverses are"
             warnings.warn(
-                f"Singular matrix: {where}; its inverse is NaN", LinAlgWarning, stacklevel=3
+                f"Singular matrix: {where}; {inverse} NaN", LinAlgWarning, stacklevel=3
             )
     if ill_conditioned == "ignore":
         return
     eps = float(np.finfo(result_t).eps)
-    ill = (info == 0) & (rcond < eps)
+    # NaN rcond (NaN in the input or the inverse) is as untrustworthy as a tiny one.
+    ill = (info == 0) & ~(rcond >= eps)
     if ill.any():
         where = _describe(ill, rcond, lambda r: f" (rcond={r:.3g})")
         message = (

@@ -78,7 +78,11 @@ fn inv_ex_into(
     if a.ndim() < 2 || info.len() != count || rcond.len() != count {
         return Err(PyValueError::new_err("info and rcond must hold one entry per matrix"));
     }
-    let mut status = vec![Status::default(); count];
+    let mut status = Vec::new();
+    status
+        .try_reserve_exact(count)
+        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
+    status.resize(count, Status::default());
     let done = dispatch(py, a, out, Some(&mut status), &params)?;
     for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
         *i = s.info as i32;

@@ -77,35 +77,44 @@ pub(crate) fn invert_stack<T: Element>(
     }
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
     let flops_per_matrix = 2 * n * n * n + 16;
-    // One thread when asked, or when there is too little work to be worth waking others
-    // (each hand-off costs microseconds): then no pool is entered at all.
-    if params.num_threads == 1 || (n < params.parallel_min_n && count * flops_per_matrix < params.task_flops) {
-        let mut ws = Workspace::new(n, Par::Seq, needs_inv);
+    // One thread when asked, when there is too little work to be worth waking others (each
+    // hand-off costs microseconds), or in a forked child: then no pool is entered at all.
+    if params.num_threads == 1
+        || (n < params.parallel_min_n && count * flops_per_matrix < params.task_flops)
+        || !crate::threads::usable()
+    {
+        let mut ws = Workspace::new(n, Par::Seq, needs_inv)?;
         return invert_run(a, 0, out, status, &mut ws, Par::Seq, params);
     }
     crate::threads::install(params.num_threads, || {
         if n >= params.parallel_min_n || count == 1 {
             // Large matrices: threads inside each matrix, one matrix after the other.
             let par = if n >= params.parallel_min_n { Par::rayon(0) } else { Par::Seq };
-            let mut ws = Workspace::new(n, par, needs_inv);
+            let mut ws = Workspace::new(n, par, needs_inv)?;
             return invert_run(a, 0, out, status, &mut ws, par, params);
         }
         // Small and mid sizes: threads over the matrices, in tasks of about `task_flops`.
         let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
         let init = || Workspace::new(n, Par::Seq, needs_inv);
         let chunks = out.par_chunks_mut(grain * n * n).enumerate();
+        // A workspace that could not be allocated fails its task (and so the call).
         match status {
             None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
-                invert_run(a, chunk * grain, dst, None, ws, Par::Seq, params)
+                invert_run(a, chunk * grain, dst, None, workspace(ws)?, Par::Seq, params)
             }),
             Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
                 init,
                 |ws, ((chunk, dst), st)| {
-                    invert_run(a, chunk * grain, dst, Some(st), ws, Par::Seq, params)
+                    invert_run(a, chunk * grain, dst, Some(st), workspace(ws)?, Par::Seq, params)
                 },
             ),
         }
     })
+}
+
+/// A task's workspace, or the allocation error that prevented it.
+fn workspace<F: Field>(ws: &mut Result<Workspace<F>, Error>) -> Result<&mut Workspace<F>, Error> {
+    ws.as_mut().map_err(|e| e.clone())
 }
 
 /// Inverts the consecutive matrices `start..` of `a` into `dst` (row-major, whole
@@ -388,16 +397,30 @@ fn invert_lu<T: Element>(
     Ok(())
 }
 
-/// 1, or the power of two that brings the largest entry of `a` near 1 when that entry is
-/// beyond 2^±600 (so that sums of products can neither overflow nor underflow).
+/// 1, or a power of two `s` such that `s A` has no entry beyond 2^±600 (so that sums of
+/// products can neither overflow nor underflow), chosen without pushing the smallest
+/// nonzero entry below 2^-1000 or the largest above 2^1000; 1 when no such `s` exists.
 fn power_of_two_scale<F: Field>(a: &[F]) -> f64 {
-    let big = a.iter().fold(0.0f64, |m, x| m.max(x.max_component()));
+    let (mut big, mut small) = (0.0f64, f64::INFINITY);
+    for x in a {
+        let m = x.max_component();
+        big = big.max(m);
+        if m > 0.0 {
+            small = small.min(m);
+        }
+    }
     if !big.is_finite() || big == 0.0 {
         return 1.0;
     }
-    let e = big.log2().floor() as i32;
-    if (-600..=600).contains(&e) {
+    let e_big = big.log2().floor() as i32;
+    if (-600..=600).contains(&e_big) {
         return 1.0;
     }
-    f64::from_bits(((1023 - e.clamp(-1022, 1022)) as u64) << 52)
+    let e_small = small.log2().floor() as i32;
+    let (lo, hi) = (-1000 - e_small, 1000 - e_big);
+    if lo > hi {
+        return 1.0;
+    }
+    let shift = (-e_big).clamp(lo, hi).clamp(-1022, 1022);
+    f64::from_bits(((1023 + shift) as u64) << 52)
 }

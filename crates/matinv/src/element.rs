@@ -19,6 +19,7 @@ pub trait Field:
     + Send
     + Sync
     + Debug
+    + Default
     + PartialEq
     + 'static
     + Add<Output = Self>

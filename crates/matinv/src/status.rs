@@ -27,27 +27,50 @@ impl Status {
 
     /// The status of matrix `a` of order `n` with the computed inverse `x` (row-major).
     pub(crate) fn inverted<T: Element>(a: MatrixPtr<T>, n: usize, x: &[T]) -> Self {
-        let mut norm_a = 0.0f64;
-        let mut norm_x = 0.0f64;
-        for j in 0..n {
-            let (mut sa, mut sx) = (0.0, 0.0);
-            for i in 0..n {
-                // SAFETY: i, j < n, inside the matrix.
-                sa += unsafe { a.get(i, j) }.to_compute().modulus();
-                sx += x[i * n + j].to_compute().modulus();
-            }
-            // NaN-propagating maximum: a NaN column makes the norm NaN.
-            norm_a = if sa.is_nan() || sa > norm_a { sa } else { norm_a };
-            norm_x = if sx.is_nan() || sx > norm_x { sx } else { norm_x };
-        }
-        // At most 1 in exact arithmetic; rounding (of a single-precision result, say) can
-        // push it a hair above. NaN stays NaN.
-        let rcond = 1.0 / norm_a / norm_x;
+        // SAFETY: i, j < n, inside the matrix.
+        let at = |i: usize, j: usize| unsafe { a.get(i, j) }.to_compute();
+        let xt = |i: usize, j: usize| x[i * n + j].to_compute();
+        let (ma, ea) = norm1_scaled(n, at);
+        let (mx, ex) = norm1_scaled(n, xt);
+        // 1 / (||A|| ||X||) = 2^-(ea + ex) / (ma mx), applied one power at a time so that
+        // nothing overflows unless the result itself would. At most 1 in exact arithmetic;
+        // rounding can push it a hair above. NaN (from NaN input) stays NaN.
+        let e = -(ea + ex);
+        let rcond = 1.0 / (ma * mx) * pow2(e / 2) * pow2(e - e / 2);
         Self {
             info: 0,
             rcond: if rcond > 1.0 { 1.0 } else { rcond },
         }
     }
+}
+
+/// The 1-norm of an `n x n` matrix as `(m, e)` with norm = m 2^e and m <= n: entries are
+/// scaled by a power of two first, so the column sums cannot overflow.
+fn norm1_scaled<F: Field>(n: usize, at: impl Fn(usize, usize) -> F) -> (f64, i32) {
+    let mut big = 0.0f64;
+    for j in 0..n {
+        for i in 0..n {
+            let m = at(i, j).max_component();
+            big = if m.is_nan() || m > big { m } else { big };
+        }
+    }
+    if !big.is_finite() || big == 0.0 {
+        return (big, 0); // NaN, inf or 0: no scaling to do, and the result says it all
+    }
+    let e = (big.log2().floor() as i32 + 1).clamp(-1022, 1023);
+    let s = pow2(-e);
+    let mut norm = 0.0f64;
+    for j in 0..n {
+        // |z| s computed as |z s|: exact scaling, then the modulus.
+        let sum: f64 = (0..n).map(|i| at(i, j).scale(s).modulus()).sum();
+        norm = if sum.is_nan() || sum > norm { sum } else { norm };
+    }
+    (norm, e)
+}
+
+/// 2^e for |e| <= 1023 (subnormal results included).
+fn pow2(e: i32) -> f64 {
+    2f64.powi(e)
 }
 
 /// Fills the inverse of a singular matrix with NaN.

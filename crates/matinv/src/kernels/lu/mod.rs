@@ -8,6 +8,7 @@ pub mod factor;
 pub mod inverse;
 
 use crate::element::Field;
+use crate::Error;
 use faer::dyn_stack::{MemBuffer, StackReq};
 use faer::Par;
 
@@ -24,19 +25,29 @@ pub struct Workspace<F: Field> {
 
 impl<F: Field> Workspace<F> {
     /// Room for matrices of order `n`; `with_inv` adds an `n x n` buffer for results that
-    /// must be rounded before they are stored.
-    pub fn new(n: usize, par: Par, with_inv: bool) -> Self {
+    /// must be rounded before they are stored. Fails, rather than aborting the process,
+    /// when the memory cannot be had.
+    pub fn new(n: usize, par: Par, with_inv: bool) -> Result<Self, Error> {
         let req = StackReq::any_of(&[
             factor::scratch::<F>(n, par),
             inverse::scratch::<F>(n, par),
         ]);
-        Self {
-            lu: vec![F::ZERO; n * n],
-            inv: if with_inv { vec![F::ZERO; n * n] } else { Vec::new() },
-            perm: vec![0; n],
-            perm_inv: vec![0; n],
-            work: vec![F::ZERO; 2 * n],
-            stack: MemBuffer::new(req),
-        }
+        let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
+        Ok(Self {
+            lu: zeros(nn)?,
+            inv: zeros(if with_inv { nn } else { 0 })?,
+            perm: zeros(n)?,
+            perm_inv: zeros(n)?,
+            work: zeros(2 * n)?,
+            stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
+        })
     }
+}
+
+/// A vector of `len` default values, or `Error::TooLarge` when it cannot be allocated.
+pub(crate) fn zeros<T: Clone + Default>(len: usize) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    v.resize(len, T::default());
+    Ok(v)
 }
