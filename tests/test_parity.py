@@ -836,3 +836,24 @@ def test_docstring_examples_pass():
     result = runner.summarize(verbose=False)
     assert result.attempted > 5
     assert result.failed == 0, "".join(failures)
+
+
+def test_workspace_allocation_failure_is_a_memory_error_not_an_abort():
+    # Regression: a failed allocation of the LU workspace aborted the whole process.
+    import subprocess
+    import sys
+
+    code = """
+import resource
+resource.setrlimit(resource.RLIMIT_AS, (12 << 30, 12 << 30))
+import numpy as np, matinv
+from numpy.lib.stride_tricks import as_strided
+a = as_strided(np.ones(1), (30000, 30000), (0, 0))   # output 7.2 GB fits, work copy does not
+try:
+    matinv.inv(a)
+except MemoryError:
+    print("MemoryError")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.strip() == "MemoryError"
