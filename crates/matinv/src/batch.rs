@@ -132,30 +132,24 @@ fn invert_run<T: Element>(
     // the instruction set of each; one build runs on any x86-64 and uses what it finds.
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx512f,avx512vl,avx2,fma")]
-        unsafe fn avx512<T: Element>(
-            a: &StackView<'_, T>,
-            start: usize,
-            dst: &mut [T],
-            status: Option<&mut [Status]>,
-            ws: &mut Workspace<T::Compute>,
-            par: Par,
-            params: &Params,
-        ) -> Result<(), Error> {
-            invert_run_generic::<T, 8>(a, start, dst, status, ws, par, params)
+        macro_rules! simd_variant {
+            ($name:ident, $features:literal, $lanes:literal) => {
+                #[target_feature(enable = $features)]
+                unsafe fn $name<T: Element>(
+                    a: &StackView<'_, T>,
+                    start: usize,
+                    dst: &mut [T],
+                    status: Option<&mut [Status]>,
+                    ws: &mut Workspace<T::Compute>,
+                    par: Par,
+                    params: &Params,
+                ) -> Result<(), Error> {
+                    invert_run_generic::<T, $lanes>(a, start, dst, status, ws, par, params)
+                }
+            };
         }
-        #[target_feature(enable = "avx2,fma")]
-        unsafe fn avx2<T: Element>(
-            a: &StackView<'_, T>,
-            start: usize,
-            dst: &mut [T],
-            status: Option<&mut [Status]>,
-            ws: &mut Workspace<T::Compute>,
-            par: Par,
-            params: &Params,
-        ) -> Result<(), Error> {
-            invert_run_generic::<T, 4>(a, start, dst, status, ws, par, params)
-        }
+        simd_variant!(avx512, "avx512f,avx512vl,avx2,fma", 8);
+        simd_variant!(avx2, "avx2,fma", 4);
         if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
             // SAFETY: the features were just detected on this CPU.
             return unsafe { avx512(a, start, dst, status, ws, par, params) };
