@@ -351,16 +351,13 @@ fn invert_lu<T: Element>(
         stack,
         ..
     } = ws;
-    // faer works column-major. (Factoring a row-major matrix as its transpose would save
-    // this transposing copy, but pivoting would then run over A's columns and `info` would
-    // no longer be LAPACK's.)
+    // faer works column-major; numpy's arrays are usually row-major. Both copies between
+    // the two go tile by tile, so that neither side is walked with a large stride.
     let buf = &mut lu[..n * n];
-    for (j, col) in buf.chunks_exact_mut(n).enumerate() {
-        for (i, x) in col.iter_mut().enumerate() {
-            // SAFETY: i, j < n, inside the matrix.
-            *x = unsafe { m.get(i, j) }.to_compute();
-        }
-    }
+    for_each_tile(n, |i, j| {
+        // SAFETY: i, j < n, inside the matrix.
+        buf[i + j * n] = unsafe { m.get(i, j) }.to_compute();
+    });
     // Blocked kernels sum many products at once: entries near overflow (or underflow) are
     // brought near 1 by a power of two, which is exact, and inv(A) = s inv(s A).
     let s = power_of_two_scale(buf);
@@ -370,11 +367,17 @@ fn invert_lu<T: Element>(
     let mut lu = MatMut::from_column_major_slice_mut(buf, n, n);
     let stack = MemStack::new(stack);
     factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
-    let layout = |d| MatMut::from_row_major_slice_mut(d, n, n);
+    let col_major = |d| MatMut::from_column_major_slice_mut(d, n, n);
     match T::as_compute_mut(dst) {
-        // Same type: write the inverse straight into the output.
+        // Same type: the inverse goes into the output column-major (faer's fast layout),
+        // then is transposed in place.
         Some(dst) => {
-            inverse::inverse(layout(&mut *dst), lu.rb(), perm, perm_inv, par, stack);
+            inverse::inverse(col_major(&mut *dst), lu.rb(), perm, perm_inv, par, stack);
+            for_each_tile(n, |i, j| {
+                if i < j {
+                    dst.swap(i + j * n, j + i * n);
+                }
+            });
             if s != 1.0 {
                 dst.iter_mut().for_each(|x| *x = x.scale(s));
             }
@@ -382,13 +385,27 @@ fn invert_lu<T: Element>(
         // Single precision: invert in double, round once.
         None => {
             let x = &mut inv[..n * n];
-            inverse::inverse(layout(&mut *x), lu.rb(), perm, perm_inv, par, stack);
-            for (d, v) in dst.iter_mut().zip(x.iter()) {
-                *d = T::from_compute(v.scale(s));
-            }
+            inverse::inverse(col_major(&mut *x), lu.rb(), perm, perm_inv, par, stack);
+            for_each_tile(n, |i, j| dst[i * n + j] = T::from_compute(x[i + j * n].scale(s)));
         }
     }
     Ok(())
+}
+
+/// Calls `f(i, j)` for every `i, j < n`, in square tiles that fit in L1 together with their
+/// transpose, so that copies between row- and column-major layouts stay cache-friendly.
+#[inline(always)]
+fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
+    const TILE: usize = 32;
+    for j0 in (0..n).step_by(TILE) {
+        for i0 in (0..n).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(n) {
+                for i in i0..(i0 + TILE).min(n) {
+                    f(i, j);
+                }
+            }
+        }
+    }
 }
 
 /// 1, or a power of two `s` such that `s A` has no entry beyond 2^±600 (so that sums of
