@@ -519,3 +519,12 @@ def test_stack(dtype, n, layout):
     stack, scales, seed = make_stack(dtype, n, layout)
     case = f"stack-{layout}-{np.dtype(dtype).name}-{n} (seed {seed})"
     check(stack, dtype, case, scales)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128], ids=["float64", "complex128"])
+@pytest.mark.parametrize("n", [767, 768, 769])
+def test_around_the_threaded_threshold(dtype, n):
+    """Single matrices switch to faer's threaded LU and inverse at n = 768."""
+    a, s = make_case("gaussian", "randn", dtype, n)
+    ratio = accuracy_ratio(a, matinv.inv(a), dtype, s)
+    assert ratio < THRESHOLD

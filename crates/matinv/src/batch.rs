@@ -18,7 +18,8 @@ use rayon::prelude::*;
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
     /// Matrices of at least this order use all threads inside each matrix; smaller ones
-    /// run one per thread (faer's intra-matrix threading costs 30-115 us per call).
+    /// run one per thread. (On the 2-core development machine faer's threaded LU and
+    /// inverse were slower than one thread up to n = 512: 20 ms against 15 ms there.)
     pub parallel_min_n: usize,
     /// Matrices up to this order use the unblocked, cache-resident kernel (getf2's
     /// evaluation order, as numpy's LAPACK uses up to n = 32); larger ones faer's blocked LU.
@@ -36,7 +37,7 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Self {
-            parallel_min_n: 192,
+            parallel_min_n: 768,
             unblocked_max_n: 32,
             lanes_max_n: 8,
             task_flops: 1 << 20,
