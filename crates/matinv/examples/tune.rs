@@ -1,4 +1,5 @@
-//! Times the kernels per size with different parameters (a tuning aid, not a benchmark).
+//! Times the kernels per size with different parameters: a tuning aid for `Params`, not a
+//! benchmark. `cargo run --release -p matinv --example tune [single]`
 use matinv::{inv_into_with, Params, StackView};
 use std::time::Instant;
 
