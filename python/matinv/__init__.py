@@ -87,7 +87,8 @@ def threads(n):
 
 # dtypes the native kernels read directly (float32/complex64 are widened there, per matrix),
 # mapped to the result dtype (themselves).
-_NATIVE = {np.dtype(t): np.dtype(t) for t in (np.float32, np.float64, np.complex64, np.complex128)}
+_KERNEL_TYPES = (np.float32, np.float64, np.complex64, np.complex128)
+_NATIVE = {np.dtype(t): np.dtype(t) for t in _KERNEL_TYPES}
 
 
 class LinAlgWarning(RuntimeWarning):
@@ -160,7 +161,7 @@ def errstate(*, singular=None, ill_conditioned=None):
 def _result_dtype(dtype):
     """numpy's ``_commonType`` for one array: the dtype ``inv`` returns."""
     if issubclass(dtype.type, np.inexact):
-        if dtype.type in (np.float32, np.float64, np.complex64, np.complex128):
+        if dtype.type in _KERNEL_TYPES:
             return np.dtype(dtype.type)
         raise TypeError(f"array type {dtype.name} is unsupported in linalg")
     return np.dtype(np.float64)
@@ -348,7 +349,7 @@ def _prepare(a):
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     _matinv.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
     result_t = _result_dtype(arr.dtype)
-    if arr.dtype.type in (np.float32, np.float64, np.complex64, np.complex128):
+    if arr.dtype.type in _KERNEL_TYPES:
         if arr.dtype not in _NATIVE:  # non-native byte order
             arr = arr.astype(arr.dtype.newbyteorder("="))
     else:
