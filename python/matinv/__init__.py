@@ -19,6 +19,10 @@ from . import _matinv
 __all__ = [
     "inv",
     "inv_ex",
+    "cond",
+    "svd",
+    "svdvals",
+    "SVDResult",
     "InvExResult",
     "errstate",
     "LinAlgError",
@@ -349,6 +353,11 @@ def _prepare(a):
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     _matinv.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
     result_t = _result_dtype(arr.dtype)
+    return _kernel_array(arr, result_t, "inv"), wrap, result_t
+
+
+def _kernel_array(arr, result_t, ufunc):
+    """`arr` in a dtype and byte order the native kernels read (numpy's casting rules)."""
     if arr.dtype.type in _KERNEL_TYPES:
         if arr.dtype not in _NATIVE:  # non-native byte order
             arr = arr.astype(arr.dtype.newbyteorder("="))
@@ -356,11 +365,11 @@ def _prepare(a):
         compute_t = np.complex128 if result_t.kind == "c" else np.float64
         if not np.can_cast(arr.dtype, compute_t, casting="same_kind"):
             raise TypeError(
-                f"Cannot cast ufunc 'inv' input from {arr.dtype!r} to "
+                f"Cannot cast ufunc '{ufunc}' input from {arr.dtype!r} to "
                 f"{np.dtype(compute_t)!r} with casting rule 'same_kind'"
             )
         arr = arr.astype(compute_t)
-    return arr, wrap, result_t
+    return arr
 
 
 def _run(native, arr, *outputs):
@@ -418,3 +427,7 @@ def _apply_errstate(state, out, info, rcond, result_t):
         if ill_conditioned == "raise":
             raise LinAlgError(message)
         warnings.warn(message, LinAlgWarning, stacklevel=3)
+
+
+# Last: these modules use the helpers above.
+from ._svd import SVDResult, cond, svd, svdvals  # noqa: E402

@@ -12,7 +12,12 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
     use matinv::Error as E;
     let msg = err.to_string();
     match err {
-        E::TooFewDimensions { .. } | E::NotSquare | E::Singular { .. } => {
+        E::TooFewDimensions { .. }
+        | E::NotSquare
+        | E::Singular { .. }
+        | E::SvdNoConvergence
+        | E::EigNoConvergence
+        | E::EmptyCond => {
             match py
                 .import("numpy.linalg")
                 .and_then(|m| m.getattr("LinAlgError"))
@@ -23,7 +28,7 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
             }
         }
         E::TooLarge => PyMemoryError::new_err(msg),
-        E::Layout(_) | E::OutputLength { .. } => PyValueError::new_err(msg),
+        E::Layout(_) | E::OutputLength { .. } | E::InvalidNorm => PyValueError::new_err(msg),
     }
 }
 
@@ -171,6 +176,167 @@ fn invert<T: Element + numpy::Element>(
     }
 }
 
+/// A view of `a`, or None when it is unaligned or its strides are not multiples of its
+/// item size (the caller copies it then).
+fn view_of<'a, T: Element + numpy::Element>(
+    py: Python<'_>,
+    a: &'a Bound<'_, PyArrayDyn<T>>,
+) -> PyResult<Option<StackView<'a, T>>> {
+    let item = std::mem::size_of::<T>() as isize;
+    if !a.is_aligned() || a.strides().iter().any(|s| s % item != 0) {
+        return Ok(None);
+    }
+    let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
+    // SAFETY: numpy guarantees that `a`'s data pointer, shape and strides describe valid,
+    // aligned (checked above) elements, alive while `a` is borrowed.
+    let view = unsafe { StackView::from_raw_parts(a.data(), a.shape(), &strides) }
+        .map_err(|e| to_py_err(py, e))?;
+    Ok(Some(view))
+}
+
+/// The data of `out` as a mutable slice, after checking its dtype, shape, layout and flags.
+fn out_slice<'o, T: numpy::Element>(
+    out: &'o Bound<'_, PyUntypedArray>,
+    shape: &[usize],
+    name: &str,
+) -> PyResult<&'o mut [T]> {
+    let out = out.cast::<PyArrayDyn<T>>().map_err(|_| {
+        PyTypeError::new_err(format!("{name} has the wrong dtype"))
+    })?;
+    if out.shape() != shape || !out.is_c_contiguous() || !is_writeable(out.as_untyped()) {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a writeable C-contiguous array of shape {shape:?}"
+        )));
+    }
+    let len = out.len();
+    Ok(if len == 0 {
+        &mut []
+    } else {
+        // SAFETY: a C-contiguous array of `len` elements of `T` that the caller passed in
+        // and keeps alive; the kernels write it while no Python code runs on it.
+        unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
+    })
+}
+
+/// Runs `f` without the GIL, turning a panic into a RuntimeError.
+fn compute<R: Send>(
+    py: Python<'_>,
+    f: impl FnOnce() -> Result<R, matinv::Error> + Send,
+) -> PyResult<R> {
+    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) => Err(to_py_err(py, e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(PyRuntimeError::new_err(format!("internal error in matinv: {what}")))
+        }
+    }
+}
+
+/// Singular values of every matrix of `a` into `s` (real dtype, shape `a.shape[:-2] + (k,)`),
+/// and with `u` and `vh` the singular vectors (C-contiguous, numpy's shapes). Returns False,
+/// doing nothing, when `a` must be copied first (unaligned or odd strides).
+#[pyfunction]
+#[pyo3(signature = (a, s, u=None, vh=None, full_matrices=true, hermitian=false, num_threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn svd_into(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    s: &Bound<'_, PyUntypedArray>,
+    u: Option<&Bound<'_, PyUntypedArray>>,
+    vh: Option<&Bound<'_, PyUntypedArray>>,
+    full_matrices: bool,
+    hermitian: bool,
+    num_threads: usize,
+) -> PyResult<bool> {
+    let params = matinv::Params { num_threads, ..Default::default() };
+    let uv = u.zip(vh);
+    macro_rules! go {
+        ($t:ty) => {
+            if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                return svd_typed::<$t>(py, a, s, uv, full_matrices, hermitian, &params);
+            }
+        };
+    }
+    go!(f64);
+    go!(f32);
+    go!(c64);
+    go!(c32);
+    Err(PyTypeError::new_err(format!("array type {} is unsupported by the native kernels", a.dtype())))
+}
+
+fn svd_typed<T: Element + numpy::Element>(
+    py: Python<'_>,
+    a: &Bound<'_, PyArrayDyn<T>>,
+    s: &Bound<'_, PyUntypedArray>,
+    uv: Option<(&Bound<'_, PyUntypedArray>, &Bound<'_, PyUntypedArray>)>,
+    full_matrices: bool,
+    hermitian: bool,
+    params: &matinv::Params,
+) -> PyResult<bool>
+where
+    T::Real: numpy::Element,
+{
+    let Some(view) = view_of(py, a)? else { return Ok(false) };
+    if hermitian {
+        view.order().map_err(|e| to_py_err(py, e))?;
+    }
+    let (m, n) = (view.rows(), view.cols());
+    let batch = view.batch_shape().to_vec();
+    let with = |tail: &[usize]| [&batch[..], tail].concat();
+    let s = out_slice::<T::Real>(s, &with(&[m.min(n)]), "s")?;
+    let vectors = match (uv.is_some(), full_matrices) {
+        (false, _) => matinv::Vectors::None,
+        (true, true) => matinv::Vectors::Full,
+        (true, false) => matinv::Vectors::Thin,
+    };
+    let [ur, uc, vr, vc] = matinv::factor_shapes(m, n, vectors, hermitian);
+    let uv = match uv {
+        None => None,
+        Some((u, vh)) => Some((
+            out_slice::<T>(u, &with(&[ur, uc]), "u")?,
+            out_slice::<T>(vh, &with(&[vr, vc]), "vh")?,
+        )),
+    };
+    compute(py, || matinv::svd_into(&view, s, uv, full_matrices, hermitian, params))?;
+    Ok(true)
+}
+
+/// numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of "2",
+/// "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied first.
+#[pyfunction]
+#[pyo3(signature = (a, out, p, num_threads=0))]
+fn cond_into(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    p: &str,
+    num_threads: usize,
+) -> PyResult<bool> {
+    let params = matinv::Params { num_threads, ..Default::default() };
+    let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
+    macro_rules! go {
+        ($t:ty) => {
+            if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                let Some(view) = view_of(py, a)? else { return Ok(false) };
+                let dst = out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")?;
+                let r = compute(py, || matinv::cond_with(&view, p, &params))?;
+                dst.copy_from_slice(&r);
+                return Ok(true);
+            }
+        };
+    }
+    go!(f64);
+    go!(f32);
+    go!(c64);
+    go!(c32);
+    Err(PyTypeError::new_err(format!("array type {} is unsupported by the native kernels", a.dtype())))
+}
+
 /// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`).
 #[pyfunction]
 fn default_num_threads() -> usize {
@@ -182,6 +348,8 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
+    m.add_function(wrap_pyfunction!(svd_into, m)?)?;
+    m.add_function(wrap_pyfunction!(cond_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -55,7 +55,7 @@ pub(crate) fn invert_stack<T: Element>(
     mut status: Option<&mut [Status]>,
     params: &Params,
 ) -> Result<(), Error> {
-    let (count, n) = (a.len(), a.n());
+    let (count, n) = (a.len(), a.order()?);
     let expected = count * n * n;
     if out.len() != expected {
         return Err(Error::OutputLength {

@@ -27,6 +27,7 @@ pub trait Field:
     + Mul<Output = Self>
     + Neg<Output = Self>
     + faer::traits::ComplexField
+    + Element<Compute = Self, Real = f64>
 {
     /// True for `f64`: the lane-parallel kernels take real matrices only.
     const REAL: bool;
@@ -50,6 +51,12 @@ pub trait Field:
     fn from_re(x: f64) -> Self;
     /// `self / d` for a pivot `d`; exact division, used where `1/d` would overflow.
     fn pivot_div(self, d: Self) -> Self;
+    /// The complex conjugate (the value itself for reals).
+    fn conjugate(self) -> Self;
+    /// True when neither component is NaN or infinite.
+    fn finite(self) -> bool;
+    /// True when a component is NaN.
+    fn any_nan(self) -> bool;
     /// True for an exact zero (the only thing LAPACK calls a singular pivot).
     #[inline(always)]
     fn is_zero(self) -> bool {
@@ -59,6 +66,18 @@ pub trait Field:
 
 impl Field for f64 {
     const REAL: bool = true;
+    #[inline(always)]
+    fn conjugate(self) -> Self {
+        self
+    }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        f64::is_finite(self)
+    }
+    #[inline(always)]
+    fn any_nan(self) -> bool {
+        self.is_nan()
+    }
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
     #[inline(always)]
@@ -96,6 +115,18 @@ impl Field for f64 {
 }
 
 impl Field for c64 {
+    #[inline(always)]
+    fn conjugate(self) -> Self {
+        num_complex::Complex::conj(&self)
+    }
+    #[inline(always)]
+    fn finite(self) -> bool {
+        self.re.is_finite() && self.im.is_finite()
+    }
+    #[inline(always)]
+    fn any_nan(self) -> bool {
+        self.re.is_nan() || self.im.is_nan()
+    }
     const REAL: bool = false;
     const ZERO: Self = c64::new(0.0, 0.0);
     const ONE: Self = c64::new(1.0, 0.0);
@@ -147,6 +178,9 @@ impl Field for c64 {
 pub trait Element: Copy + Send + Sync + Debug + 'static {
     /// The type the kernels compute in for this element.
     type Compute: Field;
+    /// The real type of the same precision (`f32` for `c32`): singular values and
+    /// condition numbers come out in it, as in numpy.
+    type Real: Element<Compute = f64> + Default + PartialOrd;
     /// numpy's name of this dtype.
     const DTYPE: &'static str;
     /// Widen to the compute type (exact).
@@ -159,6 +193,7 @@ pub trait Element: Copy + Send + Sync + Debug + 'static {
 }
 
 impl Element for f64 {
+    type Real = f64;
     type Compute = f64;
     const DTYPE: &'static str = "float64";
     #[inline(always)]
@@ -175,6 +210,7 @@ impl Element for f64 {
 }
 
 impl Element for f32 {
+    type Real = f32;
     type Compute = f64;
     const DTYPE: &'static str = "float32";
     #[inline(always)]
@@ -191,6 +227,7 @@ impl Element for f32 {
 }
 
 impl Element for c64 {
+    type Real = f64;
     type Compute = c64;
     const DTYPE: &'static str = "complex128";
     #[inline(always)]
@@ -207,6 +244,7 @@ impl Element for c64 {
 }
 
 impl Element for c32 {
+    type Real = f32;
     type Compute = c64;
     const DTYPE: &'static str = "complex64";
     #[inline(always)]

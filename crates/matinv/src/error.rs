@@ -21,6 +21,19 @@ pub enum Error {
         /// 1-based column of its first zero pivot, as LAPACK's `info` reports it.
         pivot: usize,
     },
+    /// The SVD did not converge, or its input holds NaN or infinity (numpy: `LinAlgError`).
+    #[error("SVD did not converge")]
+    SvdNoConvergence,
+    /// The Hermitian eigensolver did not converge, or its input holds NaN or infinity
+    /// (numpy: `LinAlgError`).
+    #[error("Eigenvalues did not converge")]
+    EigNoConvergence,
+    /// `cond` of matrices with no element (numpy: `LinAlgError`).
+    #[error("cond is not defined on empty arrays")]
+    EmptyCond,
+    /// A norm order numpy's `cond` does not know (numpy: `ValueError`).
+    #[error("Invalid norm order for matrices.")]
+    InvalidNorm,
     /// A strided view does not fit inside its buffer, or its strides do not match its shape.
     #[error("invalid layout: {0}")]
     Layout(String),

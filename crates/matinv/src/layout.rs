@@ -1,5 +1,6 @@
-//! Strided stacks of square matrices: shape `(..., n, n)` with arbitrary element strides
-//! (negative and zero included), as numpy arrays describe them.
+//! Strided stacks of matrices: shape `(..., m, n)` with arbitrary element strides
+//! (negative and zero included), as numpy arrays describe them. Inversion needs square
+//! matrices and checks for them; the SVD and `cond` take any shape.
 
 use crate::Error;
 use core::marker::PhantomData;
@@ -33,7 +34,33 @@ pub fn stack_dims(shape: &[usize]) -> Result<(usize, usize), Error> {
     Ok((count, n))
 }
 
-/// A read-only view of a stack of `n x n` matrices with element strides.
+/// Checks that `shape` is a stack of matrices (at least two dimensions, an element count
+/// that fits in `usize`). Returns `(matrix count, rows, columns)`.
+///
+/// ```
+/// use matinv::{matrix_dims, Error};
+/// assert_eq!(matrix_dims(&[5, 2, 3]), Ok((5, 2, 3)));
+/// assert_eq!(matrix_dims(&[3]), Err(Error::TooFewDimensions { ndim: 1 }));
+/// ```
+pub fn matrix_dims(shape: &[usize]) -> Result<(usize, usize, usize), Error> {
+    let ndim = shape.len();
+    if ndim < 2 {
+        return Err(Error::TooFewDimensions { ndim });
+    }
+    let (m, n) = (shape[ndim - 2], shape[ndim - 1]);
+    let mut count = 1usize;
+    for &d in &shape[..ndim - 2] {
+        count = count.checked_mul(d).ok_or(Error::TooLarge)?;
+    }
+    count
+        .checked_mul(m)
+        .and_then(|c| c.checked_mul(n))
+        .ok_or(Error::TooLarge)?;
+    Ok((count, m, n))
+}
+
+/// A read-only view of a stack of `m x n` matrices with element strides. Inversion takes
+/// square stacks only (and says [`Error::NotSquare`] otherwise).
 ///
 /// Matrix `k` of the stack is the `k`-th in C order over the leading (batch) dimensions.
 ///
@@ -50,7 +77,8 @@ pub struct StackView<'a, T> {
     ptr: *const T,
     batch_shape: Vec<usize>,
     batch_strides: Vec<isize>,
-    n: usize,
+    rows: usize,
+    cols: usize,
     row_stride: isize,
     col_stride: isize,
     count: usize,
@@ -77,7 +105,7 @@ impl<'a, T: Copy> StackView<'a, T> {
                 shape.len()
             )));
         }
-        stack_dims(shape)?;
+        matrix_dims(shape)?;
         if shape.iter().all(|&d| d > 0) {
             let (mut lo, mut hi) = (offset as i128, offset as i128);
             for (&d, &s) in shape.iter().zip(strides) {
@@ -136,7 +164,7 @@ impl<'a, T: Copy> StackView<'a, T> {
         shape: &[usize],
         strides: &[isize],
     ) -> Result<Self, Error> {
-        let (count, n) = stack_dims(shape)?;
+        let (count, rows, cols) = matrix_dims(shape)?;
         if strides.len() != shape.len() {
             return Err(Error::Layout("strides and shape differ in length".into()));
         }
@@ -145,7 +173,8 @@ impl<'a, T: Copy> StackView<'a, T> {
             ptr,
             batch_shape: shape[..nd - 2].to_vec(),
             batch_strides: strides[..nd - 2].to_vec(),
-            n,
+            rows,
+            cols,
             row_stride: strides[nd - 2],
             col_stride: strides[nd - 1],
             count,
@@ -153,9 +182,28 @@ impl<'a, T: Copy> StackView<'a, T> {
         })
     }
 
-    /// The order of each matrix.
+    /// The order of each matrix of a square stack (its number of rows).
     pub fn n(&self) -> usize {
-        self.n
+        self.rows
+    }
+
+    /// Rows of each matrix.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Columns of each matrix.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// The order of the matrices, or [`Error::NotSquare`] when they are not square.
+    pub fn order(&self) -> Result<usize, Error> {
+        if self.rows == self.cols {
+            Ok(self.rows)
+        } else {
+            Err(Error::NotSquare)
+        }
     }
 
     /// The number of matrices in the stack.
@@ -163,21 +211,26 @@ impl<'a, T: Copy> StackView<'a, T> {
         self.count
     }
 
-    /// True when the stack holds no matrix, or its matrices are `0 x 0`.
+    /// True when the stack holds no element: no matrix, or empty matrices.
     pub fn is_empty(&self) -> bool {
-        self.count == 0 || self.n == 0
+        self.count == 0 || self.rows == 0 || self.cols == 0
     }
 
-    /// The full shape `(..., n, n)`.
+    /// The batch dimensions (the shape without its last two dimensions).
+    pub fn batch_shape(&self) -> &[usize] {
+        &self.batch_shape
+    }
+
+    /// The full shape `(..., m, n)`.
     pub fn shape(&self) -> Vec<usize> {
         let mut s = self.batch_shape.clone();
-        s.extend([self.n, self.n]);
+        s.extend([self.rows, self.cols]);
         s
     }
 
     /// Element `(i, j)` of matrix `k`. Panics when out of range.
     pub fn get(&self, k: usize, i: usize, j: usize) -> T {
-        assert!(k < self.count && i < self.n && j < self.n, "index out of range");
+        assert!(k < self.count && i < self.rows && j < self.cols, "index out of range");
         // SAFETY: indices were checked; the view's invariant covers every in-range element.
         unsafe { self.matrix(k).get(i, j) }
     }
@@ -308,5 +361,17 @@ mod tests {
         assert_eq!(stack_dims(&[0, 2, 3]), Err(Error::NotSquare));
         assert_eq!(stack_dims(&[0, 3, 3]), Ok((0, 3)));
         assert_eq!(stack_dims(&[usize::MAX, 2, 2]), Err(Error::TooLarge));
+        assert_eq!(matrix_dims(&[0, 2, 3]), Ok((0, 2, 3)));
+        assert_eq!(matrix_dims(&[2]), Err(Error::TooFewDimensions { ndim: 1 }));
+    }
+
+    #[test]
+    fn rectangular_views() {
+        let data: Vec<f64> = (0..12).map(|x| x as f64).collect();
+        let v = StackView::c_contiguous(&data, &[2, 2, 3]).unwrap();
+        assert_eq!((v.len(), v.rows(), v.cols()), (2, 2, 3));
+        assert_eq!(v.order(), Err(Error::NotSquare));
+        assert_eq!(v.get(1, 1, 2), 11.0);
+        assert_eq!(v.shape(), [2, 2, 3]);
     }
 }

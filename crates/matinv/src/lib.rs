@@ -34,18 +34,22 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod cond;
 mod element;
 mod error;
 pub mod kernels;
 mod layout;
 mod status;
+mod svd;
 mod threads;
 
 pub use batch::Params;
+pub use cond::{cond, cond_with, Norm};
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
-pub use layout::{c_strides, stack_dims, StackView};
+pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use status::Status;
+pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd, Vectors};
 pub use threads::default_num_threads;
 
 /// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`
@@ -77,7 +81,8 @@ pub fn inv_into_with<T: Element>(
 
 /// Inverts every matrix of `a` into a new C-contiguous `Vec` of shape `a.shape()`.
 pub fn inv<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T>, Error> {
-    let len = a.len() * a.n() * a.n();
+    let n = a.order()?;
+    let len = a.len() * n * n;
     let mut out = Vec::new();
     out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
     out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
@@ -115,7 +120,8 @@ pub fn inv_ex_into<T: Element>(
 
 /// Like [`inv`], with a [`Status`] per matrix instead of an error for singular ones.
 pub fn inv_ex<T: Element>(a: &StackView<'_, T>) -> Result<(Vec<T>, Vec<Status>), Error> {
-    let len = a.len() * a.n() * a.n();
+    let n = a.order()?;
+    let len = a.len() * n * n;
     let mut out = Vec::new();
     out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
     out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));

@@ -242,7 +242,7 @@ fn empty_stacks_and_errors() {
         "1-dimensional array given. Array must be at least two-dimensional"
     );
     assert_eq!(
-        StackView::new(&a, &[1, 4], &[4, 1], 0).unwrap_err().to_string(),
+        inv(&StackView::new(&a, &[1, 4], &[4, 1], 0).unwrap()).unwrap_err().to_string(),
         "Last 2 dimensions of the array must be square"
     );
 }

@@ -1,0 +1,172 @@
+//! Condition numbers with `numpy.linalg.cond`'s contract: `||A|| ||inv(A)||` in the chosen
+//! norm, or `s_max / s_min` from the SVD for the 2-norm (any shape), `inf` for singular
+//! matrices, computed in double precision and returned in the input's real precision.
+
+use crate::batch::{invert_stack, Params};
+use crate::element::{Element, Field};
+use crate::kernels::lu::zeros;
+use crate::layout::StackView;
+use crate::status::Status;
+use crate::svd::{run as svd_run, NonFinite, Vectors};
+use crate::Error;
+use core::str::FromStr;
+
+/// The matrix norms of numpy's `cond` (its `p`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Norm {
+    /// `p=None` or `p=2`: the largest singular value (the condition number is
+    /// `s_max / s_min`).
+    Two,
+    /// `p=-2`: the smallest singular value (gives `s_min / s_max`).
+    MinusTwo,
+    /// `p=1`: the largest column sum of `|a_ij|`.
+    One,
+    /// `p=-1`: the smallest column sum.
+    MinusOne,
+    /// `p=inf`: the largest row sum.
+    Inf,
+    /// `p=-inf`: the smallest row sum.
+    MinusInf,
+    /// `p='fro'`: the Frobenius norm.
+    Fro,
+    /// `p='nuc'`: the nuclear norm (the sum of the singular values).
+    Nuc,
+}
+
+impl FromStr for Norm {
+    type Err = Error;
+
+    /// numpy's spellings: `"2"`, `"-2"`, `"1"`, `"-1"`, `"inf"`, `"-inf"`, `"fro"`, `"nuc"`.
+    fn from_str(p: &str) -> Result<Self, Error> {
+        Ok(match p {
+            "2" => Norm::Two,
+            "-2" => Norm::MinusTwo,
+            "1" => Norm::One,
+            "-1" => Norm::MinusOne,
+            "inf" => Norm::Inf,
+            "-inf" => Norm::MinusInf,
+            "fro" => Norm::Fro,
+            "nuc" => Norm::Nuc,
+            _ => return Err(Error::InvalidNorm),
+        })
+    }
+}
+
+/// The condition number of every matrix of `a` in norm `p` (numpy's `cond(a, p)`).
+///
+/// - `Two`/`MinusTwo` take any shape, through the singular values; the others need
+///   square matrices and invert them (an exactly singular matrix gives `inf`).
+/// - A matrix holding NaN gives NaN (numpy's documented intent; its LAPACK raises
+///   "SVD did not converge" for the 2-norms instead).
+/// - Matrices with no element fail with [`Error::EmptyCond`], as in numpy.
+///
+/// ```
+/// use matinv::{cond, Norm, StackView};
+///
+/// let a = [1.0f64, 0.0, -1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0];
+/// let v = StackView::c_contiguous(&a, &[3, 3])?;
+/// assert!((cond(&v, Norm::Two)?[0] - 2f64.sqrt()).abs() < 1e-15);
+/// assert_eq!(cond(&v, Norm::One)?, [2.0]);
+/// let singular = [1.0f32, 2.0, 2.0, 4.0];
+/// assert_eq!(cond(&StackView::c_contiguous(&singular, &[2, 2])?, Norm::Inf)?, [f32::INFINITY]);
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn cond<T: Element>(a: &StackView<'_, T>, p: Norm) -> Result<Vec<T::Real>, Error> {
+    cond_with(a, p, &Params::default())
+}
+
+/// Like [`cond`], with explicit tuning parameters (threads).
+pub fn cond_with<T: Element>(
+    a: &StackView<'_, T>,
+    p: Norm,
+    params: &Params,
+) -> Result<Vec<T::Real>, Error> {
+    let (count, m, n) = (a.len(), a.rows(), a.cols());
+    if m == 0 || n == 0 {
+        return Err(Error::EmptyCond);
+    }
+    let mut r: Vec<f64> = zeros(count)?;
+    match p {
+        Norm::Two | Norm::MinusTwo => {
+            let k = m.min(n);
+            let mut s: Vec<T::Real> = zeros(count.checked_mul(k).ok_or(Error::TooLarge)?)?;
+            svd_run(a, &mut s, None, Vectors::None, false, NonFinite::Nan, params)?;
+            for (r, s) in r.iter_mut().zip(s.chunks_exact(k)) {
+                let (big, small) = (s[0].to_compute(), s[k - 1].to_compute());
+                *r = if p == Norm::Two { big / small } else { small / big };
+            }
+        }
+        _ => {
+            a.order()?;
+            // numpy inverts in double precision even for single-precision input: so do we,
+            // on a double-precision copy (singular matrices come back as NaN).
+            let len = count * n * n;
+            let mut x: Vec<T::Compute> = zeros(len)?;
+            for (dst, mat) in x.chunks_exact_mut(n * n).zip(a.matrices(0)) {
+                for i in 0..n {
+                    for j in 0..n {
+                        // SAFETY: i, j < n.
+                        dst[i * n + j] = unsafe { mat.get(i, j) }.to_compute();
+                    }
+                }
+            }
+            let copy = StackView::c_contiguous(&x, &a.shape())?;
+            let mut inv: Vec<T::Compute> = zeros(len)?;
+            let mut status: Vec<Status> = zeros(count)?;
+            invert_stack(&copy, &mut inv, Some(&mut status), params)?;
+            for ((r, a), x) in r.iter_mut().zip(x.chunks_exact(n * n)).zip(inv.chunks_exact(n * n)) {
+                *r = norm(a, n, p, params)? * norm(x, n, p, params)?;
+            }
+        }
+    }
+    // numpy's rule: NaN stays NaN where the input holds NaN, and means inf (a singular
+    // matrix, or 0/0 from the singular values) everywhere else.
+    let has_nan = |k: usize| {
+        a.matrices(k).next().is_some_and(|mat| {
+            // SAFETY: i < m, j < n.
+            (0..m).any(|i| (0..n).any(|j| unsafe { mat.get(i, j) }.to_compute().any_nan()))
+        })
+    };
+    Ok(r.iter()
+        .enumerate()
+        .map(|(k, &r)| {
+            let r = if r.is_nan() && !has_nan(k) { f64::INFINITY } else { r };
+            T::Real::from_compute(r)
+        })
+        .collect())
+}
+
+/// Norm `p` (not a 2-norm) of the row-major `n x n` matrix `a`.
+fn norm<F: Field>(a: &[F], n: usize, p: Norm, params: &Params) -> Result<f64, Error> {
+    let row = |i: usize| a[i * n..(i + 1) * n].iter().map(|x| x.modulus()).sum::<f64>();
+    let col = |j: usize| (0..n).map(|i| a[i * n + j].modulus()).sum::<f64>();
+    let fold = |it: &mut dyn Iterator<Item = f64>, max: bool| {
+        it.fold(if max { f64::NEG_INFINITY } else { f64::INFINITY }, |acc, x| {
+            // NaN propagates, as numpy's max/min do.
+            if x.is_nan() || acc.is_nan() {
+                f64::NAN
+            } else if max {
+                acc.max(x)
+            } else {
+                acc.min(x)
+            }
+        })
+    };
+    Ok(match p {
+        Norm::One => fold(&mut (0..n).map(col), true),
+        Norm::MinusOne => fold(&mut (0..n).map(col), false),
+        Norm::Inf => fold(&mut (0..n).map(row), true),
+        Norm::MinusInf => fold(&mut (0..n).map(row), false),
+        Norm::Fro => a.iter().map(|x| x.modulus() * x.modulus()).sum::<f64>().sqrt(),
+        Norm::Nuc => {
+            if a.iter().any(|x| !x.finite()) {
+                return Ok(f64::NAN);
+            }
+            let view = StackView::c_contiguous(a, &[n, n])?;
+            let mut s: Vec<f64> = zeros(n)?;
+            svd_run(&view, &mut s, None, Vectors::None, false, NonFinite::Nan, params)?;
+            s.iter().sum()
+        }
+        Norm::Two | Norm::MinusTwo => unreachable!("2-norms go through the SVD"),
+    })
+}

@@ -1,0 +1,482 @@
+//! Singular values and vectors of strided stacks, with `numpy.linalg.svd`'s contract:
+//! `A = U diag(S) Vh` per matrix, singular values in nonincreasing order, results in the
+//! input's precision (computed in double precision, like numpy), C-contiguous.
+//!
+//! faer does the decomposition (bidiagonalisation and divide and conquer for the general
+//! case, tridiagonalisation for the Hermitian one); this module gathers each strided matrix,
+//! runs faer one matrix per thread (or all threads inside one large matrix), and lays the
+//! results out as numpy does.
+
+mod hermitian;
+
+use crate::batch::Params;
+use crate::element::{Element, Field};
+use crate::kernels::lu::zeros;
+use crate::layout::{MatrixPtr, StackView};
+use crate::Error;
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::evd::{self_adjoint_evd_scratch, ComputeEigenvectors};
+use faer::linalg::svd::{svd_scratch, ComputeSvdVectors};
+use faer::prelude::{Reborrow, ReborrowMut};
+use faer::{MatMut, Par};
+use rayon::prelude::*;
+
+/// Which singular vectors to compute, as numpy's `compute_uv` and `full_matrices` say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Vectors {
+    /// Singular values only (`compute_uv=False`).
+    None,
+    /// `U` of shape `(m, k)` and `Vh` of shape `(k, n)`, `k = min(m, n)`
+    /// (`full_matrices=False`).
+    Thin,
+    /// `U` of shape `(m, m)` and `Vh` of shape `(n, n)` (numpy's default).
+    Full,
+}
+
+/// The singular value decomposition of a stack, each part C-contiguous.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Svd<T: Element> {
+    /// Left singular vectors, shape `(..., m, m)` or `(..., m, k)`; empty without vectors.
+    pub u: Vec<T>,
+    /// Singular values, shape `(..., k)`, nonincreasing in each matrix.
+    pub s: Vec<T::Real>,
+    /// Conjugate-transposed right singular vectors, shape `(..., n, n)` or `(..., k, n)`;
+    /// empty without vectors.
+    pub vh: Vec<T>,
+}
+
+/// What to do with a matrix holding NaN or infinity.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NonFinite {
+    /// Fail, as LAPACK's SVD does (numpy: "SVD did not converge").
+    Fail,
+    /// Give it NaN singular values (`cond` passes NaN through).
+    Nan,
+}
+
+/// Shapes of one matrix's `U` and `Vh`: `(rows of U, cols of U, rows of Vh, cols of Vh)`.
+/// The Hermitian path (square only) always gives square factors, as numpy's does.
+pub fn factor_shapes(m: usize, n: usize, vectors: Vectors, hermitian: bool) -> [usize; 4] {
+    let k = m.min(n);
+    match vectors {
+        Vectors::None => [0; 4],
+        _ if hermitian => [n, n, n, n],
+        Vectors::Thin => [m, k, k, n],
+        Vectors::Full => [m, m, n, n],
+    }
+}
+
+/// Computes the SVD of every matrix of `a`: singular values into `s` (`a.len() * k`
+/// values), and with `uv = Some((u, vh))` the singular vectors (sizes from
+/// [`factor_shapes`]). `hermitian` takes each matrix as Hermitian, reads its lower triangle
+/// only and uses its eigendecomposition, as numpy's `svd(..., hermitian=True)` does.
+///
+/// Fails with [`Error::SvdNoConvergence`] (or [`Error::EigNoConvergence`] when
+/// `hermitian`) on NaN or infinite input, as numpy's LAPACK does.
+pub fn svd_into<T: Element>(
+    a: &StackView<'_, T>,
+    s: &mut [T::Real],
+    uv: Option<(&mut [T], &mut [T])>,
+    full_matrices: bool,
+    hermitian: bool,
+    params: &Params,
+) -> Result<(), Error> {
+    let vectors = match (&uv, full_matrices) {
+        (None, _) => Vectors::None,
+        (Some(_), true) => Vectors::Full,
+        (Some(_), false) => Vectors::Thin,
+    };
+    run(a, s, uv, vectors, hermitian, NonFinite::Fail, params)
+}
+
+/// The SVD of every matrix of `a`, in new C-contiguous buffers.
+///
+/// ```
+/// use matinv::{svd, StackView, Vectors};
+///
+/// let a = [3.0f64, 0.0, 0.0, 0.0, -2.0, 0.0]; // 2 x 3
+/// let d = svd(&StackView::c_contiguous(&a, &[2, 3])?, Vectors::Thin, false)?;
+/// assert_eq!(d.s, [3.0, 2.0]);
+/// // A = U diag(S) Vh
+/// for i in 0..2 {
+///     for j in 0..3 {
+///         let x: f64 = (0..2).map(|l| d.u[i * 2 + l] * d.s[l] * d.vh[l * 3 + j]).sum();
+///         assert!((x - a[i * 3 + j]).abs() < 1e-15);
+///     }
+/// }
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn svd<T: Element>(
+    a: &StackView<'_, T>,
+    vectors: Vectors,
+    hermitian: bool,
+) -> Result<Svd<T>, Error> {
+    let (m, n) = (a.rows(), a.cols());
+    if hermitian {
+        a.order()?;
+    }
+    let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, hermitian);
+    let count = a.len();
+    let mut s = zeros(count.checked_mul(m.min(n)).ok_or(Error::TooLarge)?)?;
+    let size = |r: usize, c: usize| {
+        count
+            .checked_mul(r)
+            .and_then(|x| x.checked_mul(c))
+            .ok_or(Error::TooLarge)
+    };
+    let mut u = zeros_of::<T>(size(ur, uc)?)?;
+    let mut vh = zeros_of::<T>(size(vr, vc)?)?;
+    let uv = (vectors != Vectors::None).then_some((&mut u[..], &mut vh[..]));
+    run(a, &mut s, uv, vectors, hermitian, NonFinite::Fail, &Params::default())?;
+    Ok(Svd { u, s, vh })
+}
+
+/// The singular values of every matrix of `a`, nonincreasing, `min(m, n)` per matrix.
+///
+/// ```
+/// let a = [1.0f32, 2.0, 2.0, 4.0];
+/// let s = matinv::svdvals(&matinv::StackView::c_contiguous(&a, &[2, 2])?)?;
+/// assert!((s[0] - 5.0).abs() < 1e-6 && s[1].abs() < 1e-6);
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn svdvals<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T::Real>, Error> {
+    Ok(svd(a, Vectors::None, false)?.s)
+}
+
+fn zeros_of<T: Element>(len: usize) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    v.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
+    Ok(v)
+}
+
+/// One task's share of the outputs: singular values and, optionally, vectors.
+struct Task<'o, T: Element> {
+    start: usize,
+    count: usize,
+    s: &'o mut [T::Real],
+    uv: Option<(&'o mut [T], &'o mut [T])>,
+}
+
+/// Scratch for one matrix: the gathered input, faer's outputs and its workspace.
+pub(crate) struct Workspace<F: Field> {
+    a: Vec<F>,
+    s: Vec<F>,
+    u: Vec<F>,
+    v: Vec<F>,
+    order: Vec<usize>,
+    stack: MemBuffer,
+}
+
+impl<F: Field> Workspace<F> {
+    fn new(m: usize, n: usize, vectors: Vectors, hermitian: bool, par: Par) -> Result<Self, Error> {
+        let k = m.min(n);
+        let (req, ul, vl) = if hermitian {
+            let eig = if vectors == Vectors::None {
+                ComputeEigenvectors::No
+            } else {
+                ComputeEigenvectors::Yes
+            };
+            let u = if vectors == Vectors::None { 0 } else { n * n };
+            (self_adjoint_evd_scratch::<F>(n, eig, par, Default::default()), u, 0)
+        } else {
+            let (cu, cv, ul, vl) = match vectors {
+                Vectors::None => (ComputeSvdVectors::No, ComputeSvdVectors::No, 0, 0),
+                Vectors::Thin => (ComputeSvdVectors::Thin, ComputeSvdVectors::Thin, m * k, n * k),
+                Vectors::Full => (ComputeSvdVectors::Full, ComputeSvdVectors::Full, m * m, n * n),
+            };
+            (svd_scratch::<F>(m, n, cu, cv, par, Default::default()), ul, vl)
+        };
+        Ok(Self {
+            a: zeros(m.checked_mul(n).ok_or(Error::TooLarge)?)?,
+            s: zeros(k)?,
+            u: zeros(ul)?,
+            v: zeros(vl)?,
+            order: zeros(k)?,
+            stack: MemBuffer::try_new(StackReq::any_of(&[req])).map_err(|_| Error::TooLarge)?,
+        })
+    }
+}
+
+/// The shared driver: checks sizes, splits the outputs into tasks of whole matrices, and
+/// runs them over the threads.
+pub(crate) fn run<T: Element>(
+    a: &StackView<'_, T>,
+    s: &mut [T::Real],
+    uv: Option<(&mut [T], &mut [T])>,
+    vectors: Vectors,
+    hermitian: bool,
+    nonfinite: NonFinite,
+    params: &Params,
+) -> Result<(), Error> {
+    let (count, m, n) = (a.len(), a.rows(), a.cols());
+    if hermitian {
+        a.order()?;
+    }
+    let k = m.min(n);
+    let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, hermitian);
+    let check = |got: usize, per: usize| {
+        let expected = count * per;
+        if got == expected {
+            Ok(())
+        } else {
+            Err(Error::OutputLength { got, expected })
+        }
+    };
+    check(s.len(), k)?;
+    if let Some((u, vh)) = &uv {
+        check(u.len(), ur * uc)?;
+        check(vh.len(), vr * vc)?;
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    // The SVD costs some 10-20 m n k flops: big matrices get every thread inside, small
+    // ones one thread each, in tasks of about `task_flops`.
+    let flops = 20 * m.max(n) * k * k + 64;
+    let big = k >= 256 && count < 4;
+    let threads_ok = params.num_threads != 1 && crate::threads::usable();
+    let par = if big && threads_ok { Par::rayon(0) } else { Par::Seq };
+    let grain = if big { count } else { (params.task_flops / flops).clamp(1, count) };
+
+    let mut tasks = Vec::with_capacity(count.div_ceil(grain));
+    let (mut s_rest, mut uv_rest) = (s, uv);
+    for start in (0..count).step_by(grain) {
+        let c = grain.min(count - start);
+        let (s_now, s_next) = std::mem::take(&mut s_rest).split_at_mut(c * k);
+        s_rest = s_next;
+        let uv_now = match uv_rest.take() {
+            None => None,
+            Some((u, vh)) => {
+                let (u_now, u_next) = u.split_at_mut(c * ur * uc);
+                let (v_now, v_next) = vh.split_at_mut(c * vr * vc);
+                uv_rest = Some((u_next, v_next));
+                Some((u_now, v_now))
+            }
+        };
+        tasks.push(Task { start, count: c, s: s_now, uv: uv_now });
+    }
+    let init = || Workspace::<T::Compute>::new(m, n, vectors, hermitian, par);
+    let work = |ws: &mut Result<Workspace<T::Compute>, Error>, task: Task<'_, T>| {
+        let ws = ws.as_mut().map_err(|e| e.clone())?;
+        run_task(a, task, ws, vectors, hermitian, nonfinite, par)
+    };
+    if tasks.len() == 1 && !big || !threads_ok {
+        let mut ws = init();
+        return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
+    }
+    crate::threads::install(params.num_threads, || {
+        tasks.into_par_iter().try_for_each_init(init, work)
+    })
+}
+
+fn run_task<T: Element>(
+    a: &StackView<'_, T>,
+    task: Task<'_, T>,
+    ws: &mut Workspace<T::Compute>,
+    vectors: Vectors,
+    hermitian: bool,
+    nonfinite: NonFinite,
+    par: Par,
+) -> Result<(), Error> {
+    let (m, n) = (a.rows(), a.cols());
+    let k = m.min(n);
+    let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, hermitian);
+    let Task { start, count, s, mut uv } = task;
+    for (i, mat) in a.matrices(start).take(count).enumerate() {
+        let s_out = &mut s[i * k..(i + 1) * k];
+        let (us, vs) = (ur * uc, vr * vc);
+        let uv_out = uv
+            .as_mut()
+            .map(|(u, vh)| (&mut u[i * us..(i + 1) * us], &mut vh[i * vs..(i + 1) * vs]));
+        let finite = gather(mat, m, n, hermitian, &mut ws.a);
+        if !finite {
+            match nonfinite {
+                NonFinite::Fail if hermitian => return Err(Error::EigNoConvergence),
+                NonFinite::Fail => return Err(Error::SvdNoConvergence),
+                NonFinite::Nan => {
+                    s_out.fill(T::Real::from_compute(f64::NAN));
+                    if let Some((u, vh)) = uv_out {
+                        let nan = T::from_compute(<T::Compute as Field>::from_re(f64::NAN));
+                        u.fill(nan);
+                        vh.fill(nan);
+                    }
+                    continue;
+                }
+            }
+        }
+        if hermitian {
+            hermitian::one(n, ws, s_out, uv_out, par)?;
+        } else {
+            one(m, n, [uc, vr], ws, s_out, uv_out, par)?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies matrix `mat` column-major into `dst` (only its lower triangle when `lower_only`)
+/// and says whether every copied element is finite.
+fn gather<T: Element>(
+    mat: MatrixPtr<T>,
+    m: usize,
+    n: usize,
+    lower_only: bool,
+    dst: &mut [T::Compute],
+) -> bool {
+    let mut finite = true;
+    for j in 0..n {
+        let from = if lower_only { j } else { 0 };
+        for i in from..m {
+            // SAFETY: i < m, j < n: inside the matrix.
+            let x = unsafe { mat.get(i, j) }.to_compute();
+            finite &= x.finite();
+            dst[j * m + i] = x;
+        }
+    }
+    finite
+}
+
+/// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out.
+fn one<T: Element>(
+    m: usize,
+    n: usize,
+    [uc, vr]: [usize; 2],
+    ws: &mut Workspace<T::Compute>,
+    s_out: &mut [T::Real],
+    uv_out: Option<(&mut [T], &mut [T])>,
+    par: Par,
+) -> Result<(), Error> {
+    let k = m.min(n);
+    if k == 0 {
+        // No singular value; the full factors of an empty matrix are identities (numpy's
+        // and LAPACK's convention).
+        if let Some((u, vh)) = uv_out {
+            identity(u, m, uc);
+            identity(vh, vr, n);
+        }
+        return Ok(());
+    }
+    let a = MatMut::from_column_major_slice_mut(&mut ws.a, m, n);
+    let mut s = MatMut::from_column_major_slice_mut(&mut ws.s, k, 1);
+    let stack = MemStack::new(&mut ws.stack);
+    let result = match uv_out {
+        None => faer::linalg::svd::svd(
+            a.rb(),
+            s.rb_mut().col_mut(0).as_diagonal_mut(),
+            None,
+            None,
+            par,
+            stack,
+            Default::default(),
+        ),
+        Some((u_out, vh_out)) => {
+            let u = MatMut::from_column_major_slice_mut(&mut ws.u, m, uc);
+            let v = MatMut::from_column_major_slice_mut(&mut ws.v, n, vr);
+            let r = faer::linalg::svd::svd(
+                a.rb(),
+                s.rb_mut().col_mut(0).as_diagonal_mut(),
+                Some(u),
+                Some(v),
+                par,
+                stack,
+                Default::default(),
+            );
+            // U (column-major m x uc) to row-major; V (n x vr) to Vh = V^H, row-major.
+            for i in 0..m {
+                for j in 0..uc {
+                    u_out[i * uc + j] = T::from_compute(ws.u[j * m + i]);
+                }
+            }
+            for i in 0..vr {
+                for j in 0..n {
+                    vh_out[i * n + j] = T::from_compute(ws.v[i * n + j].conjugate());
+                }
+            }
+            r
+        }
+    };
+    result.map_err(|_| Error::SvdNoConvergence)?;
+    for (o, x) in s_out.iter_mut().zip(&ws.s) {
+        *o = T::Real::from_compute(x.re());
+    }
+    Ok(())
+}
+
+/// Writes the `r x c` identity, row-major, into `dst`.
+fn identity<T: Element>(dst: &mut [T], r: usize, c: usize) {
+    for i in 0..r {
+        for j in 0..c {
+            let x = if i == j { <T::Compute as Field>::ONE } else { <T::Compute as Field>::ZERO };
+            dst[i * c + j] = T::from_compute(x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::c64;
+
+    fn reconstruct(m: usize, n: usize, d: &Svd<c64>) -> Vec<c64> {
+        let k = m.min(n);
+        let uc = d.u.len() / m;
+        let mut x = vec![c64::new(0.0, 0.0); m * n];
+        for i in 0..m {
+            for j in 0..n {
+                for l in 0..k {
+                    x[i * n + j] += d.u[i * uc + l] * d.s[l] * d.vh[l * n + j];
+                }
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn complex_rectangular_stacks_reconstruct() {
+        for (m, n) in [(3, 5), (5, 3), (4, 4), (1, 6), (40, 7)] {
+            let count = 3;
+            let a: Vec<c64> = (0..count * m * n)
+                .map(|i| c64::new(((i * 7919) % 13) as f64 - 6.0, ((i * 104729) % 11) as f64 - 5.0))
+                .collect();
+            for vectors in [Vectors::Thin, Vectors::Full] {
+                let view = StackView::c_contiguous(&a, &[count, m, n]).unwrap();
+                let d = svd(&view, vectors, false).unwrap();
+                let k = m.min(n);
+                let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, false);
+                assert_eq!((d.u.len(), d.vh.len(), d.s.len()), (count * ur * uc, count * vr * vc, count * k));
+                for c in 0..count {
+                    let one = Svd {
+                        u: d.u[c * ur * uc..(c + 1) * ur * uc].to_vec(),
+                        s: d.s[c * k..(c + 1) * k].to_vec(),
+                        vh: d.vh[c * vr * vc..(c + 1) * vr * vc].to_vec(),
+                    };
+                    assert!(one.s.windows(2).all(|w| w[0] >= w[1]));
+                    let x = reconstruct(m, n, &one);
+                    let scale = one.s[0];
+                    for (got, want) in x.iter().zip(&a[c * m * n..(c + 1) * m * n]) {
+                        assert!((got - want).norm() < 1e-13 * scale * (m + n) as f64);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nonfinite_input_fails_like_lapack() {
+        let a = [1.0, f64::NAN, 1.0, 1.0];
+        let v = StackView::c_contiguous(&a, &[2, 2]).unwrap();
+        assert_eq!(svdvals(&v), Err(Error::SvdNoConvergence));
+        // The Hermitian path reads the lower triangle only: the NaN above is ignored.
+        let d = svd(&v, Vectors::Full, true).unwrap();
+        assert_eq!(d.s, [2.0, 0.0]);
+    }
+
+    #[test]
+    fn empty_matrices_give_identity_factors() {
+        let none: [f64; 0] = [];
+        let d = svd(&StackView::c_contiguous(&none, &[4, 0]).unwrap(), Vectors::Full, false).unwrap();
+        assert!(d.s.is_empty() && d.vh.is_empty());
+        assert_eq!(d.u.len(), 16);
+        assert!((0..4).all(|i| d.u[i * 5] == 1.0) && d.u.iter().sum::<f64>() == 4.0);
+    }
+}

@@ -1,0 +1,132 @@
+"""``svd``, ``svdvals`` and ``cond`` with numpy's contracts, computed by matinv's core.
+
+numpy's ``inv`` page sends users to ``cond`` and the singular values to judge whether an
+inverse can be trusted; these are the same functions, with the same dtypes, shapes,
+subclasses and errors, on matinv's threads.
+"""
+
+import numpy as np
+from numpy.linalg import LinAlgError
+
+from . import _kernel_array, _matinv, _result_dtype, _run
+
+try:  # numpy's own class, so that isinstance checks and pickles agree with numpy's
+    from numpy.linalg._linalg import SVDResult
+except ImportError:  # pragma: no cover - numpy < 2 has no SVDResult
+    from typing import NamedTuple
+
+    class SVDResult(NamedTuple):
+        """``U, S, Vh`` of ``svd``."""
+
+        U: np.ndarray
+        S: np.ndarray
+        Vh: np.ndarray
+
+
+def _real(dtype):
+    return np.finfo(dtype).dtype
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """
+    Singular Value Decomposition, as ``numpy.linalg.svd``.
+
+    ``a`` of shape ``(..., M, N)`` is factored as ``U @ (S[..., None] * Vh)`` with ``S``
+    nonincreasing. ``full_matrices`` chooses ``U`` ``(..., M, M)`` and ``Vh``
+    ``(..., N, N)`` (True) or ``(..., M, K)`` and ``(..., K, N)``, ``K = min(M, N)``
+    (False). Without ``compute_uv`` only ``S`` is returned. ``hermitian=True`` takes ``a``
+    as Hermitian (reads its lower triangle) and uses its eigendecomposition.
+
+    Returns ``SVDResult(U, S, Vh)`` (numpy's named tuple), ``U`` and ``Vh`` of ``a``'s
+    subclass; float32/complex64 input gives float32/complex64 results (computed in double
+    precision, as numpy does).
+
+    Raises ``LinAlgError`` for fewer than two dimensions, non-square input with
+    ``hermitian=True``, and NaN or infinite input ("SVD did not converge", or "Eigenvalues
+    did not converge" when ``hermitian``), as numpy's LAPACK does.
+    """
+    arr = np.asarray(a)
+    wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
+    if hermitian:
+        _matinv.check_stack(arr.shape)
+    elif arr.ndim < 2:
+        raise LinAlgError(
+            f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"
+        )
+    result_t = _result_dtype(arr.dtype)
+    if hermitian:
+        ufunc = "eigh_lo" if compute_uv else "eigvalsh_lo"
+    else:
+        ufunc = ("svd_f" if full_matrices else "svd_s") if compute_uv else "svd"
+    arr = _kernel_array(arr, result_t, ufunc)
+    batch, (m, n) = arr.shape[:-2], arr.shape[-2:]
+    s = np.empty(batch + (min(m, n),), dtype=_real(result_t))
+    if not compute_uv:
+        _run(_matinv.svd_into, arr, s, None, None, full_matrices, hermitian)
+        return s
+    if hermitian or full_matrices:
+        u_shape, vh_shape = (m, m), (n, n)
+    else:
+        u_shape, vh_shape = (m, min(m, n)), (min(m, n), n)
+    u = np.empty(batch + u_shape, dtype=result_t)
+    vh = np.empty(batch + vh_shape, dtype=result_t)
+    _run(_matinv.svd_into, arr, s, u, vh, full_matrices, hermitian)
+    return SVDResult(wrap(u), s, wrap(vh))
+
+
+def svdvals(x, /):
+    """The singular values of ``x`` ``(..., M, N)``, nonincreasing: ``(..., min(M, N))``.
+
+    The same as ``svd(x, compute_uv=False, hermitian=False)``, as in numpy.
+    """
+    return svd(x, compute_uv=False, hermitian=False)
+
+
+_NORMS = {1: "1", -1: "-1", np.inf: "inf", -np.inf: "-inf", "fro": "fro", "nuc": "nuc"}
+
+
+def cond(x, p=None):
+    """
+    The condition number of ``x`` ``(..., M, N)`` in norm ``p``, as ``numpy.linalg.cond``.
+
+    ``p``: None or 2 (``s_max / s_min`` from the singular values; any shape), -2
+    (``s_min / s_max``), 1, -1, inf, -inf, 'fro', 'nuc' (``||x|| * ||inv(x)||``; square
+    only). Singular matrices give ``inf``; the result is real, in ``x``'s precision, a
+    scalar for a single matrix.
+
+    Differences from numpy (where numpy's LAPACK raises "SVD did not converge"): a matrix
+    holding NaN gives NaN for every ``p`` (numpy's documented intent), and ``p='nuc'`` of a
+    singular matrix gives ``inf``.
+    """
+    x = np.asarray(x)
+    if x.size == 0 and np.prod(x.shape[-2:]) == 0:
+        raise LinAlgError("cond is not defined on empty arrays")
+    if p is None or p in {2, -2}:
+        code = "-2" if p is not None and p == -2 else "2"
+        if x.ndim < 2:
+            raise LinAlgError(
+                f"{x.ndim}-dimensional array given. Array must be at least two-dimensional"
+            )
+        ufunc = "svd"
+    else:
+        _matinv.check_stack(x.shape)
+        code = _norm_code(p)
+        ufunc = "inv"
+    result_t = _result_dtype(x.dtype)
+    arr = _kernel_array(x, result_t, ufunc)
+    out = np.empty(arr.shape[:-2], dtype=_real(result_t))
+    _run(_matinv.cond_into, arr, out, code)
+    return out[()] if out.ndim == 0 else out
+
+
+def _norm_code(p):
+    """The native spelling of norm order ``p``, compared as numpy's ``norm`` compares it."""
+    for order, code in _NORMS.items():
+        if isinstance(order, str) != isinstance(p, str):
+            continue
+        try:
+            if bool(p == order):
+                return code
+        except (TypeError, ValueError):
+            break
+    raise ValueError("Invalid norm order for matrices.")
