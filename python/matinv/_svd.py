@@ -42,8 +42,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     precision, as numpy does).
 
     Raises ``LinAlgError`` for fewer than two dimensions, non-square input with
-    ``hermitian=True``, and NaN or infinite input ("SVD did not converge", or "Eigenvalues
-    did not converge" when ``hermitian``), as numpy's LAPACK does.
+    ``hermitian=True``, and NaN input ("SVD did not converge"), as numpy's LAPACK does;
+    infinite input (and NaN with ``hermitian=True``) gives NaN results, as there.
     """
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)

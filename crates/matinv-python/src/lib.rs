@@ -195,7 +195,12 @@ fn view_of<'a, T: Element + numpy::Element>(
 }
 
 /// The data of `out` as a mutable slice, after checking its dtype, shape, layout and flags.
-fn out_slice<'o, T: numpy::Element>(
+///
+/// # Safety
+/// Nothing else may read or write `out`'s data while the slice lives (the callers pass
+/// fresh arrays made by `python/matinv`, distinct from each other and from the input).
+#[allow(clippy::mut_from_ref)] // the numpy array owns its buffer; see the safety contract
+unsafe fn out_slice<'o, T: numpy::Element>(
     out: &'o Bound<'_, PyUntypedArray>,
     shape: &[usize],
     name: &str,
@@ -212,8 +217,8 @@ fn out_slice<'o, T: numpy::Element>(
     Ok(if len == 0 {
         &mut []
     } else {
-        // SAFETY: a C-contiguous array of `len` elements of `T` that the caller passed in
-        // and keeps alive; the kernels write it while no Python code runs on it.
+        // SAFETY: a C-contiguous array of `len` elements of `T`, alive for 'o; unaliased by
+        // the caller's contract.
         unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
     })
 }
@@ -288,7 +293,8 @@ where
     let (m, n) = (view.rows(), view.cols());
     let batch = view.batch_shape().to_vec();
     let with = |tail: &[usize]| [&batch[..], tail].concat();
-    let s = out_slice::<T::Real>(s, &with(&[m.min(n)]), "s")?;
+    // SAFETY (all three): python/matinv passes fresh, distinct arrays.
+    let s = unsafe { out_slice::<T::Real>(s, &with(&[m.min(n)]), "s")? };
     let vectors = match (uv.is_some(), full_matrices) {
         (false, _) => matinv::Vectors::None,
         (true, true) => matinv::Vectors::Full,
@@ -298,8 +304,8 @@ where
     let uv = match uv {
         None => None,
         Some((u, vh)) => Some((
-            out_slice::<T>(u, &with(&[ur, uc]), "u")?,
-            out_slice::<T>(vh, &with(&[vr, vc]), "vh")?,
+            unsafe { out_slice::<T>(u, &with(&[ur, uc]), "u")? },
+            unsafe { out_slice::<T>(vh, &with(&[vr, vc]), "vh")? },
         )),
     };
     compute(py, || matinv::svd_into(&view, s, uv, full_matrices, hermitian, params))?;
@@ -323,7 +329,8 @@ fn cond_into(
         ($t:ty) => {
             if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
                 let Some(view) = view_of(py, a)? else { return Ok(false) };
-                let dst = out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")?;
+                // SAFETY: python/matinv passes a fresh array.
+                let dst = unsafe { out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")? };
                 let r = compute(py, || matinv::cond_with(&view, p, &params))?;
                 dst.copy_from_slice(&r);
                 return Ok(true);

@@ -170,3 +170,34 @@ fn norm<F: Field>(a: &[F], n: usize, p: Norm, params: &Params) -> Result<f64, Er
         Norm::Two | Norm::MinusTwo => unreachable!("2-norms go through the SVD"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::c32;
+
+    #[test]
+    fn numpy_rules_for_singular_nan_and_shapes() {
+        // [A (cond_1 = 4 * 1), singular, NaN]
+        let a = [2.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, f64::NAN, 0.0, 1.0];
+        let v = StackView::c_contiguous(&a, &[3, 2, 2]).unwrap();
+        for (p, want) in [(Norm::One, 4.0), (Norm::Inf, 4.0), (Norm::Fro, 4.25), (Norm::Nuc, 6.25), (Norm::Two, 4.0)] {
+            let c = cond(&v, p).unwrap();
+            assert!((c[0] - want).abs() < 1e-14 * want, "{p:?}: {}", c[0]);
+            assert_eq!(c[1], f64::INFINITY, "{p:?}");
+            assert!(c[2].is_nan(), "{p:?}");
+        }
+        let r = cond(&v, Norm::MinusTwo).unwrap();
+        assert!((r[0] - 0.25).abs() < 1e-16 && r[1] < 1e-15);
+        // 2-norms take rectangular matrices; the others need square ones.
+        let z = c32::new(0.0, 0.0);
+        let rect = [c32::new(3.0, 0.0), z, z, z, c32::new(0.0, 1.5), z];
+        let w = StackView::c_contiguous(&rect, &[2, 3]).unwrap();
+        assert_eq!(cond(&w, Norm::Two).unwrap(), [2.0f32]);
+        assert_eq!(cond(&w, Norm::One), Err(Error::NotSquare));
+        let none: [f64; 0] = [];
+        let e = StackView::c_contiguous(&none, &[2, 0, 0]).unwrap();
+        assert_eq!(cond(&e, Norm::Two), Err(Error::EmptyCond));
+        assert_eq!("max".parse::<Norm>(), Err(Error::InvalidNorm));
+    }
+}

@@ -71,8 +71,9 @@ pub fn factor_shapes(m: usize, n: usize, vectors: Vectors, hermitian: bool) -> [
 /// [`factor_shapes`]). `hermitian` takes each matrix as Hermitian, reads its lower triangle
 /// only and uses its eigendecomposition, as numpy's `svd(..., hermitian=True)` does.
 ///
-/// Fails with [`Error::SvdNoConvergence`] (or [`Error::EigNoConvergence`] when
-/// `hermitian`) on NaN or infinite input, as numpy's LAPACK does.
+/// Non-finite input behaves as with numpy's LAPACK: NaN fails with
+/// [`Error::SvdNoConvergence`]; infinities (and, in the Hermitian path, NaN too) give NaN
+/// singular values and vectors.
 pub fn svd_into<T: Element>(
     a: &StackView<'_, T>,
     s: &mut [T::Real],
@@ -289,21 +290,20 @@ fn run_task<T: Element>(
         let uv_out = uv
             .as_mut()
             .map(|(u, vh)| (&mut u[i * us..(i + 1) * us], &mut vh[i * vs..(i + 1) * vs]));
-        let finite = gather(mat, m, n, hermitian, &mut ws.a);
+        let (finite, nan) = gather(mat, m, n, hermitian, &mut ws.a);
         if !finite {
-            match nonfinite {
-                NonFinite::Fail if hermitian => return Err(Error::EigNoConvergence),
-                NonFinite::Fail => return Err(Error::SvdNoConvergence),
-                NonFinite::Nan => {
-                    s_out.fill(T::Real::from_compute(f64::NAN));
-                    if let Some((u, vh)) = uv_out {
-                        let nan = T::from_compute(<T::Compute as Field>::from_re(f64::NAN));
-                        u.fill(nan);
-                        vh.fill(nan);
-                    }
-                    continue;
-                }
+            // numpy's LAPACK: NaN input makes the general SVD fail; infinities, or
+            // anything non-finite in the Hermitian path, give NaN results.
+            if nonfinite == NonFinite::Fail && nan && !hermitian {
+                return Err(Error::SvdNoConvergence);
             }
+            s_out.fill(T::Real::from_compute(f64::NAN));
+            if let Some((u, vh)) = uv_out {
+                let nan = T::from_compute(<T::Compute as Field>::from_re(f64::NAN));
+                u.fill(nan);
+                vh.fill(nan);
+            }
+            continue;
         }
         if hermitian {
             hermitian::one(n, ws, s_out, uv_out, par)?;
@@ -315,14 +315,14 @@ fn run_task<T: Element>(
 }
 
 /// Copies matrix `mat` column-major into `dst` (only its lower triangle when `lower_only`)
-/// and says whether every copied element is finite.
+/// and says whether every copied element is finite, and whether one is NaN.
 fn gather<T: Element>(
     mat: MatrixPtr<T>,
     m: usize,
     n: usize,
     lower_only: bool,
     dst: &mut [T::Compute],
-) -> bool {
+) -> (bool, bool) {
     let mut finite = true;
     for j in 0..n {
         let from = if lower_only { j } else { 0 };
@@ -333,7 +333,11 @@ fn gather<T: Element>(
             dst[j * m + i] = x;
         }
     }
-    finite
+    let nan = !finite && (0..n).any(|j| {
+        let from = if lower_only { j } else { 0 };
+        (from..m).any(|i| dst[j * m + i].any_nan())
+    });
+    (finite, nan)
 }
 
 /// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out.
@@ -370,6 +374,10 @@ fn one<T: Element>(
             Default::default(),
         ),
         Some((u_out, vh_out)) => {
+            // faer builds the full U of a tall matrix on top of what the buffer holds: it
+            // must start from zeros, not from the previous matrix's vectors.
+            ws.u.fill(<T::Compute as Field>::ZERO);
+            ws.v.fill(<T::Compute as Field>::ZERO);
             let u = MatMut::from_column_major_slice_mut(&mut ws.u, m, uc);
             let v = MatMut::from_column_major_slice_mut(&mut ws.v, n, vr);
             let r = faer::linalg::svd::svd(
@@ -451,6 +459,15 @@ mod tests {
                         vh: d.vh[c * vr * vc..(c + 1) * vr * vc].to_vec(),
                     };
                     assert!(one.s.windows(2).all(|w| w[0] >= w[1]));
+                    // U has orthonormal columns, all of them (regression: the full U of
+                    // the second tall matrix of a stack was built on stale vectors).
+                    for p in 0..uc {
+                        for q in 0..uc {
+                            let dot: c64 = (0..m).map(|i| one.u[i * uc + p].conj() * one.u[i * uc + q]).sum();
+                            let want = if p == q { 1.0 } else { 0.0 };
+                            assert!((dot - want).norm() < 1e-13, "{m}x{n} {vectors:?} U column {p}.{q}");
+                        }
+                    }
                     let x = reconstruct(m, n, &one);
                     let scale = one.s[0];
                     for (got, want) in x.iter().zip(&a[c * m * n..(c + 1) * m * n]) {
@@ -466,6 +483,9 @@ mod tests {
         let a = [1.0, f64::NAN, 1.0, 1.0];
         let v = StackView::c_contiguous(&a, &[2, 2]).unwrap();
         assert_eq!(svdvals(&v), Err(Error::SvdNoConvergence));
+        let b = [1.0, f64::INFINITY, 1.0, 1.0];
+        let s = svdvals(&StackView::c_contiguous(&b, &[2, 2]).unwrap()).unwrap();
+        assert!(s.iter().all(|x| x.is_nan()));
         // The Hermitian path reads the lower triangle only: the NaN above is ignored.
         let d = svd(&v, Vectors::Full, true).unwrap();
         assert_eq!(d.s, [2.0, 0.0]);
