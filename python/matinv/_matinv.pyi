@@ -28,3 +28,17 @@ def inv_ex_into(
     """Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
     `rcond` (float64), C-contiguous of shape `a.shape[:-2]`, and NaN inverses for singular
     matrices."""
+
+def inv_structured_into(
+    a: np.ndarray,
+    out: np.ndarray,
+    info: np.ndarray | None,
+    rcond: np.ndarray | None,
+    assume_a: str,
+    lower: bool = False,
+    num_threads: int = 0,
+) -> bool:
+    """`inv_into` (`info` and `rcond` None) or `inv_ex_into` for matrices of the structure
+    scipy calls `assume_a`, reading the lower triangle for 'pos', 'sym' and 'her' when
+    `lower`. ValueError for an unknown `assume_a`; LinAlgError("Matrix is not positive
+    definite") when Cholesky fails under 'pos' without `info`."""
