@@ -221,14 +221,15 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
         - ``'sym'`` / ``'her'``: symmetric / Hermitian, read from one triangle. Cholesky is
           tried when the diagonal is positive (real ``'sym'`` and ``'her'`` only), else
           and when it fails, LU of the full matrix; so these are faster than
-          ``'general'`` only for positive definite matrices.
+          ``'general'`` only for positive definite matrices, and LU's inverse is
+          symmetric up to rounding only.
         - ``'auto'``: per matrix, diagonal if every off-diagonal entry is zero, else
           triangular if one strict triangle is zero, else Cholesky if the matrix is exactly
           Hermitian with a positive diagonal (LU if Cholesky fails), else the general path
           (bit for bit the ``'general'`` result).
 
-        The results of ``'pos'``, ``'sym'`` and ``'her'`` are exactly symmetric or
-        Hermitian (``x == x.T`` or ``x == x.conj().T`` bit for bit).
+        Cholesky's results (``'pos'``, and ``'sym'``/``'her'`` when it succeeds) are
+        exactly Hermitian (``x == x.conj().T`` bit for bit).
     lower : bool, optional
         For ``'pos'``, ``'sym'`` and ``'her'``: read the lower triangle instead of the upper
         one (scipy's convention). Ignored for the other values of `assume_a`.

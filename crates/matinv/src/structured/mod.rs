@@ -56,15 +56,18 @@ pub enum Structure {
         lower: bool,
     },
     /// Symmetric (`A = A^T`, complex symmetric for complex types), read from one triangle.
-    /// Real matrices with a positive diagonal try Cholesky first and fall back to LU of
-    /// the mirrored matrix; complex ones use LU. The inverse is mirrored exactly.
+    /// Real matrices with a positive diagonal try Cholesky first (whose inverse is exactly
+    /// symmetric); otherwise, and when Cholesky fails, LU of the mirrored matrix, whose
+    /// inverse is returned as LU computes it: symmetric up to rounding only (mirroring one
+    /// triangle of it would break LAPACK's accuracy criterion for ill-conditioned
+    /// matrices; an exactly symmetric indefinite inverse needs Bunch-Kaufman's `sytri`).
     Symmetric {
         /// Read the lower triangle (else the upper one).
         lower: bool,
     },
     /// Hermitian (`A = A^H`), read from one triangle, imaginary part of the diagonal
-    /// ignored. Cholesky when the diagonal is positive and it succeeds, else LU of the
-    /// mirrored matrix. The inverse is mirrored exactly (`X == X^H` bit for bit).
+    /// ignored. Cholesky when the diagonal is positive and it succeeds (then `X == X^H`
+    /// bit for bit), else LU of the mirrored matrix, as for [`Structure::Symmetric`].
     Hermitian {
         /// Read the lower triangle (else the upper one).
         lower: bool,
@@ -443,7 +446,7 @@ fn diagonal<T: Element>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Fa
 }
 
 /// Symmetric or Hermitian, from one triangle: Cholesky when it can apply and succeeds,
-/// else LU of the mirrored matrix; the inverse is mirrored from its upper triangle.
+/// else LU of the mirrored matrix.
 #[allow(clippy::too_many_arguments)]
 fn symmetric<T: Element>(
     m: MatrixPtr<T>,
@@ -472,22 +475,10 @@ fn symmetric<T: Element>(
     // SAFETY: `full` holds n x n elements, row-major, and outlives the view.
     let view = unsafe { StackView::from_raw_parts(full.as_ptr(), &[n, n], &[n as isize, 1]) }
         .expect("an n x n matrix");
+    // Not mirrored: LU's inverse has a small residual `I - X A` as a whole; one triangle
+    // of it with its mirror image has not (the two differ by about cond(A) eps).
     batch::invert_general(view.matrix(0), n, d, general, par, params).map_err(Failure::ZeroPivot)?;
-    mirror_upper(d, n, conjugate);
     Ok(implied)
-}
-
-/// Copies the upper triangle of the row-major `d` onto the lower one (conjugated, with a
-/// real diagonal, when `conjugate`), so the result is exactly symmetric or Hermitian.
-fn mirror_upper<T: Element>(d: &mut [T], n: usize, conjugate: bool) {
-    batch::for_each_tile(n, |i, j| {
-        if i > j {
-            let v = d[j * n + i].to_compute();
-            d[i * n + j] = T::from_compute(if conjugate { conj(v) } else { v });
-        } else if i == j && conjugate {
-            d[i * n + i] = T::from_compute(<T::Compute as Field>::from_re(d[i * n + i].to_compute().re()));
-        }
-    });
 }
 
 #[cfg(test)]
