@@ -225,8 +225,9 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
           symmetric up to rounding only.
         - ``'auto'``: per matrix, diagonal if every off-diagonal entry is zero, else
           triangular if one strict triangle is zero, else Cholesky if the matrix is exactly
-          Hermitian with a positive diagonal (LU if Cholesky fails), else the general path
-          (bit for bit the ``'general'`` result).
+          Hermitian with a positive diagonal (LU if Cholesky fails; real matrices up to
+          8 x 8 take the general path, faster there), else the general path (bit for bit
+          the ``'general'`` result).
 
         Cholesky's results (``'pos'``, and ``'sym'``/``'her'`` when it succeeds) are
         exactly Hermitian (``x == x.conj().T`` bit for bit).
@@ -326,6 +327,12 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
     >>> sigma = svd(a, compute_uv=False)  # Do not compute singular vectors
     >>> sigma.max()/sigma.min() > 1e16
     np.True_
+
+    What is known about the matrix can be used (here Cholesky, from the upper triangle):
+
+    >>> inv(np.array([[4., 2.], [99., 3.]]), assume_a="pos")
+    array([[ 0.375, -0.25 ],
+           [-0.25 ,  0.5  ]])
 
     Singular matrices raise numpy's own exception:
 

@@ -54,12 +54,30 @@ pub(super) fn invert<T: Element>(
             get(j, i)
         };
     });
-    let (r, s) = if n <= params.unblocked_max_n {
+    if n <= params.unblocked_max_n {
         factor_in_place(a, n, &mut ws.work[..n])?;
         invert_lower_in_place(a, n, &mut ws.work[..n]);
-        lower_product_in_place(a, n);
-        (&ws.a[..n * n], 1.0)
-    } else {
+        // V = inv(L)^H, upper triangular, then X = V V^H = inv(G), column by column.
+        let v = &mut ws.x[..n * n];
+        for k in 0..n {
+            for i in 0..=k {
+                v[i + k * n] = conj(a[k + i * n]);
+            }
+        }
+        upper_product_in_place(v, n, &mut ws.work[..n]);
+        // v's upper triangle is inv(G) = inv(H)^T: column-major, inv(H)'s lower triangle
+        // row-major. Round it, then mirror the rounded value.
+        for j in 0..n {
+            for i in 0..j {
+                let t = T::from_compute(v[i + j * n]);
+                dst[i + j * n] = t;
+                dst[j + i * n] = T::from_compute(conj(t.to_compute()));
+            }
+            dst[j + j * n] = T::from_compute(<T::Compute as Field>::from_re(v[j + j * n].re()));
+        }
+        return Ok(());
+    }
+    let (r, s) = {
         // Entries near overflow or underflow are brought near 1 by a power of two (exact):
         // inv(H) = s inv(s H).
         let s = power_of_two_scale(a);
@@ -126,18 +144,21 @@ fn factor_in_place<F: Field>(a: &mut [F], n: usize, acc: &mut [F]) -> Result<(),
     Ok(())
 }
 
-/// The lower triangle of `W^H W` for the lower-triangular `W` in the column-major `a`, in
-/// place (`lauum`): entry `(i, j)` only needs rows `>= i` of columns `i` and `j`, so
-/// columns left to right and rows top to bottom never read what they overwrote.
+/// The upper triangle of `V V^H` for the upper-triangular `V` in the column-major `v`, in
+/// place (`lauum`): column `j` is `sum_{k >= j} conj(V[j, k]) V[0..=j, k]`, a sum of
+/// columns (contiguous, so it vectorises); it reads only columns `>= j`, so columns left
+/// to right never read what they overwrote. `acc` needs `n` entries.
 #[inline(always)]
-fn lower_product_in_place<F: Field>(a: &mut [F], n: usize) {
+fn upper_product_in_place<F: Field>(v: &mut [F], n: usize, acc: &mut [F]) {
     for j in 0..n {
-        for i in j..n {
-            let mut s = F::ZERO;
-            for k in i..n {
-                s = s + conj(a[k + i * n]) * a[k + j * n];
+        let acc = &mut acc[..=j];
+        acc.fill(F::ZERO);
+        for k in j..n {
+            let t = conj(v[j + k * n]);
+            for (s, &x) in acc.iter_mut().zip(&v[k * n..k * n + j + 1]) {
+                *s = *s + x * t;
             }
-            a[i + j * n] = s;
         }
+        v[j * n..j * n + j + 1].copy_from_slice(acc);
     }
 }

@@ -74,8 +74,9 @@ pub enum Structure {
     },
     /// Detected per matrix from all its entries: diagonal when every off-diagonal entry
     /// is zero, else triangular when one strict triangle is zero, else Cholesky when the
-    /// matrix is exactly Hermitian with a positive real diagonal (LU if Cholesky fails),
-    /// else LU. General matrices get the bits [`Structure::General`] gives.
+    /// matrix is exactly Hermitian with a positive real diagonal (LU if Cholesky fails;
+    /// real matrices with n <= 8 always take LU, whose SIMD kernel is faster there), else
+    /// LU. General matrices get the bits [`Structure::General`] gives.
     Auto,
 }
 
@@ -244,7 +245,7 @@ impl<T: Element> Workspace<T> {
         Ok(Self {
             general: lu::Workspace::new(lu_n, par, needs_inv)?,
             a: zeros(if dense { nn } else { 0 })?,
-            x: zeros(if dense && blocked { nn } else { 0 })?,
+            x: zeros(if dense && (blocked || cholesky) { nn } else { 0 })?,
             work: zeros(if dense { n } else { 0 })?,
             full: vec_of(if full { nn } else { 0 })?,
             stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
@@ -332,9 +333,57 @@ fn ws_of<W>(ws: &mut Result<W, Error>) -> Result<&mut W, Error> {
     ws.as_mut().map_err(|e| e.clone())
 }
 
-/// Inverts the consecutive matrices `start..` of `a` into `dst`.
+/// Inverts the consecutive matrices `start..` of `a` into `dst`, with the widest SIMD the
+/// CPU has (as [`batch::invert_run`]: the kernels are inlined into one copy per
+/// instruction set; without fused multiply-adds, so every copy computes the same bits).
 #[allow(clippy::too_many_arguments)]
 fn invert_run<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    status: Option<&mut [Status]>,
+    ws: &mut Workspace<T>,
+    structure: Structure,
+    par: Par,
+    params: &Params,
+) -> Result<(), Error> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! simd_variant {
+            ($name:ident, $features:literal) => {
+                #[target_feature(enable = $features)]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn $name<T: Element>(
+                    a: &StackView<'_, T>,
+                    start: usize,
+                    dst: &mut [T],
+                    status: Option<&mut [Status]>,
+                    ws: &mut Workspace<T>,
+                    structure: Structure,
+                    par: Par,
+                    params: &Params,
+                ) -> Result<(), Error> {
+                    invert_run_generic(a, start, dst, status, ws, structure, par, params)
+                }
+            };
+        }
+        simd_variant!(avx512, "avx512f,avx512vl,avx2,fma");
+        simd_variant!(avx2, "avx2,fma");
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
+            // SAFETY: the features were just detected on this CPU.
+            return unsafe { avx512(a, start, dst, status, ws, structure, par, params) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            return unsafe { avx2(a, start, dst, status, ws, structure, par, params) };
+        }
+    }
+    invert_run_generic(a, start, dst, status, ws, structure, par, params)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn invert_run_generic<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
@@ -348,7 +397,14 @@ fn invert_run<T: Element>(
     if structure == Structure::Auto {
         let count = dst.len() / (n * n);
         ws.classes.clear();
-        ws.classes.extend(a.matrices(start).take(count).map(|m| detect::classify(m, n)));
+        // Real matrices small enough for the lanes kernel (SIMD across matrices) invert
+        // faster through it than through Cholesky one at a time (measured at n = 8): there,
+        // Hermitian counts as general.
+        let lanes = T::Compute::REAL && n <= params.lanes_max_n.min(8);
+        ws.classes.extend(a.matrices(start).take(count).map(|m| match detect::classify(m, n) {
+            Class::Hermitian if lanes => Class::General,
+            class => class,
+        }));
         if ws.classes.iter().all(|&c| c == Class::General) {
             // Nothing to exploit: the general path itself, SIMD across matrices included.
             return batch::invert_run(a, start, dst, status, &mut ws.general, par, params);
