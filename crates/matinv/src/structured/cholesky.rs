@@ -7,6 +7,9 @@
 //! default (upper) case gathers with a plain copy; and the lower triangle of `inv(G)`,
 //! stored column-major, is the upper triangle of `inv(H)` row-major.
 
+// `Field` has `Add`, not `AddAssign`: `*s = *s + x` is the only way to write it.
+#![allow(clippy::assign_op_pattern)]
+
 use super::triangular::invert_lower_in_place;
 use super::{conj, Workspace};
 use crate::batch::{for_each_tile, power_of_two_scale, Params};

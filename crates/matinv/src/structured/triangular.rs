@@ -4,6 +4,9 @@
 //! row-major matrix, read as column-major, is `U^T`, which is lower, and
 //! `inv(U^T) = inv(U)^T` read back row-major is `inv(U)`: no transposition on either side.
 
+// `Field` has `Add`, not `AddAssign`: `*s = *s + x` is the only way to write it.
+#![allow(clippy::assign_op_pattern)]
+
 use super::Workspace;
 use crate::batch::{for_each_tile, power_of_two_scale, Params};
 use crate::element::{Element, Field};
