@@ -89,10 +89,11 @@ pub(super) fn invert<T: Element>(
         }
         let stack = MemStack::new(&mut ws.stack);
         let l = MatMut::from_column_major_slice_mut(a, n, n);
-        factor::cholesky_in_place(l, Default::default(), par, stack, Default::default())
-            .map_err(|e| match e {
+        factor::cholesky_in_place(l, Default::default(), par, stack, Default::default()).map_err(
+            |e| match e {
                 factor::LltError::NonPositivePivot { index } => index,
-            })?;
+            },
+        )?;
         let x = &mut ws.x[..n * n];
         inverse::inverse(
             MatMut::from_column_major_slice_mut(x, n, n),

@@ -152,8 +152,14 @@ enum Failure {
 impl Failure {
     fn error(self, matrix: usize) -> Error {
         match self {
-            Self::ZeroPivot(k) => Error::Singular { matrix, pivot: k + 1 },
-            Self::NotPositiveDefinite(k) => Error::NotPositiveDefinite { matrix, minor: k + 1 },
+            Self::ZeroPivot(k) => Error::Singular {
+                matrix,
+                pivot: k + 1,
+            },
+            Self::NotPositiveDefinite(k) => Error::NotPositiveDefinite {
+                matrix,
+                minor: k + 1,
+            },
         }
     }
 
@@ -175,9 +181,13 @@ enum Implied {
     Upper,
     Lower,
     /// Mirrored from one triangle with conjugation, real diagonal.
-    Hermitian { lower: bool },
+    Hermitian {
+        lower: bool,
+    },
     /// Mirrored from one triangle without conjugation.
-    Symmetric { lower: bool },
+    Symmetric {
+        lower: bool,
+    },
 }
 
 /// Entry `(i, j)` of the matrix `implied` by the stored `m`.
@@ -189,12 +199,42 @@ fn implied_entry<T: Element>(m: MatrixPtr<T>, implied: Implied, i: usize, j: usi
     let stored = |lower: bool| if lower { i >= j } else { i <= j };
     match implied {
         Implied::Stored => get(i, j),
-        Implied::Diagonal => if i == j { get(i, j) } else { zero },
-        Implied::Upper => if i <= j { get(i, j) } else { zero },
-        Implied::Lower => if i >= j { get(i, j) } else { zero },
+        Implied::Diagonal => {
+            if i == j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
+        Implied::Upper => {
+            if i <= j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
+        Implied::Lower => {
+            if i >= j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
         Implied::Hermitian { .. } if i == j => <T::Compute as Field>::from_re(get(i, i).re()),
-        Implied::Hermitian { lower } => if stored(lower) { get(i, j) } else { conj(get(j, i)) },
-        Implied::Symmetric { lower } => if stored(lower) { get(i, j) } else { get(j, i) },
+        Implied::Hermitian { lower } => {
+            if stored(lower) {
+                get(i, j)
+            } else {
+                conj(get(j, i))
+            }
+        }
+        Implied::Symmetric { lower } => {
+            if stored(lower) {
+                get(i, j)
+            } else {
+                get(j, i)
+            }
+        }
     }
 }
 
@@ -222,7 +262,13 @@ pub(crate) struct Workspace<T: Element> {
 }
 
 impl<T: Element> Workspace<T> {
-    fn new(n: usize, matrices: usize, structure: Structure, par: Par, params: &Params) -> Result<Self, Error> {
+    fn new(
+        n: usize,
+        matrices: usize,
+        structure: Structure,
+        par: Par,
+        params: &Params,
+    ) -> Result<Self, Error> {
         let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
         let blocked = n > params.unblocked_max_n;
         let needs_inv = T::as_compute_mut(&mut []).is_none();
@@ -240,12 +286,18 @@ impl<T: Element> Workspace<T> {
         };
         let mut classes = Vec::new();
         if structure == Structure::Auto {
-            classes.try_reserve_exact(matrices).map_err(|_| Error::TooLarge)?;
+            classes
+                .try_reserve_exact(matrices)
+                .map_err(|_| Error::TooLarge)?;
         }
         Ok(Self {
             general: lu::Workspace::new(lu_n, par, needs_inv)?,
             a: zeros(if dense { nn } else { 0 })?,
-            x: zeros(if dense && (blocked || cholesky) { nn } else { 0 })?,
+            x: zeros(if dense && (blocked || cholesky) {
+                nn
+            } else {
+                0
+            })?,
             work: zeros(if dense { n } else { 0 })?,
             full: vec_of(if full { nn } else { 0 })?,
             stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
@@ -290,13 +342,20 @@ pub(crate) fn invert_stack<T: Element>(
                 expected: count,
             });
         }
-        st.fill(Status { info: 0, rcond: if n == 0 { f64::INFINITY } else { 0.0 } });
+        st.fill(Status {
+            info: 0,
+            rcond: if n == 0 { f64::INFINITY } else { 0.0 },
+        });
     }
     if expected == 0 {
         return Ok(());
     }
     // Tasks the size of the general path's, so that `Auto` chunks match its chunks.
-    let flops = if structure == Structure::Auto { 2 * n * n * n + 16 } else { structure.flops(n) };
+    let flops = if structure == Structure::Auto {
+        2 * n * n * n + 16
+    } else {
+        structure.flops(n)
+    };
     if params.num_threads == 1
         || (n < params.parallel_min_n && count * flops < params.task_flops)
         || !crate::threads::usable()
@@ -306,7 +365,11 @@ pub(crate) fn invert_stack<T: Element>(
     }
     crate::threads::install(params.num_threads, || {
         if n >= params.parallel_min_n || count == 1 {
-            let par = if n >= params.parallel_min_n { Par::rayon(0) } else { Par::Seq };
+            let par = if n >= params.parallel_min_n {
+                Par::rayon(0)
+            } else {
+                Par::Seq
+            };
             let mut ws = Workspace::new(n, 1, structure, par, params)?;
             return invert_run(a, 0, out, status, &mut ws, structure, par, params);
         }
@@ -315,13 +378,31 @@ pub(crate) fn invert_stack<T: Element>(
         let chunks = out.par_chunks_mut(grain * n * n).enumerate();
         match status {
             None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
-                invert_run(a, chunk * grain, dst, None, ws_of(ws)?, structure, Par::Seq, params)
+                invert_run(
+                    a,
+                    chunk * grain,
+                    dst,
+                    None,
+                    ws_of(ws)?,
+                    structure,
+                    Par::Seq,
+                    params,
+                )
             }),
             Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
                 init,
                 |ws, ((chunk, dst), st)| {
                     let ws = ws_of(ws)?;
-                    invert_run(a, chunk * grain, dst, Some(st), ws, structure, Par::Seq, params)
+                    invert_run(
+                        a,
+                        chunk * grain,
+                        dst,
+                        Some(st),
+                        ws,
+                        structure,
+                        Par::Seq,
+                        params,
+                    )
                 },
             ),
         }
@@ -401,16 +482,24 @@ fn invert_run_generic<T: Element>(
         // faster through it than through Cholesky one at a time (measured at n = 8): there,
         // Hermitian counts as general.
         let lanes = T::Compute::REAL && n <= params.lanes_max_n.min(8);
-        ws.classes.extend(a.matrices(start).take(count).map(|m| match detect::classify(m, n) {
-            Class::Hermitian if lanes => Class::General,
-            class => class,
-        }));
+        ws.classes.extend(
+            a.matrices(start)
+                .take(count)
+                .map(|m| match detect::classify(m, n) {
+                    Class::Hermitian if lanes => Class::General,
+                    class => class,
+                }),
+        );
         if ws.classes.iter().all(|&c| c == Class::General) {
             // Nothing to exploit: the general path itself, SIMD across matrices included.
             return batch::invert_run(a, start, dst, status, &mut ws.general, par, params);
         }
     }
-    for ((i, d), m) in dst.chunks_exact_mut(n * n).enumerate().zip(a.matrices(start)) {
+    for ((i, d), m) in dst
+        .chunks_exact_mut(n * n)
+        .enumerate()
+        .zip(a.matrices(start))
+    {
         let class = ws.classes.get(i).copied().unwrap_or(Class::General);
         let result = invert_one(m, n, d, ws, structure, class, par, params);
         match status.as_deref_mut() {
@@ -515,10 +604,15 @@ fn symmetric<T: Element>(
     params: &Params,
 ) -> Result<Implied, Failure> {
     let conjugate = hermitian || T::Compute::REAL;
-    let implied = if conjugate { Implied::Hermitian { lower } } else { Implied::Symmetric { lower } };
+    let implied = if conjugate {
+        Implied::Hermitian { lower }
+    } else {
+        Implied::Symmetric { lower }
+    };
     // SAFETY: i < n, inside the matrix.
     let positive_diagonal = || (0..n).all(|i| unsafe { m.get(i, i) }.to_compute().re() > 0.0);
-    if conjugate && positive_diagonal() && cholesky::invert(m, n, d, ws, lower, par, params).is_ok() {
+    if conjugate && positive_diagonal() && cholesky::invert(m, n, d, ws, lower, par, params).is_ok()
+    {
         return Ok(implied);
     }
     let Workspace { general, full, .. } = ws;
@@ -533,7 +627,8 @@ fn symmetric<T: Element>(
         .expect("an n x n matrix");
     // Not mirrored: LU's inverse has a small residual `I - X A` as a whole; one triangle
     // of it with its mirror image has not (the two differ by about cond(A) eps).
-    batch::invert_general(view.matrix(0), n, d, general, par, params).map_err(Failure::ZeroPivot)?;
+    batch::invert_general(view.matrix(0), n, d, general, par, params)
+        .map_err(Failure::ZeroPivot)?;
     Ok(implied)
 }
 

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::element::{c32, c64};
-use crate::{inv_ex_structured_into, inv_ex_into, inv_structured_into};
+use crate::{inv_ex_into, inv_ex_structured_into, inv_structured_into};
 
 /// A tiny deterministic generator (xorshift64*), so the tests need no dependency.
 struct Rng(u64);
@@ -68,7 +68,9 @@ impl TestElement for c32 {
 }
 
 fn norm1(n: usize, at: impl Fn(usize, usize) -> c64) -> f64 {
-    (0..n).map(|j| (0..n).map(|i| at(i, j).norm()).sum::<f64>()).fold(0.0, f64::max)
+    (0..n)
+        .map(|j| (0..n).map(|i| at(i, j).norm()).sum::<f64>())
+        .fold(0.0, f64::max)
 }
 
 /// LAPACK's `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)` for row-major `a` and `x`.
@@ -110,7 +112,11 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
                         Structure::UpperTriangular => i <= j,
                         _ => i >= j,
                     };
-                    implied[i * n + j] = if keep { a[i * n + j] } else { c64::new(0.0, 0.0) };
+                    implied[i * n + j] = if keep {
+                        a[i * n + j]
+                    } else {
+                        c64::new(0.0, 0.0)
+                    };
                 }
             }
         }
@@ -129,8 +135,16 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
                         s
                     } else {
                         // Indefinite (alternating signs on the diagonal), so that LU runs.
-                        let t = if hermitian { a[j * n + i].conj() } else { a[j * n + i] };
-                        let d = if i % 2 == 0 { 2.0 * n as f64 } else { -2.0 * n as f64 };
+                        let t = if hermitian {
+                            a[j * n + i].conj()
+                        } else {
+                            a[j * n + i]
+                        };
+                        let d = if i % 2 == 0 {
+                            2.0 * n as f64
+                        } else {
+                            -2.0 * n as f64
+                        };
                         a[i * n + j] + t + if i == j { d } else { 0.0 }
                     };
                     implied[i * n + j] = v;
@@ -144,7 +158,11 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
             for i in 0..n {
                 for j in 0..n {
                     let stored = if lower { i >= j } else { i <= j };
-                    a[i * n + j] = if stored { implied[i * n + j] } else { c64::new(7.0, -3.0) };
+                    a[i * n + j] = if stored {
+                        implied[i * n + j]
+                    } else {
+                        c64::new(7.0, -3.0)
+                    };
                     if i == j && hermitian && complex {
                         a[i * n + i].im = 0.5; // ignored
                     }
@@ -155,7 +173,10 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
     }
     let stored = a.iter().map(|z| T::from_parts(z.re, z.im)).collect();
     // The implied matrix as the stored type holds it.
-    let implied = implied.iter().map(|z| T::from_parts(z.re, z.im).wide()).collect();
+    let implied = implied
+        .iter()
+        .map(|z| T::from_parts(z.re, z.im).wide())
+        .collect();
     (stored, implied)
 }
 
@@ -186,7 +207,10 @@ fn check_type<T: TestElement>(params: &Params, sizes: &[usize]) {
             assert!(r < 30.0, "{} {structure:?} n={n}: ratio {r}", T::DTYPE);
             // rcond from the implied matrix.
             let want = 1.0 / (norm1(n, |i, j| implied[i * n + j]) * norm1(n, |i, j| xw[i * n + j]));
-            assert!((st[0].rcond - want.min(1.0)).abs() <= 1e-12 * want, "{structure:?} rcond");
+            assert!(
+                (st[0].rcond - want.min(1.0)).abs() <= 1e-12 * want,
+                "{structure:?} rcond"
+            );
             // The exact shape of the result.
             for i in 0..n {
                 for j in 0..n {
@@ -226,7 +250,10 @@ fn every_structure_meets_lapack_criterion() {
 #[test]
 fn blocked_kernels_on_small_matrices() {
     // faer's blocked Cholesky and triangular inverse from n = 3 on.
-    let params = Params { unblocked_max_n: 2, ..Params::default() };
+    let params = Params {
+        unblocked_max_n: 2,
+        ..Params::default()
+    };
     check_type::<f64>(&params, &[3, 4, 7, 17, 40]);
     check_type::<c64>(&params, &[3, 4, 7, 17, 40]);
     check_type::<f32>(&params, &[5, 40]);
@@ -240,25 +267,73 @@ fn zero_diagonal_and_not_positive_definite() {
     let p = Params::default();
     for s in [Structure::UpperTriangular, Structure::Diagonal] {
         let e = inv_structured_into(&view, &mut x, s, &p).unwrap_err();
-        assert_eq!(e, Error::Singular { matrix: 0, pivot: 2 }, "{s:?}");
+        assert_eq!(
+            e,
+            Error::Singular {
+                matrix: 0,
+                pivot: 2
+            },
+            "{s:?}"
+        );
     }
     // Lower: reads [[1,0,0],[0,0,0],[0,0,0]]; first zero on the diagonal at 2 as well.
     let mut st = [Status::default()];
     inv_ex_structured_into(&view, &mut x, &mut st, Structure::LowerTriangular, &p).unwrap();
-    assert_eq!(st[0], Status { info: 2, rcond: 0.0 });
+    assert_eq!(
+        st[0],
+        Status {
+            info: 2,
+            rcond: 0.0
+        }
+    );
     assert!(x.iter().all(|v| v.is_nan()));
     // Indefinite at the leading minor of order 3 (small and blocked kernels agree).
     let a = [4.0f64, 2.0, 0.0, 2.0, 5.0, 3.0, 0.0, 3.0, 1.0];
     let view = StackView::c_contiguous(&a, &[3, 3]).unwrap();
-    for params in [p, Params { unblocked_max_n: 1, ..p }] {
-        let e = inv_structured_into(&view, &mut x, Structure::PositiveDefinite { lower: false }, &params);
-        assert_eq!(e, Err(Error::NotPositiveDefinite { matrix: 0, minor: 3 }));
-        inv_ex_structured_into(&view, &mut x, &mut st, Structure::PositiveDefinite { lower: true }, &params)
-            .unwrap();
-        assert_eq!(st[0], Status { info: 3, rcond: 0.0 });
+    for params in [
+        p,
+        Params {
+            unblocked_max_n: 1,
+            ..p
+        },
+    ] {
+        let e = inv_structured_into(
+            &view,
+            &mut x,
+            Structure::PositiveDefinite { lower: false },
+            &params,
+        );
+        assert_eq!(
+            e,
+            Err(Error::NotPositiveDefinite {
+                matrix: 0,
+                minor: 3
+            })
+        );
+        inv_ex_structured_into(
+            &view,
+            &mut x,
+            &mut st,
+            Structure::PositiveDefinite { lower: true },
+            &params,
+        )
+        .unwrap();
+        assert_eq!(
+            st[0],
+            Status {
+                info: 3,
+                rcond: 0.0
+            }
+        );
         // 'sym' falls back to LU: an inverse.
-        inv_ex_structured_into(&view, &mut x, &mut st, Structure::Symmetric { lower: false }, &params)
-            .unwrap();
+        inv_ex_structured_into(
+            &view,
+            &mut x,
+            &mut st,
+            Structure::Symmetric { lower: false },
+            &params,
+        )
+        .unwrap();
         assert_eq!(st[0].info, 0);
         assert!(st[0].rcond > 0.01);
     }
@@ -266,8 +341,19 @@ fn zero_diagonal_and_not_positive_definite() {
     let a = [f64::NAN, 0.0, 0.0, 1.0];
     let view = StackView::c_contiguous(&a, &[2, 2]).unwrap();
     let mut x = [0.0; 4];
-    let e = inv_structured_into(&view, &mut x, Structure::PositiveDefinite { lower: false }, &p);
-    assert_eq!(e, Err(Error::NotPositiveDefinite { matrix: 0, minor: 1 }));
+    let e = inv_structured_into(
+        &view,
+        &mut x,
+        Structure::PositiveDefinite { lower: false },
+        &p,
+    );
+    assert_eq!(
+        e,
+        Err(Error::NotPositiveDefinite {
+            matrix: 0,
+            minor: 1
+        })
+    );
 }
 
 #[test]
@@ -309,7 +395,10 @@ fn auto_detects_and_matches_general_bits() {
             assert_eq!(g, x, "general matrix {k}: same bits");
             assert_eq!(gs[k], st[k]);
         } else {
-            let a: Vec<c64> = data[k * n * n..][..n * n].iter().map(|&v| c64::new(v, 0.0)).collect();
+            let a: Vec<c64> = data[k * n * n..][..n * n]
+                .iter()
+                .map(|&v| c64::new(v, 0.0))
+                .collect();
             let xw: Vec<c64> = x.iter().map(|&v| c64::new(v, 0.0)).collect();
             assert!(ratio(n, &a, &xw, f64::EPSILON) < 30.0, "{kind:?}");
         }
@@ -348,8 +437,15 @@ fn strided_stacks_and_threads() {
     for structure in STRUCTURES {
         let mut one = vec![0.0; count * n * n];
         let mut many = vec![0.0; count * n * n];
-        let single = Params { num_threads: 1, ..Params::default() };
-        let multi = Params { num_threads: 2, task_flops: 1 << 12, ..Params::default() };
+        let single = Params {
+            num_threads: 1,
+            ..Params::default()
+        };
+        let multi = Params {
+            num_threads: 2,
+            task_flops: 1 << 12,
+            ..Params::default()
+        };
         let mut st1 = vec![Status::default(); count];
         let mut st2 = vec![Status::default(); count];
         inv_ex_structured_into(&view, &mut one, &mut st1, structure, &single).unwrap();
