@@ -171,7 +171,33 @@ def _result_dtype(dtype):
     return np.dtype(np.float64)
 
 
-def inv(a):
+# scipy 1.17's names for `assume_a` (and its alias 'gen'); the default is compared by
+# identity on the fast path, so it is one object.
+_GENERAL = "general"
+_ASSUME_A = (
+    "general",
+    "diagonal",
+    "upper triangular",
+    "lower triangular",
+    "pos",
+    "sym",
+    "her",
+    "auto",
+)
+_ASSUME_A_ALIASES = {"gen": "general"}
+
+
+def _check_assume_a(assume_a):
+    """The canonical name of `assume_a`, or ValueError listing the valid ones."""
+    if isinstance(assume_a, str):
+        name = _ASSUME_A_ALIASES.get(assume_a, assume_a)
+        if name in _ASSUME_A:
+            return name
+    valid = ", ".join(repr(v) for v in _ASSUME_A)
+    raise ValueError(f"assume_a must be one of {valid}; got {assume_a!r}")
+
+
+def inv(a, *, assume_a=_GENERAL, lower=False):
     """
     Compute the inverse of a matrix.
 
@@ -182,6 +208,36 @@ def inv(a):
     ----------
     a : (..., M, M) array_like
         Matrix to be inverted.
+    assume_a : str, optional
+        What is known about every matrix of `a`, in scipy's vocabulary; the structured
+        paths read less of `a` and do less work:
+
+        - ``'general'`` (default; alias ``'gen'``): numpy's behaviour, LU with partial
+          pivoting.
+        - ``'diagonal'``: only the diagonal is read; the result is diagonal.
+        - ``'upper triangular'`` / ``'lower triangular'``: only that triangle is read (the
+          other one is taken as zero); the result is triangular, with exact zeros in the
+          other triangle. About a third of the general path's work.
+        - ``'pos'``: Hermitian (real: symmetric) positive definite, read from one triangle
+          (see `lower`; the imaginary part of the diagonal is ignored). Cholesky: about
+          half the work. Raises ``LinAlgError("Matrix is not positive definite")`` when
+          the matrix is not.
+        - ``'sym'`` / ``'her'``: symmetric / Hermitian, read from one triangle. Cholesky is
+          tried when the diagonal is positive (real ``'sym'`` and ``'her'`` only), else
+          and when it fails, LU of the full matrix; so these are faster than
+          ``'general'`` only for positive definite matrices, and LU's inverse is
+          symmetric up to rounding only.
+        - ``'auto'``: per matrix, diagonal if every off-diagonal entry is zero, else
+          triangular if one strict triangle is zero, else Cholesky if the matrix is exactly
+          Hermitian with a positive diagonal (LU if Cholesky fails; real matrices up to
+          8 x 8 take the general path, faster there), else the general path (bit for bit
+          the ``'general'`` result).
+
+        Cholesky's results (``'pos'``, and ``'sym'``/``'her'`` when it succeeds) are
+        exactly Hermitian (``x == x.conj().T`` bit for bit).
+    lower : bool, optional
+        For ``'pos'``, ``'sym'`` and ``'her'``: read the lower triangle instead of the upper
+        one (scipy's convention). Ignored for the other values of `assume_a`.
 
     Returns
     -------
@@ -194,6 +250,8 @@ def inv(a):
         If `a` is not square or inversion fails (`numpy.linalg.LinAlgError` itself).
     TypeError
         If the dtype of `a` is not supported (float16, longdouble, object, ...).
+    ValueError
+        If `assume_a` is not one of the values above (checked before anything else).
 
     See Also
     --------
@@ -274,6 +332,12 @@ def inv(a):
     >>> sigma.max()/sigma.min() > 1e16
     np.True_
 
+    What is known about the matrix can be used (here Cholesky, from the upper triangle):
+
+    >>> inv(np.array([[4., 2.], [99., 3.]]), assume_a="pos")
+    array([[ 0.375, -0.25 ],
+           [-0.25 ,  0.5  ]])
+
     Singular matrices raise numpy's own exception:
 
     >>> inv([[1., 2.], [2., 4.]])
@@ -284,13 +348,15 @@ def inv(a):
     state = _errstate.get()
     # Fast path, for the common case and for small matrices where Python overhead counts:
     # a plain ndarray of a native dtype and square shape (numpy's checks cannot fail).
-    if type(a) is np.ndarray and state is _DEFAULT_ERRSTATE:
+    if type(a) is np.ndarray and state is _DEFAULT_ERRSTATE and assume_a is _GENERAL:
         result_t = _NATIVE.get(a.dtype)
         shape = a.shape
         if result_t is not None and len(shape) >= 2 and shape[-1] == shape[-2]:
             out = np.empty(shape, dtype=result_t)
             if _matinv.inv_into(a, out, _context_threads.get() or _default_threads or 0):
                 return out
+    if assume_a is not _GENERAL and _check_assume_a(assume_a) != _GENERAL:
+        return _inv_structured(a, state, assume_a, lower)
     arr, wrap, result_t = _prepare(a)
     if state is _DEFAULT_ERRSTATE:
         out = np.empty(arr.shape, dtype=result_t)
@@ -301,7 +367,29 @@ def inv(a):
     return wrap(out)
 
 
-def inv_ex(a):
+def _inv_structured(a, state, assume_a, lower):
+    """`inv` for every `assume_a` but 'general' (already checked)."""
+    name = _check_assume_a(assume_a)
+    arr, wrap, result_t = _prepare(a)
+    out = np.empty(arr.shape, dtype=result_t)
+    if state is _DEFAULT_ERRSTATE:
+        _run_structured(arr, out, None, None, name, lower)
+        return wrap(out)
+    info = np.empty(arr.shape[:-2], dtype=np.int32)
+    rcond = np.empty(arr.shape[:-2], dtype=np.float64)
+    _run_structured(arr, out, info, rcond, name, lower)
+    _apply_errstate(state, out, info, rcond, result_t, cholesky=name == "pos", stacklevel=4)
+    return wrap(out)
+
+
+def _run_structured(arr, out, info, rcond, name, lower):
+    threads = _context_threads.get() or _default_threads or 0
+    lower = bool(lower)
+    if not _matinv.inv_structured_into(arr, out, info, rcond, name, lower, threads):
+        _matinv.inv_structured_into(arr.copy(), out, info, rcond, name, lower, threads)
+
+
+def inv_ex(a, *, assume_a=_GENERAL, lower=False):
     """
     Invert every matrix of a stack, never raising for singular or ill-conditioned ones.
 
@@ -309,6 +397,8 @@ def inv_ex(a):
     ----------
     a : (..., M, M) array_like
         Matrices to be inverted (the dtypes `inv` accepts).
+    assume_a, lower
+        As in `inv`: the structure of the matrices and the triangle read.
 
     Returns
     -------
@@ -316,10 +406,15 @@ def inv_ex(a):
         A named tuple ``(inv, info, rcond)``. ``inv`` is what `inv` returns, except that the
         inverses of singular matrices are all NaN. ``info`` (int32, shape ``a.shape[:-2]``)
         is 0 for an inverted matrix, else the 1-based column of the first exact zero pivot
-        of LU with partial pivoting, as LAPACK and ``torch.linalg.inv_ex`` report it.
+        of LU with partial pivoting, as LAPACK and ``torch.linalg.inv_ex`` report it. For
+        ``assume_a='diagonal'`` and the triangular ones it is the 1-based index of the
+        first zero on the diagonal (LAPACK ``trtri``); for ``'pos'``, the order of the
+        first leading minor that is not positive definite (LAPACK ``potrf``).
         ``rcond`` (float64, same shape) is the reciprocal condition number in the 1-norm,
         ``1 / (||A||_1 ||inv(A)||_1)``, computed in O(M^2) from the inverse: 0 for singular
-        matrices; below the dtype's machine epsilon, the inverse cannot be trusted.
+        matrices; below the dtype's machine epsilon, the inverse cannot be trusted. With
+        `assume_a`, ``A`` is the matrix the structure implies (one triangle, and zeros or
+        its mirror image).
 
     Raises
     ------
@@ -327,6 +422,8 @@ def inv_ex(a):
         If `a` is not a stack of square matrices.
     TypeError
         If the dtype of `a` is not supported.
+    ValueError
+        If `assume_a` is not one of the values `inv` accepts.
 
     Examples
     --------
@@ -341,8 +438,15 @@ def inv_ex(a):
     array([[nan, nan],
            [nan, nan]])
     """
+    name = _check_assume_a(assume_a)
     arr, wrap, result_t = _prepare(a)
-    out, info, rcond = _inv_ex(arr, result_t)
+    if name == _GENERAL:
+        out, info, rcond = _inv_ex(arr, result_t)
+    else:
+        out = np.empty(arr.shape, dtype=result_t)
+        info = np.empty(arr.shape[:-2], dtype=np.int32)
+        rcond = np.empty(arr.shape[:-2], dtype=np.float64)
+        _run_structured(arr, out, info, rcond, name, lower)
     return InvExResult(wrap(out), info, rcond)
 
 
@@ -401,17 +505,24 @@ def _describe(mask, info_or_rcond, what):
     return f"{count} at index {shown}{more}"
 
 
-def _apply_errstate(state, out, info, rcond, result_t):
+def _apply_errstate(state, out, info, rcond, result_t, cholesky=False, stacklevel=3):
+    """`cholesky`: `info` counts failed Cholesky factorisations (``assume_a='pos'``),
+    which `errstate(singular=...)` treats like singular matrices. `stacklevel`: that of
+    the warnings, pointing at the caller of `inv`."""
     singular, ill_conditioned = state
     bad = info > 0
     if bad.any():
+        what = "Matrix is not positive definite" if cholesky else "Singular matrix"
         if singular == "raise":
-            raise LinAlgError("Singular matrix")
+            raise LinAlgError(what)
         if singular == "warn":
-            where = _describe(bad, info, lambda k: f" (zero pivot in column {k})")
+            if cholesky:
+                where = _describe(bad, info, lambda k: f" (leading minor of order {k})")
+            else:
+                where = _describe(bad, info, lambda k: f" (zero pivot in column {k})")
             inverse = "its inverse is" if bad.sum() == 1 else "their inverses are"
             warnings.warn(
-                f"Singular matrix: {where}; {inverse} NaN", LinAlgWarning, stacklevel=3
+                f"{what}: {where}; {inverse} NaN", LinAlgWarning, stacklevel=stacklevel
             )
     if ill_conditioned == "ignore":
         return
@@ -431,3 +542,4 @@ def _apply_errstate(state, out, info, rcond, result_t):
 
 # Last: these modules use the helpers above.
 from ._svd import SVDResult, cond, svd, svdvals  # noqa: E402
+        warnings.warn(message, LinAlgWarning, stacklevel=stacklevel)

@@ -28,3 +28,35 @@ def inv_ex_into(
     """Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
     `rcond` (float64), C-contiguous of shape `a.shape[:-2]`, and NaN inverses for singular
     matrices."""
+
+def inv_structured_into(
+    a: np.ndarray,
+    out: np.ndarray,
+    info: np.ndarray | None,
+    rcond: np.ndarray | None,
+    assume_a: str,
+    lower: bool = False,
+    num_threads: int = 0,
+) -> bool:
+    """`inv_into` (`info` and `rcond` None) or `inv_ex_into` for matrices of the structure
+    scipy calls `assume_a`, reading the lower triangle for 'pos', 'sym' and 'her' when
+    `lower`. ValueError for an unknown `assume_a`; LinAlgError("Matrix is not positive
+    definite") when Cholesky fails under 'pos' without `info`."""
+
+def svd_into(
+    a: np.ndarray,
+    s: np.ndarray,
+    u: np.ndarray | None = None,
+    vh: np.ndarray | None = None,
+    full_matrices: bool = True,
+    hermitian: bool = False,
+    num_threads: int = 0,
+) -> bool:
+    """Singular values of every matrix of `a` into `s` (real dtype, shape
+    `a.shape[:-2] + (k,)`), and with `u` and `vh` the singular vectors (C-contiguous,
+    numpy's shapes). Returns False, doing nothing, when `a` must be copied first."""
+
+def cond_into(a: np.ndarray, out: np.ndarray, p: str, num_threads: int = 0) -> bool:
+    """numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of
+    "2", "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied
+    first."""

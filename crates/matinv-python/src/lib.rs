@@ -1,7 +1,7 @@
 //! `matinv._matinv`: the native half of the Python package. Conversion and error mapping
 //! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
 
-use matinv::{c32, c64, Element, StackView, Status};
+use matinv::{c32, c64, Element, StackView, Status, Structure};
 use numpy::{PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -17,7 +17,8 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
         | E::Singular { .. }
         | E::SvdNoConvergence
         | E::EigNoConvergence
-        | E::EmptyCond => {
+        | E::EmptyCond
+        | E::NotPositiveDefinite { .. } => {
             match py
                 .import("numpy.linalg")
                 .and_then(|m| m.getattr("LinAlgError"))
@@ -28,7 +29,9 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
             }
         }
         E::TooLarge => PyMemoryError::new_err(msg),
-        E::Layout(_) | E::OutputLength { .. } | E::InvalidNorm => PyValueError::new_err(msg),
+        E::Layout(_) | E::OutputLength { .. } | E::InvalidNorm | E::UnknownStructure { .. } => {
+            PyValueError::new_err(msg)
+        }
     }
 }
 
@@ -58,7 +61,7 @@ fn inv_into(
         num_threads,
         ..Default::default()
     };
-    dispatch(py, a, out, None, &params)
+    dispatch(py, a, out, None, Structure::General, &params)
 }
 
 /// Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
@@ -88,7 +91,53 @@ fn inv_ex_into(
         .try_reserve_exact(count)
         .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
     status.resize(count, Status::default());
-    let done = dispatch(py, a, out, Some(&mut status), &params)?;
+    let done = dispatch(py, a, out, Some(&mut status), Structure::General, &params)?;
+    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
+        *i = s.info as i32;
+        *r = s.rcond;
+    }
+    Ok(done)
+}
+
+/// `inv_into` (when `info` and `rcond` are None) or `inv_ex_into` for matrices of a known
+/// structure: `assume_a` is scipy's name for it ('general', 'diagonal', 'upper triangular',
+/// 'lower triangular', 'pos', 'sym', 'her', 'auto'), `lower` picks the triangle 'pos',
+/// 'sym' and 'her' read. Raises ValueError for an unknown name, LinAlgError("Matrix is not
+/// positive definite") when Cholesky fails under 'pos' without `info`.
+#[pyfunction]
+#[pyo3(signature = (a, out, info, rcond, assume_a, lower=false, num_threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn inv_structured_into(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    info: Option<PyReadwriteArrayDyn<'_, i32>>,
+    rcond: Option<PyReadwriteArrayDyn<'_, f64>>,
+    assume_a: &str,
+    lower: bool,
+    num_threads: usize,
+) -> PyResult<bool> {
+    let structure = Structure::from_name(assume_a, lower).map_err(|e| to_py_err(py, e))?;
+    let params = matinv::Params {
+        num_threads,
+        ..Default::default()
+    };
+    let (mut info, mut rcond) = match (info, rcond) {
+        (None, None) => return dispatch(py, a, out, None, structure, &params),
+        (Some(info), Some(rcond)) => (info, rcond),
+        _ => return Err(PyValueError::new_err("give both info and rcond, or neither")),
+    };
+    let count: usize = a.shape().iter().rev().skip(2).product();
+    let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
+    if a.ndim() < 2 || info.len() != count || rcond.len() != count {
+        return Err(PyValueError::new_err("info and rcond must hold one entry per matrix"));
+    }
+    let mut status = Vec::new();
+    status
+        .try_reserve_exact(count)
+        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
+    status.resize(count, Status::default());
+    let done = dispatch(py, a, out, Some(&mut status), structure, &params)?;
     for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
         *i = s.info as i32;
         *r = s.rcond;
@@ -101,16 +150,17 @@ fn dispatch(
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
     status: Option<&mut [Status]>,
+    structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
     if let Ok(a) = a.cast::<PyArrayDyn<f64>>() {
-        invert::<f64>(py, a, out, status, params)
+        invert::<f64>(py, a, out, status, structure, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<f32>>() {
-        invert::<f32>(py, a, out, status, params)
+        invert::<f32>(py, a, out, status, structure, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c64>>() {
-        invert::<c64>(py, a, out, status, params)
+        invert::<c64>(py, a, out, status, structure, params)
     } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
-        invert::<c32>(py, a, out, status, params)
+        invert::<c32>(py, a, out, status, structure, params)
     } else {
         Err(PyTypeError::new_err(format!(
             "array type {} is unsupported by the native kernels",
@@ -130,6 +180,7 @@ fn invert<T: Element + numpy::Element>(
     a: &Bound<'_, PyArrayDyn<T>>,
     out: &Bound<'_, PyUntypedArray>,
     status: Option<&mut [Status]>,
+    structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
     let out = out
@@ -158,8 +209,9 @@ fn invert<T: Element + numpy::Element>(
     };
     let result = py.detach(|| {
         catch_unwind(AssertUnwindSafe(|| match status {
-            None => matinv::inv_into_with(&view, dst, params),
-            Some(status) => matinv::inv_ex_into(&view, dst, status, params),
+            // `General` is `inv_into_with` / `inv_ex_into` itself.
+            None => matinv::inv_structured_into(&view, dst, structure, params),
+            Some(status) => matinv::inv_ex_structured_into(&view, dst, status, structure, params),
         }))
     });
     match result {
@@ -357,6 +409,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_structured_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

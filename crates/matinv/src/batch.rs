@@ -120,7 +120,7 @@ fn workspace<F: Field>(ws: &mut Result<Workspace<F>, Error>) -> Result<&mut Work
 
 /// Inverts the consecutive matrices `start..` of `a` into `dst` (row-major, whole
 /// matrices), choosing the kernel once for the run and the widest SIMD the CPU has.
-fn invert_run<T: Element>(
+pub(crate) fn invert_run<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
@@ -290,6 +290,26 @@ fn each<T: Element>(
     Ok(())
 }
 
+/// One matrix through the kernel [`invert_run`] would give it (same bits: the lanes kernel
+/// computes what the scalar ones do), for callers that pick kernels matrix by matrix.
+pub(crate) fn invert_general<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    par: Par,
+    params: &Params,
+) -> Result<(), ZeroPivot> {
+    match n {
+        1 => invert_tiny::<T, 1>(m, dst),
+        2 => invert_tiny::<T, 2>(m, dst),
+        3 => invert_tiny::<T, 3>(m, dst),
+        4 => invert_tiny::<T, 4>(m, dst),
+        _ if n <= params.unblocked_max_n => invert_unblocked(m, n, dst, ws),
+        _ => invert_lu(m, n, dst, ws, par),
+    }
+}
+
 #[inline(always)]
 fn invert_tiny<T: Element, const N: usize>(
     m: MatrixPtr<T>,
@@ -396,7 +416,7 @@ fn invert_lu<T: Element>(
 /// Calls `f(i, j)` for every `i, j < n`, in square tiles that fit in L1 together with their
 /// transpose, so that copies between row- and column-major layouts stay cache-friendly.
 #[inline(always)]
-fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
+pub(crate) fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
     const TILE: usize = 32;
     for j0 in (0..n).step_by(TILE) {
         for i0 in (0..n).step_by(TILE) {
@@ -412,7 +432,7 @@ fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
 /// 1, or a power of two `s` such that `s A` has no entry beyond 2^±600 (so that sums of
 /// products can neither overflow nor underflow), chosen without pushing the smallest
 /// nonzero entry below 2^-1000 or the largest above 2^1000; 1 when no such `s` exists.
-fn power_of_two_scale<F: Field>(a: &[F]) -> f64 {
+pub(crate) fn power_of_two_scale<F: Field>(a: &[F]) -> f64 {
     let (mut big, mut small) = (0.0f64, f64::INFINITY);
     for x in a {
         let m = x.max_component();

@@ -34,6 +34,21 @@ pub enum Error {
     /// A norm order numpy's `cond` does not know (numpy: `ValueError`).
     #[error("Invalid norm order for matrices.")]
     InvalidNorm,
+    /// Cholesky factorisation (`assume_a='pos'`) met a leading minor that is not positive
+    /// definite (numpy's `cholesky`: `LinAlgError`).
+    #[error("Matrix is not positive definite")]
+    NotPositiveDefinite {
+        /// Index of the (first found) failing matrix in the flattened stack.
+        matrix: usize,
+        /// Order of the failing leading minor, as LAPACK's `potrf` reports it in `info`.
+        minor: usize,
+    },
+    /// An unknown structure name (scipy's `assume_a`); the message lists the valid ones.
+    #[error("assume_a must be one of {}; got '{name}'", crate::structured::Structure::NAMES_LIST)]
+    UnknownStructure {
+        /// The name that was given.
+        name: String,
+    },
     /// A strided view does not fit inside its buffer, or its strides do not match its shape.
     #[error("invalid layout: {0}")]
     Layout(String),

@@ -41,6 +41,7 @@ pub mod kernels;
 mod layout;
 mod status;
 mod svd;
+mod structured;
 mod threads;
 
 pub use batch::Params;
@@ -50,6 +51,7 @@ pub use error::Error;
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use status::Status;
 pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd, Vectors};
+pub use structured::Structure;
 pub use threads::default_num_threads;
 
 /// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`
@@ -128,4 +130,100 @@ pub fn inv_ex<T: Element>(a: &StackView<'_, T>) -> Result<(Vec<T>, Vec<Status>),
     let mut status = kernels::lu::zeros(a.len())?;
     inv_ex_into(a, &mut out, &mut status, &Params::default())?;
     Ok((out, status))
+}
+
+/// Like [`inv_into_with`], for matrices of a known [`Structure`] (scipy's `assume_a`): only
+/// the entries the structure reads are read, and the structured kernels do less work
+/// (triangular about a third of LU's inverse, Cholesky about half). Singular matrices give
+/// [`Error::Singular`] (an exact zero on a triangular or diagonal matrix's diagonal, or
+/// LU's zero pivot); a matrix that is not positive definite under
+/// [`Structure::PositiveDefinite`] gives [`Error::NotPositiveDefinite`].
+///
+/// ```
+/// use matinv::{inv_structured_into, Params, StackView, Structure};
+///
+/// // Upper triangular: the strictly lower part is not read (here it holds junk).
+/// let a = [2.0f64, 1.0, 99.0, 4.0];
+/// let view = StackView::c_contiguous(&a, &[2, 2])?;
+/// let mut x = [0.0; 4];
+/// inv_structured_into(&view, &mut x, Structure::UpperTriangular, &Params::default())?;
+/// assert_eq!(x, [0.5, -0.125, 0.0, 0.25]);
+///
+/// // Positive definite, read from the lower triangle; the inverse is exactly symmetric.
+/// let a = [4.0f64, 99.0, 2.0, 3.0];
+/// let view = StackView::c_contiguous(&a, &[2, 2])?;
+/// inv_structured_into(&view, &mut x, Structure::PositiveDefinite { lower: true }, &Params::default())?;
+/// assert_eq!(x[1], x[2]);
+/// assert!((x[0] - 0.375).abs() < 1e-15 && (x[1] + 0.25).abs() < 1e-15 && (x[3] - 0.5).abs() < 1e-15);
+///
+/// // Not positive definite: Cholesky fails at the leading minor of order 2.
+/// let a = [1.0f64, 2.0, 2.0, 1.0];
+/// let view = StackView::c_contiguous(&a, &[2, 2])?;
+/// let err = inv_structured_into(&view, &mut x, Structure::PositiveDefinite { lower: false }, &Params::default());
+/// assert_eq!(err, Err(matinv::Error::NotPositiveDefinite { matrix: 0, minor: 2 }));
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn inv_structured_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    structure: Structure,
+    params: &Params,
+) -> Result<(), Error> {
+    structured::invert_stack(a, out, None, structure, params)
+}
+
+/// Like [`inv_structured_into`], but never fails for singular matrices, as
+/// [`inv_ex_into`]: every matrix gets a [`Status`], failing ones an all-NaN inverse.
+/// `info` is LAPACK's: the first zero diagonal entry (`trtri`) for triangular and diagonal
+/// matrices, the order of the first leading minor that is not positive definite (`potrf`)
+/// under [`Structure::PositiveDefinite`], LU's zero pivot (`getrf`) otherwise. `rcond` is
+/// computed from the matrix the structure implies (a triangle and zeros, or a triangle and
+/// its mirror image).
+///
+/// ```
+/// use matinv::{inv_ex_structured_into, Params, StackView, Status, Structure};
+///
+/// let a = [4.0f64, 0.0, 0.0, 0.5,   1.0, 0.0, 0.0, 0.0];
+/// let view = StackView::c_contiguous(&a, &[2, 2, 2])?;
+/// let mut x = [0.0; 8];
+/// let mut status = [Status::default(); 2];
+/// inv_ex_structured_into(&view, &mut x, &mut status, Structure::Diagonal, &Params::default())?;
+/// assert_eq!(x[..4], [0.25, 0.0, 0.0, 2.0]);
+/// assert_eq!(status[0], Status { info: 0, rcond: 0.125 });
+/// assert_eq!(status[1], Status { info: 2, rcond: 0.0 });
+/// assert!(x[4..].iter().all(|v| v.is_nan()));
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn inv_ex_structured_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    status: &mut [Status],
+    structure: Structure,
+    params: &Params,
+) -> Result<(), Error> {
+    structured::invert_stack(a, out, Some(status), structure, params)
+}
+
+/// Like [`inv`], for matrices of a known [`Structure`] ([`inv_structured_into`]).
+///
+/// ```
+/// use matinv::{inv_structured, StackView, Structure};
+///
+/// // 'auto' finds the lower triangle and inverts only that.
+/// let a = [2.0f64, 0.0, 1.0, 1.0];
+/// let x = inv_structured(&StackView::c_contiguous(&a, &[2, 2])?, Structure::Auto)?;
+/// assert_eq!(x, [0.5, 0.0, -0.5, 1.0]);
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn inv_structured<T: Element>(
+    a: &StackView<'_, T>,
+    structure: Structure,
+) -> Result<Vec<T>, Error> {
+    let n = a.order()?;
+    let len = a.len() * n * n;
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
+    inv_structured_into(a, &mut out, structure, &Params::default())?;
+    Ok(out)
 }

@@ -44,6 +44,27 @@ impl Status {
     }
 }
 
+impl Status {
+    /// The status of an inverted matrix whose entries are `at(i, j)` (the matrix a
+    /// structure implies, not necessarily the one stored), with the inverse `x` (row-major).
+    pub(crate) fn inverted_by<F: Field, T: Element>(
+        n: usize,
+        at: impl Fn(usize, usize) -> F,
+        x: &[T],
+    ) -> Self {
+        let xt = |i: usize, j: usize| x[i * n + j].to_compute();
+        let (ma, ea) = norm1_scaled(n, at);
+        let (mx, ex) = norm1_scaled(n, xt);
+        // As in `inverted`: one power of two at a time, capped at 1, NaN stays NaN.
+        let e = -(ea + ex);
+        let rcond = 1.0 / (ma * mx) * pow2(e / 2) * pow2(e - e / 2);
+        Self {
+            info: 0,
+            rcond: if rcond > 1.0 { 1.0 } else { rcond },
+        }
+    }
+}
+
 /// The 1-norm of an `n x n` matrix as `(m, e)` with norm = m 2^e and m <= n: entries are
 /// scaled by a power of two first, so the column sums cannot overflow.
 fn norm1_scaled<F: Field>(n: usize, at: impl Fn(usize, usize) -> F) -> (f64, i32) {

@@ -1,0 +1,51 @@
+//! `Auto`: what a matrix is, read from its entries, stopping at the first entry that rules
+//! a class out (a general matrix costs a handful of reads, not O(n^2)).
+
+use crate::element::{Element, Field};
+use crate::layout::MatrixPtr;
+
+/// The structure detected in one matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Every off-diagonal entry is zero.
+    Diagonal,
+    /// The strictly lower triangle is zero.
+    Upper,
+    /// The strictly upper triangle is zero.
+    Lower,
+    /// Exactly Hermitian (`a[i][j] == conj(a[j][i])`, real diagonal) with a positive
+    /// diagonal: a candidate for Cholesky.
+    Hermitian,
+    /// None of the above.
+    General,
+}
+
+/// Classifies the `n x n` matrix `m`.
+pub(crate) fn classify<T: Element>(m: MatrixPtr<T>, n: usize) -> Class {
+    // SAFETY: i, j < n, inside the matrix.
+    let get = |i: usize, j: usize| unsafe { m.get(i, j) }.to_compute();
+    // Row by row, as numpy's C order stores them.
+    let lower_zero = (1..n).all(|i| (0..i).all(|j| get(i, j).is_zero()));
+    let upper_zero = (0..n).all(|i| (i + 1..n).all(|j| get(i, j).is_zero()));
+    match (lower_zero, upper_zero) {
+        (true, true) => Class::Diagonal,
+        (true, false) => Class::Upper,
+        (false, true) => Class::Lower,
+        (false, false) => {
+            let diagonal_positive = (0..n).all(|i| {
+                let d = get(i, i);
+                d.re() > 0.0 && d == <T::Compute as Field>::from_re(d.re())
+            });
+            let hermitian = || {
+                (0..n).all(|i| {
+                    (i + 1..n).all(|j| get(i, j) == faer::traits::math_utils::conj(&get(j, i)))
+                })
+            };
+            if diagonal_positive && hermitian() {
+                Class::Hermitian
+            } else {
+                Class::General
+            }
+        }
+    }
+}

@@ -1,0 +1,636 @@
+//! Inverses that use what is known about the matrices, in scipy's vocabulary (`assume_a`):
+//! diagonal, upper or lower triangular, Hermitian positive definite (Cholesky), symmetric
+//! or Hermitian (Cholesky when it succeeds, else LU), or detected per matrix (`Auto`).
+//!
+//! A structure says which entries are read: the diagonal, one triangle, or all of them
+//! (`General`, `Auto`). The result is the inverse of the matrix the structure *implies*
+//! (the other triangle taken as zero, or as the mirror image of the one read), and
+//! [`Status::rcond`] is computed from that implied matrix.
+//!
+//! Singularity follows LAPACK: a triangular or diagonal matrix is singular when its
+//! diagonal holds an exact zero (`trtri`'s `info`: the first one); Cholesky fails at the
+//! first leading minor whose pivot is not positive and finite (`potrf`'s `info`: the order
+//! of that minor, NaN included); LU keeps `getrf`'s exact-zero-pivot rule.
+
+mod cholesky;
+mod detect;
+mod triangular;
+
+use crate::batch::{self, Params};
+use crate::element::{Element, Field};
+use crate::kernels::lu::{self, zeros};
+use crate::layout::{MatrixPtr, StackView};
+use crate::status::{fill_nan, Status};
+use crate::Error;
+use detect::Class;
+use faer::dyn_stack::{MemBuffer, StackReq};
+use faer::Par;
+use rayon::prelude::*;
+
+/// What is known about every matrix of a stack (scipy's `assume_a`).
+///
+/// ```
+/// use matinv::Structure;
+/// assert_eq!("upper triangular".parse(), Ok(Structure::UpperTriangular));
+/// assert_eq!(Structure::from_name("pos", true), Ok(Structure::PositiveDefinite { lower: true }));
+/// let err = Structure::from_name("foo", false).unwrap_err();
+/// assert!(err.to_string().starts_with("assume_a must be one of 'general', 'diagonal'"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Structure {
+    /// Any square matrix: LU with partial pivoting, exactly what [`crate::inv_into`] does.
+    General,
+    /// Only the diagonal is read; the inverse is diagonal (exact zeros elsewhere).
+    Diagonal,
+    /// Only the upper triangle is read (the strictly lower part is taken as zero); the
+    /// inverse is upper triangular, with exact zeros below the diagonal.
+    UpperTriangular,
+    /// Only the lower triangle is read; the inverse is lower triangular.
+    LowerTriangular,
+    /// Hermitian (real: symmetric) positive definite, read from one triangle (`lower`:
+    /// the lower one, else the upper one); the imaginary part of the diagonal is ignored.
+    /// Cholesky `L L^H` and `inv(L)^H inv(L)`: about half the work of LU. A matrix that is
+    /// not positive definite fails with [`Error::NotPositiveDefinite`].
+    PositiveDefinite {
+        /// Read the lower triangle (else the upper one).
+        lower: bool,
+    },
+    /// Symmetric (`A = A^T`, complex symmetric for complex types), read from one triangle.
+    /// Real matrices with a positive diagonal try Cholesky first (whose inverse is exactly
+    /// symmetric); otherwise, and when Cholesky fails, LU of the mirrored matrix, whose
+    /// inverse is returned as LU computes it: symmetric up to rounding only (mirroring one
+    /// triangle of it would break LAPACK's accuracy criterion for ill-conditioned
+    /// matrices; an exactly symmetric indefinite inverse needs Bunch-Kaufman's `sytri`).
+    Symmetric {
+        /// Read the lower triangle (else the upper one).
+        lower: bool,
+    },
+    /// Hermitian (`A = A^H`), read from one triangle, imaginary part of the diagonal
+    /// ignored. Cholesky when the diagonal is positive and it succeeds (then `X == X^H`
+    /// bit for bit), else LU of the mirrored matrix, as for [`Structure::Symmetric`].
+    Hermitian {
+        /// Read the lower triangle (else the upper one).
+        lower: bool,
+    },
+    /// Detected per matrix from all its entries: diagonal when every off-diagonal entry
+    /// is zero, else triangular when one strict triangle is zero, else Cholesky when the
+    /// matrix is exactly Hermitian with a positive real diagonal (LU if Cholesky fails;
+    /// real matrices with n <= 8 always take LU, whose SIMD kernel is faster there), else
+    /// LU. General matrices get the bits [`Structure::General`] gives.
+    Auto,
+}
+
+impl Structure {
+    /// The names [`Structure::from_name`] accepts, in scipy's spelling (scipy's alias
+    /// `"gen"` for `"general"` is accepted too).
+    pub const NAMES: [&'static str; 8] = [
+        "general",
+        "diagonal",
+        "upper triangular",
+        "lower triangular",
+        "pos",
+        "sym",
+        "her",
+        "auto",
+    ];
+
+    pub(crate) const NAMES_LIST: &'static str =
+        "'general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', 'sym', 'her', 'auto'";
+
+    /// The structure scipy calls `name` (`assume_a`), reading the lower triangle when
+    /// `lower` (used by `"pos"`, `"sym"` and `"her"` only, as in scipy). Unknown names give
+    /// [`Error::UnknownStructure`], whose message lists the valid ones.
+    pub fn from_name(name: &str, lower: bool) -> Result<Self, Error> {
+        Ok(match name {
+            "general" | "gen" => Self::General,
+            "diagonal" => Self::Diagonal,
+            "upper triangular" => Self::UpperTriangular,
+            "lower triangular" => Self::LowerTriangular,
+            "pos" => Self::PositiveDefinite { lower },
+            "sym" => Self::Symmetric { lower },
+            "her" => Self::Hermitian { lower },
+            "auto" => Self::Auto,
+            _ => {
+                return Err(Error::UnknownStructure {
+                    name: name.to_string(),
+                })
+            }
+        })
+    }
+
+    /// About how many flops one `n x n` matrix costs (for sizing parallel tasks).
+    fn flops(self, n: usize) -> usize {
+        let cube = n * n * n;
+        16 + n * n
+            + match self {
+                Self::Diagonal => 0,
+                Self::UpperTriangular | Self::LowerTriangular => cube / 3,
+                Self::PositiveDefinite { .. } => cube,
+                _ => 2 * cube,
+            }
+    }
+}
+
+impl core::str::FromStr for Structure {
+    type Err = Error;
+
+    /// [`Structure::from_name`] with `lower = false`.
+    fn from_str(name: &str) -> Result<Self, Error> {
+        Self::from_name(name, false)
+    }
+}
+
+/// Why a matrix has no inverse (0-based column or minor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Failure {
+    /// An exact zero pivot (LU) or diagonal entry (triangular, diagonal).
+    ZeroPivot(usize),
+    /// Cholesky's pivot `k` was not positive and finite.
+    NotPositiveDefinite(usize),
+}
+
+impl Failure {
+    fn error(self, matrix: usize) -> Error {
+        match self {
+            Self::ZeroPivot(k) => Error::Singular {
+                matrix,
+                pivot: k + 1,
+            },
+            Self::NotPositiveDefinite(k) => Error::NotPositiveDefinite {
+                matrix,
+                minor: k + 1,
+            },
+        }
+    }
+
+    fn status(self) -> Status {
+        match self {
+            Self::ZeroPivot(k) | Self::NotPositiveDefinite(k) => Status {
+                info: k as u32 + 1,
+                rcond: 0.0,
+            },
+        }
+    }
+}
+
+/// The matrix that was inverted, as a function of the stored one (for `rcond`).
+#[derive(Clone, Copy, Debug)]
+enum Implied {
+    Stored,
+    Diagonal,
+    Upper,
+    Lower,
+    /// Mirrored from one triangle with conjugation, real diagonal.
+    Hermitian {
+        lower: bool,
+    },
+    /// Mirrored from one triangle without conjugation.
+    Symmetric {
+        lower: bool,
+    },
+}
+
+/// Entry `(i, j)` of the matrix `implied` by the stored `m`.
+#[inline(always)]
+fn implied_entry<T: Element>(m: MatrixPtr<T>, implied: Implied, i: usize, j: usize) -> T::Compute {
+    // SAFETY: callers pass i, j < n, inside the matrix.
+    let get = |i: usize, j: usize| unsafe { m.get(i, j) }.to_compute();
+    let zero = <T::Compute as Field>::ZERO;
+    let stored = |lower: bool| if lower { i >= j } else { i <= j };
+    match implied {
+        Implied::Stored => get(i, j),
+        Implied::Diagonal => {
+            if i == j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
+        Implied::Upper => {
+            if i <= j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
+        Implied::Lower => {
+            if i >= j {
+                get(i, j)
+            } else {
+                zero
+            }
+        }
+        Implied::Hermitian { .. } if i == j => <T::Compute as Field>::from_re(get(i, i).re()),
+        Implied::Hermitian { lower } => {
+            if stored(lower) {
+                get(i, j)
+            } else {
+                conj(get(j, i))
+            }
+        }
+        Implied::Symmetric { lower } => {
+            if stored(lower) {
+                get(i, j)
+            } else {
+                get(j, i)
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn conj<F: Field>(x: F) -> F {
+    faer::traits::math_utils::conj(&x)
+}
+
+/// Scratch for one task: kernels never allocate per matrix.
+pub(crate) struct Workspace<T: Element> {
+    /// LU's workspace, for `Auto` and the LU fallback of `Symmetric`/`Hermitian`.
+    general: lu::Workspace<T::Compute>,
+    /// The matrix gathered column-major, factored and inverted in place.
+    a: Vec<T::Compute>,
+    /// Results of the blocked kernels (column-major).
+    x: Vec<T::Compute>,
+    /// A row of accumulators.
+    work: Vec<T::Compute>,
+    /// The mirrored matrix for the LU fallback (stored type: mirroring is exact).
+    full: Vec<T>,
+    /// faer's scratch for the blocked Cholesky factor and inverse.
+    stack: MemBuffer,
+    /// `Auto`: the class of each matrix of the task.
+    classes: Vec<Class>,
+}
+
+impl<T: Element> Workspace<T> {
+    fn new(
+        n: usize,
+        matrices: usize,
+        structure: Structure,
+        par: Par,
+        params: &Params,
+    ) -> Result<Self, Error> {
+        let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
+        let blocked = n > params.unblocked_max_n;
+        let needs_inv = T::as_compute_mut(&mut []).is_none();
+        let (lu_n, dense, full, cholesky) = match structure {
+            Structure::General | Structure::Diagonal => (0, false, false, false),
+            Structure::UpperTriangular | Structure::LowerTriangular => (0, true, false, false),
+            Structure::PositiveDefinite { .. } => (0, true, false, true),
+            Structure::Symmetric { .. } | Structure::Hermitian { .. } => (n, true, true, true),
+            Structure::Auto => (n, true, false, true),
+        };
+        let req = if cholesky && blocked {
+            cholesky::scratch::<T::Compute>(n, par)
+        } else {
+            StackReq::EMPTY
+        };
+        let mut classes = Vec::new();
+        if structure == Structure::Auto {
+            classes
+                .try_reserve_exact(matrices)
+                .map_err(|_| Error::TooLarge)?;
+        }
+        Ok(Self {
+            general: lu::Workspace::new(lu_n, par, needs_inv)?,
+            a: zeros(if dense { nn } else { 0 })?,
+            x: zeros(if dense && (blocked || cholesky) {
+                nn
+            } else {
+                0
+            })?,
+            work: zeros(if dense { n } else { 0 })?,
+            full: vec_of(if full { nn } else { 0 })?,
+            stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
+            classes,
+        })
+    }
+}
+
+/// `len` zeros of an element type (which need not implement `Default`).
+fn vec_of<T: Element>(len: usize) -> Result<Vec<T>, Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
+    v.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
+    Ok(v)
+}
+
+/// Inverts every matrix of `a`, of the given structure, into the C-contiguous `out`; the
+/// contract of [`crate::batch::invert_stack`] (same threading, same errors), plus
+/// [`Error::NotPositiveDefinite`].
+pub(crate) fn invert_stack<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    mut status: Option<&mut [Status]>,
+    structure: Structure,
+    params: &Params,
+) -> Result<(), Error> {
+    if structure == Structure::General {
+        return batch::invert_stack(a, out, status, params);
+    }
+    let (count, n) = (a.len(), a.order()?);
+    let expected = count * n * n;
+    if out.len() != expected {
+        return Err(Error::OutputLength {
+            got: out.len(),
+            expected,
+        });
+    }
+    if let Some(st) = status.as_deref_mut() {
+        if st.len() != count {
+            return Err(Error::OutputLength {
+                got: st.len(),
+                expected: count,
+            });
+        }
+        st.fill(Status {
+            info: 0,
+            rcond: if n == 0 { f64::INFINITY } else { 0.0 },
+        });
+    }
+    if expected == 0 {
+        return Ok(());
+    }
+    // Tasks the size of the general path's, so that `Auto` chunks match its chunks.
+    let flops = if structure == Structure::Auto {
+        2 * n * n * n + 16
+    } else {
+        structure.flops(n)
+    };
+    if params.num_threads == 1
+        || (n < params.parallel_min_n && count * flops < params.task_flops)
+        || !crate::threads::usable()
+    {
+        let mut ws = Workspace::new(n, count, structure, Par::Seq, params)?;
+        return invert_run(a, 0, out, status, &mut ws, structure, Par::Seq, params);
+    }
+    crate::threads::install(params.num_threads, || {
+        if n >= params.parallel_min_n || count == 1 {
+            let par = if n >= params.parallel_min_n {
+                Par::rayon(0)
+            } else {
+                Par::Seq
+            };
+            let mut ws = Workspace::new(n, 1, structure, par, params)?;
+            return invert_run(a, 0, out, status, &mut ws, structure, par, params);
+        }
+        let grain = (params.task_flops / flops).clamp(1, count);
+        let init = || Workspace::new(n, grain, structure, Par::Seq, params);
+        let chunks = out.par_chunks_mut(grain * n * n).enumerate();
+        match status {
+            None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
+                invert_run(
+                    a,
+                    chunk * grain,
+                    dst,
+                    None,
+                    ws_of(ws)?,
+                    structure,
+                    Par::Seq,
+                    params,
+                )
+            }),
+            Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
+                init,
+                |ws, ((chunk, dst), st)| {
+                    let ws = ws_of(ws)?;
+                    invert_run(
+                        a,
+                        chunk * grain,
+                        dst,
+                        Some(st),
+                        ws,
+                        structure,
+                        Par::Seq,
+                        params,
+                    )
+                },
+            ),
+        }
+    })
+}
+
+/// A task's workspace, or the allocation error that prevented it.
+fn ws_of<W>(ws: &mut Result<W, Error>) -> Result<&mut W, Error> {
+    ws.as_mut().map_err(|e| e.clone())
+}
+
+/// Inverts the consecutive matrices `start..` of `a` into `dst`, with the widest SIMD the
+/// CPU has (as [`batch::invert_run`]: the kernels are inlined into one copy per
+/// instruction set; without fused multiply-adds, so every copy computes the same bits).
+#[allow(clippy::too_many_arguments)]
+fn invert_run<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    status: Option<&mut [Status]>,
+    ws: &mut Workspace<T>,
+    structure: Structure,
+    par: Par,
+    params: &Params,
+) -> Result<(), Error> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        macro_rules! simd_variant {
+            ($name:ident, $features:literal) => {
+                #[target_feature(enable = $features)]
+                #[allow(clippy::too_many_arguments)]
+                unsafe fn $name<T: Element>(
+                    a: &StackView<'_, T>,
+                    start: usize,
+                    dst: &mut [T],
+                    status: Option<&mut [Status]>,
+                    ws: &mut Workspace<T>,
+                    structure: Structure,
+                    par: Par,
+                    params: &Params,
+                ) -> Result<(), Error> {
+                    invert_run_generic(a, start, dst, status, ws, structure, par, params)
+                }
+            };
+        }
+        simd_variant!(avx512, "avx512f,avx512vl,avx2,fma");
+        simd_variant!(avx2, "avx2,fma");
+        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
+            // SAFETY: the features were just detected on this CPU.
+            return unsafe { avx512(a, start, dst, status, ws, structure, par, params) };
+        }
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: as above.
+            return unsafe { avx2(a, start, dst, status, ws, structure, par, params) };
+        }
+    }
+    invert_run_generic(a, start, dst, status, ws, structure, par, params)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn invert_run_generic<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    dst: &mut [T],
+    mut status: Option<&mut [Status]>,
+    ws: &mut Workspace<T>,
+    structure: Structure,
+    par: Par,
+    params: &Params,
+) -> Result<(), Error> {
+    let n = a.n();
+    if structure == Structure::Auto {
+        let count = dst.len() / (n * n);
+        ws.classes.clear();
+        // Real matrices small enough for the lanes kernel (SIMD across matrices) invert
+        // faster through it than through Cholesky one at a time (measured at n = 8): there,
+        // Hermitian counts as general.
+        let lanes = T::Compute::REAL && n <= params.lanes_max_n.min(8);
+        ws.classes.extend(
+            a.matrices(start)
+                .take(count)
+                .map(|m| match detect::classify(m, n) {
+                    Class::Hermitian if lanes => Class::General,
+                    class => class,
+                }),
+        );
+        if ws.classes.iter().all(|&c| c == Class::General) {
+            // Nothing to exploit: the general path itself, SIMD across matrices included.
+            return batch::invert_run(a, start, dst, status, &mut ws.general, par, params);
+        }
+    }
+    for ((i, d), m) in dst
+        .chunks_exact_mut(n * n)
+        .enumerate()
+        .zip(a.matrices(start))
+    {
+        let class = ws.classes.get(i).copied().unwrap_or(Class::General);
+        let result = invert_one(m, n, d, ws, structure, class, par, params);
+        match status.as_deref_mut() {
+            None => {
+                result.map_err(|f| f.error(start + i))?;
+            }
+            Some(st) => {
+                st[i] = match result {
+                    Ok(implied) => {
+                        Status::inverted_by(n, |r, c| implied_entry(m, implied, r, c), d)
+                    }
+                    Err(f) => {
+                        fill_nan(d);
+                        f.status()
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One matrix; `class` is what `Auto` detected.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn invert_one<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    d: &mut [T],
+    ws: &mut Workspace<T>,
+    structure: Structure,
+    class: Class,
+    par: Par,
+    params: &Params,
+) -> Result<Implied, Failure> {
+    let general = |ws: &mut Workspace<T>, d: &mut [T]| {
+        batch::invert_general(m, n, d, &mut ws.general, par, params)
+            .map(|()| Implied::Stored)
+            .map_err(Failure::ZeroPivot)
+    };
+    let upper = |ws: &mut Workspace<T>, d: &mut [T]| {
+        triangular::invert(m, n, d, ws, false, par, params)
+            .map(|()| Implied::Upper)
+            .map_err(Failure::ZeroPivot)
+    };
+    let lower = |ws: &mut Workspace<T>, d: &mut [T]| {
+        triangular::invert(m, n, d, ws, true, par, params)
+            .map(|()| Implied::Lower)
+            .map_err(Failure::ZeroPivot)
+    };
+    match structure {
+        Structure::General => general(ws, d),
+        Structure::Diagonal => diagonal(m, n, d).map(|()| Implied::Diagonal),
+        Structure::UpperTriangular => upper(ws, d),
+        Structure::LowerTriangular => lower(ws, d),
+        Structure::PositiveDefinite { lower } => cholesky::invert(m, n, d, ws, lower, par, params)
+            .map(|()| Implied::Hermitian { lower })
+            .map_err(Failure::NotPositiveDefinite),
+        Structure::Symmetric { lower } => symmetric(m, n, d, ws, lower, false, par, params),
+        Structure::Hermitian { lower } => symmetric(m, n, d, ws, lower, true, par, params),
+        Structure::Auto => match class {
+            Class::Diagonal => diagonal(m, n, d).map(|()| Implied::Stored),
+            Class::Upper => upper(ws, d).map(|_| Implied::Stored),
+            Class::Lower => lower(ws, d).map(|_| Implied::Stored),
+            // Exactly Hermitian with a positive diagonal: Cholesky reads the upper
+            // triangle, which with its mirror is the whole matrix. If it fails, LU.
+            Class::Hermitian => match cholesky::invert(m, n, d, ws, false, par, params) {
+                Ok(()) => Ok(Implied::Stored),
+                Err(_) => general(ws, d),
+            },
+            Class::General => general(ws, d),
+        },
+    }
+}
+
+/// The diagonal's reciprocals; singular at the first exact zero (`trtri`'s info).
+#[inline(always)]
+fn diagonal<T: Element>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Failure> {
+    // SAFETY: i < n, inside the matrix.
+    let get = |i: usize| unsafe { m.get(i, i) }.to_compute();
+    if let Some(k) = (0..n).find(|&k| get(k).is_zero()) {
+        return Err(Failure::ZeroPivot(k));
+    }
+    d.fill(T::from_compute(<T::Compute as Field>::ZERO));
+    for i in 0..n {
+        d[i * n + i] = T::from_compute(get(i).pivot_recip());
+    }
+    Ok(())
+}
+
+/// Symmetric or Hermitian, from one triangle: Cholesky when it can apply and succeeds,
+/// else LU of the mirrored matrix.
+#[allow(clippy::too_many_arguments)]
+fn symmetric<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    d: &mut [T],
+    ws: &mut Workspace<T>,
+    lower: bool,
+    hermitian: bool,
+    par: Par,
+    params: &Params,
+) -> Result<Implied, Failure> {
+    let conjugate = hermitian || T::Compute::REAL;
+    let implied = if conjugate {
+        Implied::Hermitian { lower }
+    } else {
+        Implied::Symmetric { lower }
+    };
+    // SAFETY: i < n, inside the matrix.
+    let positive_diagonal = || (0..n).all(|i| unsafe { m.get(i, i) }.to_compute().re() > 0.0);
+    if conjugate && positive_diagonal() && cholesky::invert(m, n, d, ws, lower, par, params).is_ok()
+    {
+        return Ok(implied);
+    }
+    let Workspace { general, full, .. } = ws;
+    let full = &mut full[..n * n];
+    for i in 0..n {
+        for j in 0..n {
+            full[i * n + j] = T::from_compute(implied_entry(m, implied, i, j));
+        }
+    }
+    // SAFETY: `full` holds n x n elements, row-major, and outlives the view.
+    let view = unsafe { StackView::from_raw_parts(full.as_ptr(), &[n, n], &[n as isize, 1]) }
+        .expect("an n x n matrix");
+    // Not mirrored: LU's inverse has a small residual `I - X A` as a whole; one triangle
+    // of it with its mirror image has not (the two differ by about cond(A) eps).
+    batch::invert_general(view.matrix(0), n, d, general, par, params)
+        .map_err(Failure::ZeroPivot)?;
+    Ok(implied)
+}
+
+#[cfg(test)]
+mod tests;
