@@ -78,7 +78,8 @@ def inv(x, *, threads=None):
         )
     x = _whole_matrices(x)
     return x.map_blocks(
-        _inv_chunk, threads, state, dtype=result_t, meta=_meta(x.ndim, result_t)
+        _inv_chunk, threads, state, dtype=result_t, meta=_meta(x.ndim, result_t),
+        token="matinv-inv",
     )
 
 
