@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit, property and doc tests, then the Python package built
 # into its own virtualenv and tested against numpy (including numpy's own inv tests).
-# Needs only a Rust toolchain and Python 3; installs everything else itself.
+# Needs only a Rust toolchain and Python 3; installs everything else itself (dask too, for
+# tests/test_dask.py, which starts a two-process dask.distributed cluster on this machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8"
+"$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "dask[array,distributed]>=2024.1"
 
 echo "== cargo test (core crate)"
 cargo test -p matinv --release

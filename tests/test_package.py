@@ -3,6 +3,8 @@
 import ast
 import inspect
 import pathlib
+import subprocess
+import sys
 
 import matinv
 from matinv import _matinv
@@ -37,3 +39,12 @@ def test_py_typed_is_shipped():
 def test_public_names_exist():
     for name in matinv.__all__:
         assert hasattr(matinv, name), name
+
+
+def test_import_matinv_does_not_import_dask():
+    # dask is optional (matinv[dask]); only `import matinv.dask` may load it.
+    code = "import sys, matinv; matinv.inv([[1.0]]); print('dask' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

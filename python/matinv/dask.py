@@ -1,0 +1,450 @@
+"""matinv on Dask: lazy inverses of ``dask.array`` stacks and of single large matrices.
+
+``import matinv.dask`` needs Dask (``pip install matinv[dask]``); ``import matinv`` alone
+never imports it.
+
+* ``inv(x)`` / ``inv_ex(x)`` on a ``(..., n, n)`` Dask array return Dask arrays with the
+  contract of `matinv.inv` / `matinv.inv_ex` (dtypes, shape and dtype errors raised here,
+  eagerly; singular matrices raise `LinAlgError` when the result is computed).
+* A stack (or a 2-D array in one chunk) is rechunked so that every chunk holds whole
+  matrices, and each chunk is inverted by matinv's batched kernels on the workers.
+* A 2-D array chunked along its last axes is inverted blockwise: block LU with partial
+  pivoting (each panel, one block column below the diagonal, factored in one task with row
+  pivoting across all its block rows), then ``inv(A) = inv(U) inv(L) P`` by block
+  triangular inversions and block products, each a Dask task. See the README, "matinv on
+  Dask", for why this algorithm and what it costs.
+
+Inside tasks matinv runs on ``threads`` threads (default 1): Dask already runs one task per
+worker thread, and its workers pin BLAS to one thread for the same reason.
+"""
+
+import math
+import operator
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.base import tokenize
+from dask.highlevelgraph import HighLevelGraph
+from numpy.linalg import LinAlgError
+
+import matinv
+from matinv import InvExResult
+
+__all__ = ["inv", "inv_ex", "InvExResult"]
+
+_DEFAULT_THREADS = 1
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def inv(x, *, threads=None):
+    """Lazy `matinv.inv` of a Dask array of shape ``(..., n, n)``.
+
+    Parameters
+    ----------
+    x : dask.array.Array or array_like
+        The matrices. A 2-D array in more than one chunk is inverted blockwise (one large
+        matrix); anything else is treated as a stack whose chunks get whole matrices.
+    threads : int, optional
+        matinv threads per task (default 1, one per Dask worker thread).
+
+    Returns
+    -------
+    dask.array.Array
+        The inverses, dtype as `matinv.inv` gives it. Computing it raises `LinAlgError`
+        ("Singular matrix") if a matrix is singular. `matinv.errstate` in effect at this
+        call applies in the tasks (warnings are then emitted on the workers).
+
+    Raises
+    ------
+    LinAlgError, TypeError
+        At once, for what `matinv.inv` rejects without looking at the values.
+    """
+    x, result_t = _prepare(x)
+    threads = _threads(threads)
+    state = matinv._errstate.get()
+    if _is_blocked(x):
+        if state == matinv._DEFAULT_ERRSTATE:
+            out, _ = _blocked_inv(x, result_t, threads, raise_singular=True)
+            return out
+        out, info = _blocked_inv(x, result_t, threads, raise_singular=False)
+        rcond = _blocked_rcond(x, out, info)
+        return out.map_blocks(
+            _check_state, info, rcond, state, result_t, dtype=result_t, meta=_meta(2, result_t)
+        )
+    x = _whole_matrices(x)
+    return x.map_blocks(
+        _inv_chunk, threads, state, dtype=result_t, meta=_meta(x.ndim, result_t),
+        token="matinv-inv",
+    )
+
+
+def inv_ex(x, *, threads=None):
+    """Lazy `matinv.inv_ex` of a Dask array of shape ``(..., n, n)``: never raises for
+    singular matrices.
+
+    Returns
+    -------
+    InvExResult
+        ``(inv, info, rcond)``, three Dask arrays shaped and typed as `matinv.inv_ex`
+        returns them (``info`` int32 and ``rcond`` float64 of shape ``x.shape[:-2]``).
+        Each chunk is inverted once however many of the three are computed, as long as
+        they are computed together (``dask.compute(*result)``).
+    """
+    x, result_t = _prepare(x)
+    threads = _threads(threads)
+    if _is_blocked(x):
+        out, info = _blocked_inv(x, result_t, threads, raise_singular=False)
+        return InvExResult(out, info, _blocked_rcond(x, out, info))
+    x = _whole_matrices(x)
+    out, info, rcond = da.apply_gufunc(
+        _inv_ex_chunk,
+        "(i,j)->(i,j),(),()",
+        x,
+        threads=threads,
+        meta=(_meta(x.ndim, result_t), _meta(x.ndim - 2, np.int32), _meta(x.ndim - 2, np.float64)),
+    )
+    return InvExResult(out, info, rcond)
+
+
+# --------------------------------------------------------------------------------------
+# Checks and dispatch
+# --------------------------------------------------------------------------------------
+
+
+def _prepare(x):
+    """The Dask array and the result dtype; numpy's shape and dtype errors, in its order,
+    learnt from matinv itself on an empty array of the same dtype."""
+    if not isinstance(x, da.Array):
+        x = da.asarray(x)
+    shape = x.shape
+    if any(isinstance(s, float) and math.isnan(s) for s in shape[-2:]):
+        raise ValueError(
+            "the last two axes of the array have unknown sizes; call x.compute_chunk_sizes()"
+        )
+    if x.ndim < 2:
+        probe = np.empty((0,) * x.ndim, dtype=x.dtype)
+    elif shape[-1] != shape[-2]:
+        probe = np.empty((1, 2), dtype=x.dtype)
+    else:
+        probe = np.empty((0, 0), dtype=x.dtype)
+    result_t = matinv.inv(probe).dtype
+    return x, result_t
+
+
+def _threads(threads):
+    return _DEFAULT_THREADS if threads is None else matinv._check_threads(threads)
+
+
+def _meta(ndim, dtype):
+    return np.empty((0,) * ndim, dtype=dtype)
+
+
+def _is_blocked(x):
+    return x.ndim == 2 and x.numblocks != (1, 1)
+
+
+def _whole_matrices(x):
+    """Rechunk so that every chunk holds whole matrices (no-op if they already do)."""
+    return x.rechunk({x.ndim - 2: -1, x.ndim - 1: -1})
+
+
+def _inv_chunk(block, threads, state):
+    singular, ill_conditioned = state
+    with matinv.threads(threads), matinv.errstate(
+        singular=singular, ill_conditioned=ill_conditioned
+    ):
+        return matinv.inv(block)
+
+
+def _inv_ex_chunk(block, threads):
+    with matinv.threads(threads):
+        return tuple(matinv.inv_ex(block))
+
+
+def _check_state(block, info, rcond, state, result_t):
+    matinv._apply_errstate(state, block, np.asarray(info), np.asarray(rcond), result_t)
+    return block
+
+
+# --------------------------------------------------------------------------------------
+# One large matrix: block LU with partial pivoting, then inv(U) inv(L) P
+# --------------------------------------------------------------------------------------
+
+
+def _blocked_inv(x, result_t, threads, raise_singular):
+    """The inverse of a 2-D Dask array chunked in both axes, and its ``info`` (0-d int32
+    Dask array). The task graph is built from the chunk grid alone: the data-dependent row
+    pivoting stays inside the panel tasks, and the tasks after a panel take its
+    permutation as data."""
+    rows = x.chunks[0] if len(x.chunks[0]) > 1 else x.chunks[1]
+    x = x.rechunk((rows, rows))  # diagonal blocks must be square
+    sizes = list(rows)
+    nb = len(sizes)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    compute_t = np.complex128 if result_t.kind == "c" else np.float64
+    token = tokenize(x.name, threads, raise_singular, result_t)
+    g = _Graph(token, threads)
+
+    a = [[g.task(_to_compute, (x.name, i, j), compute_t) for j in range(nb)] for i in range(nb)]
+
+    # Factorization, right-looking: after step k, a[k][k] holds U_kk and L_kk packed,
+    # a[k][j > k] holds U_kj, a[i > k][k] holds L_ik (later row swaps applied to them).
+    perms, infos, linv = [], [], []
+    for k in range(nb):
+        m = nb - k
+        factored = g.task(
+            _factor_panel, [a[i][k] for i in range(k, nb)], offsets[k], raise_singular
+        )
+        for i in range(k, nb):
+            a[i][k] = g.item(factored, i - k)
+        perm = g.item(factored, m)
+        perms.append(perm)
+        infos.append(g.item(factored, m + 1))
+        linv.append(g.task(_inv_unit_lower, a[k][k]))
+        for j in range(nb):
+            if j == k:
+                continue
+            swapped = g.task(_permute_rows, [a[i][j] for i in range(k, nb)], perm)
+            for i in range(k, nb):
+                a[i][j] = g.item(swapped, i - k)
+            if j > k:
+                a[k][j] = g.task(_matmul, linv[k], a[k][j])
+                for i in range(k + 1, nb):
+                    a[i][j] = g.task(_schur_update, a[i][j], a[i][k], a[k][j])
+
+    # inv(U): column by column, upwards.
+    y = [[None] * nb for _ in range(nb)]
+    for j in range(nb):
+        y[j][j] = g.task(_inv_upper, a[j][j])
+        for i in range(j - 1, -1, -1):
+            y[i][j] = g.task(
+                _upper_inverse_block,
+                y[i][i],
+                [a[i][m] for m in range(i + 1, j + 1)],
+                [y[m][j] for m in range(i + 1, j + 1)],
+            )
+    # inv(L), L unit lower: column by column, downwards.
+    z = [[None] * nb for _ in range(nb)]
+    for j in range(nb):
+        z[j][j] = linv[j]
+    for j in range(nb):
+        for i in range(j + 1, nb):
+            z[i][j] = g.task(
+                _lower_inverse_block,
+                z[i][i],
+                [a[i][m] for m in range(j, i)],
+                [z[m][j] for m in range(j, i)],
+            )
+    # inv(U) inv(L): W_ij = sum over m >= max(i, j) of Y_im Z_mj.
+    w = [
+        [
+            g.task(_sum_of_products, [y[i][m] for m in range(max(i, j), nb)],
+                   [z[m][j] for m in range(max(i, j), nb)])
+            for j in range(nb)
+        ]
+        for i in range(nb)
+    ]
+
+    # inv(A) = W P: the columns of W go back to the rows' original order.
+    perm = g.task(_compose_permutations, perms, offsets)
+    info = g.task(_first_zero_pivot, infos)
+    name = "matinv-blocked-inv-" + token
+    for i in range(nb):
+        row = g.task(_permute_columns, w[i], perm, info, result_t)
+        for j in range(nb):
+            g.dsk[(name, i, j)] = (operator.getitem, row, j)
+    graph = HighLevelGraph.from_collections(name, g.dsk, dependencies=[x])
+    out = da.Array(graph, name, chunks=(rows, rows), meta=_meta(2, result_t))
+    info_name = "matinv-blocked-info-" + token
+    info_layer = {(info_name,): (operator.getitem, [info], 0)}  # the same task's value
+    graph = HighLevelGraph.from_collections(info_name, info_layer, dependencies=[out])
+    return out, da.Array(graph, info_name, chunks=(), meta=_meta(0, np.int32))
+
+
+def _blocked_rcond(x, out, info):
+    """1 / (||A||_1 ||inv(A)||_1), capped at 1; 0 when singular (as `matinv.inv_ex`)."""
+    norm_a = abs(x.astype(out.dtype)).sum(axis=0, dtype=np.float64).max()
+    norm_x = abs(out).sum(axis=0, dtype=np.float64).max()
+    return da.map_blocks(
+        _rcond_from_norms, norm_a, norm_x, info, dtype=np.float64, meta=_meta(0, np.float64)
+    )
+
+
+def _rcond_from_norms(norm_a, norm_x, info):
+    if info != 0:
+        return np.float64(0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.minimum(np.float64(1.0), 1.0 / (norm_a * norm_x))
+
+
+class _Graph:
+    """A task graph under construction: ``task`` adds a call of a block operation (with
+    matinv on `threads` threads) and returns its key; arguments may be keys and lists of
+    keys. Keys are named after the operation, so the dashboard shows what runs."""
+
+    def __init__(self, token, threads):
+        self.token = token
+        self.threads = threads
+        self.dsk = {}
+
+    def task(self, func, *args):
+        key = (f"matinv{func.__name__}-{self.token}", len(self.dsk))
+        self.dsk[key] = (_with_threads, self.threads, func, *args)
+        return key
+
+    def item(self, key, i):
+        return self.task(operator.getitem, key, i)
+
+
+def _with_threads(threads, func, *args):
+    with matinv.threads(threads):
+        return func(*args)
+
+
+# Block operations, run on the workers. None modifies its inputs: Dask may hand the same
+# block to several tasks.
+
+
+def _to_compute(block, compute_t):
+    return np.array(block, dtype=compute_t, order="C")
+
+
+def _matmul(a, b):
+    return a @ b
+
+
+def _schur_update(a_ij, l_ik, u_kj):
+    return a_ij - l_ik @ u_kj
+
+
+def _sum_of_products(lefts, rights):
+    total = lefts[0] @ rights[0]
+    for left, right in zip(lefts[1:], rights[1:]):
+        total += left @ right
+    return total
+
+
+def _factor_panel(blocks, column, raise_singular):
+    """LU with partial pivoting of one block column (the diagonal block and everything
+    below it), gathered into one task so that pivots are chosen among all its rows, as
+    LAPACK's getrf does. Returns the factored blocks, then the row order (new row r is old
+    row perm[r]) and the global 1-based column of the first exact zero pivot, or 0."""
+    panel = np.concatenate(blocks, axis=0)
+    info = [0]
+    perm = _lu_recursive(panel, column, info)
+    if info[0] and raise_singular:
+        raise LinAlgError("Singular matrix")
+    cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
+    return (*np.split(panel, cuts, axis=0), perm, info[0])
+
+
+_UNBLOCKED_COLUMNS = 16
+
+
+def _lu_recursive(a, column, info):
+    """In-place LU with partial pivoting of a tall m x w matrix (m >= w), recursive on the
+    columns (Toledo), so that almost all flops are matrix products. Returns the row order."""
+    m, w = a.shape
+    if w <= _UNBLOCKED_COLUMNS:
+        return _lu_unblocked(a, column, info)
+    h = w // 2
+    perm = _lu_recursive(a[:, :h], column, info)
+    a[:, h:] = a[perm, h:]
+    a[:h, h:] = _solve_unit_lower(a[:h, :h], a[:h, h:])
+    a[h:, h:] -= a[h:, :h] @ a[:h, h:]
+    perm2 = _lu_recursive(a[h:, h:], column + h, info)
+    a[h:, :h] = a[h:, :h][perm2]
+    perm[h:] = perm[h:][perm2]
+    return perm
+
+
+def _lu_unblocked(a, column, info):
+    """LAPACK's getf2: a zero pivot is recorded (the first one) and skipped, not fatal."""
+    m, w = a.shape
+    perm = np.arange(m)
+    for j in range(min(m, w)):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        pivot = a[p, j]
+        if pivot != 0:
+            if p != j:
+                a[[j, p]] = a[[p, j]]
+                perm[[j, p]] = perm[[p, j]]
+            a[j + 1:, j] *= 1 / pivot  # getf2 multiplies by the reciprocal
+        elif info[0] == 0:
+            info[0] = column + j + 1
+        if j + 1 < w:
+            a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return perm
+
+
+def _solve_unit_lower(lu, b):
+    """inv(L) b for L the unit lower triangle of `lu` (its upper part is ignored),
+    recursive so that the work is in matrix products."""
+    k = lu.shape[0]
+    if k <= _UNBLOCKED_COLUMNS:
+        x = np.array(b)
+        for i in range(1, k):
+            x[i] -= lu[i, :i] @ x[:i]
+        return x
+    h = k // 2
+    top = _solve_unit_lower(lu[:h, :h], b[:h])
+    bottom = _solve_unit_lower(lu[h:, h:], b[h:] - lu[h:, :h] @ top)
+    return np.concatenate([top, bottom], axis=0)
+
+
+def _inv_unit_lower(lu):
+    n = lu.shape[0]
+    return matinv.inv(np.tril(lu, -1) + np.eye(n, dtype=lu.dtype))
+
+
+def _inv_upper(lu):
+    # inv_ex: a zero pivot (recorded by its panel) gives NaN here instead of an error.
+    return matinv.inv_ex(np.triu(lu)).inv
+
+
+def _upper_inverse_block(y_ii, u_row, y_col):
+    """Y_ij = -inv(U_ii) sum_m U_im Y_mj, m = i+1..j."""
+    return -(y_ii @ _sum_of_products(u_row, y_col))
+
+
+def _lower_inverse_block(z_ii, l_row, z_col):
+    """Z_ij = -inv(L_ii) sum_m L_im Z_mj, m = j..i-1 (L_im from the packed blocks)."""
+    # The packed diagonal block holds U above its diagonal; only m < i is used, so every
+    # L_im here is a full below-diagonal block.
+    return -(z_ii @ _sum_of_products(l_row, z_col))
+
+
+def _permute_rows(blocks, perm):
+    rows = np.concatenate(blocks, axis=0)[perm]
+    cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
+    return tuple(np.split(rows, cuts, axis=0))
+
+
+def _compose_permutations(perms, offsets):
+    perm = np.arange(offsets[-1])
+    for k, p in enumerate(perms):
+        perm[offsets[k]:] = perm[offsets[k]:][p]
+    return perm
+
+
+def _first_zero_pivot(infos):
+    found = [i for i in infos if i]
+    return np.int32(min(found) if found else 0)
+
+
+def _permute_columns(blocks, perm, info, result_t):
+    """One block row of inv(A) = W P: column r of W is column perm[r] of inv(A)."""
+    w = np.concatenate(blocks, axis=1)
+    if info:
+        out = np.full(w.shape, np.nan, dtype=result_t)  # singular: NaN, as inv_ex gives
+    else:
+        inverse = np.empty_like(perm)
+        inverse[perm] = np.arange(len(perm))
+        out = w.take(inverse, axis=1).astype(result_t, copy=False)  # a gather is faster
+    cuts = np.cumsum([b.shape[1] for b in blocks])[:-1]
+    return tuple(np.split(out, cuts, axis=1))
