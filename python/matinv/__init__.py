@@ -537,9 +537,8 @@ def _apply_errstate(state, out, info, rcond, result_t, cholesky=False, stackleve
         )
         if ill_conditioned == "raise":
             raise LinAlgError(message)
-        warnings.warn(message, LinAlgWarning, stacklevel=3)
+        warnings.warn(message, LinAlgWarning, stacklevel=stacklevel)
 
 
 # Last: these modules use the helpers above.
 from ._svd import SVDResult, cond, svd, svdvals  # noqa: E402
-        warnings.warn(message, LinAlgWarning, stacklevel=stacklevel)
