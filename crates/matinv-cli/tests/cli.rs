@@ -192,7 +192,7 @@ fn allow_singular_writes_nan_and_lists_indices() {
         .code(0)
         .stderr(predicate::str::contains("2 singular matrices written as NaN: 1, 2"));
     let text = fs::read_to_string(&out).unwrap();
-    assert_eq!(text, "# matrix 0\n1 0\n-0 1\n\n# matrix 1\nnan nan\nnan nan\n\n# matrix 2\nnan nan\nnan nan\n");
+    assert_eq!(text, "# matrix 0\n1 0\n0 1\n\n# matrix 1\nnan nan\nnan nan\n\n# matrix 2\nnan nan\nnan nan\n");
 }
 
 #[test]
