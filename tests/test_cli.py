@@ -60,7 +60,8 @@ def well_conditioned(shape, dtype, rng):
     if np.dtype(dtype).kind == "c":
         a = a + 1j * rng.standard_normal(shape)
     if np.dtype(dtype).kind in "biu":
-        a = rng.integers(-5, 6, size=shape)
+        # unsigned types would wrap negative entries to ~2**64: keep them non-negative
+        a = rng.integers(0 if np.dtype(dtype).kind == "u" else -5, 6, size=shape)
     n = shape[-1]
     a = a + (3 * n) * np.eye(n)  # diagonally dominant: well conditioned, never singular
     return a.astype(dtype)
@@ -120,7 +121,7 @@ def write_mtx(path, a, symmetry="general"):
             if symmetry == "symmetric" and i < j:
                 continue
             v = a[i, j]
-            lines.append(f"{v.real!r} {v.imag!r}" if field == "complex" else repr(float(v)))
+            lines.append(f"{float(v.real)!r} {float(v.imag)!r}" if field == "complex" else repr(float(v)))
     path.write_text("\n".join(lines) + "\n")
 
 
