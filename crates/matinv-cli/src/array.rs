@@ -99,7 +99,11 @@ pub fn shape_str(shape: &[usize]) -> String {
         [d] => format!("({d},)"),
         _ => format!(
             "({})",
-            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -118,7 +122,10 @@ pub fn index_label(k: usize, batch: &[usize]) -> String {
     }
     format!(
         "({})",
-        idx.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+        idx.iter()
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 

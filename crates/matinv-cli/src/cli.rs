@@ -84,7 +84,10 @@ pub struct Failure {
 
 impl Failure {
     fn input(message: impl Into<String>) -> Self {
-        Self { code: EXIT_INPUT, message: message.into() }
+        Self {
+            code: EXIT_INPUT,
+            message: message.into(),
+        }
     }
 }
 
@@ -104,7 +107,11 @@ enum Target {
 
 fn inv(args: &InvArgs) -> Result<u8, Failure> {
     let stdin = args.input == "-";
-    let label = if stdin { "<stdin>".to_string() } else { args.input.clone() };
+    let label = if stdin {
+        "<stdin>".to_string()
+    } else {
+        args.input.clone()
+    };
     let in_path = Path::new(&args.input);
 
     // Decide the output before reading anything, so usage errors come first.
@@ -144,7 +151,8 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         .input_format
         .or_else(|| (!stdin).then(|| Format::from_path(in_path)).flatten())
         .unwrap_or_else(|| Format::sniff(&bytes));
-    let arrays = formats::read(&bytes, in_format).map_err(|e| Failure::input(format!("{label}: {e}")))?;
+    let arrays =
+        formats::read(&bytes, in_format).map_err(|e| Failure::input(format!("{label}: {e}")))?;
     drop(bytes);
 
     // Formats that cannot hold the result are a usage error, found before computing.
@@ -156,11 +164,19 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         )));
     }
     if out_format.single_matrix() {
-        if let Some((name, a)) = arrays.iter().find(|(_, a)| a.shape.len() > 2).or(multi.then(|| &arrays[1])) {
+        if let Some((name, a)) = arrays
+            .iter()
+            .find(|(_, a)| a.shape.len() > 2)
+            .or(multi.then(|| &arrays[1]))
+        {
             return Err(Failure::input(format!(
                 "{out_label}: Matrix Market holds one matrix, {label} has {} {} (array {name}); \
                  write an .npy or .npz",
-                if multi { "several arrays, e.g." } else { "shape" },
+                if multi {
+                    "several arrays, e.g."
+                } else {
+                    "shape"
+                },
                 shape_str(&a.shape)
             )));
         }
@@ -171,7 +187,8 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
     let mut all_stats: Vec<MatrixStats> = Vec::new();
     let want_stats = args.stats || args.json;
     for (name, a) in &arrays {
-        let progress = crate::progress::Progress::new(a, args.quiet || !std::io::stderr().is_terminal());
+        let progress =
+            crate::progress::Progress::new(a, args.quiet || !std::io::stderr().is_terminal());
         let (x, status) = stats::invert(a, progress.chunk(), &mut |c| progress.advance(c))
             .map_err(|e| Failure::input(format!("{label}: {e}")))?;
         progress.finish();
@@ -208,7 +225,11 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
                 "{label}: Singular matrix: matrix {}{} (zero pivot in column {}){more}; \
                  nothing written (--allow-singular writes NaN for them)",
                 s.label,
-                if multi { format!(" of array {}", s.array) } else { String::new() },
+                if multi {
+                    format!(" of array {}", s.array)
+                } else {
+                    String::new()
+                },
                 s.pivot.unwrap_or(0),
             ),
         });
@@ -231,7 +252,11 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         eprintln!(
             "matinv: warning: {label}: {} singular {} written as NaN: {}",
             singular.len(),
-            if singular.len() == 1 { "matrix" } else { "matrices" },
+            if singular.len() == 1 {
+                "matrix"
+            } else {
+                "matrices"
+            },
             list(&singular, multi)
         );
     }
@@ -245,7 +270,11 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
             "matinv: warning: {label}: {} {} rcond below eps ({eps:.1e}), the inverse cannot be \
              trusted: {} (rcond {:.1e})",
             bad.len(),
-            if bad.len() == 1 { "matrix has" } else { "matrices have" },
+            if bad.len() == 1 {
+                "matrix has"
+            } else {
+                "matrices have"
+            },
             list(&bad, multi),
             bad[0].rcond,
         );
@@ -258,7 +287,13 @@ fn list(items: &[&MatrixStats], multi: bool) -> String {
     let mut s: Vec<String> = items
         .iter()
         .take(10)
-        .map(|m| if multi { format!("{}[{}]", m.array, m.label) } else { m.label.clone() })
+        .map(|m| {
+            if multi {
+                format!("{}[{}]", m.array, m.label)
+            } else {
+                m.label.clone()
+            }
+        })
         .collect();
     if items.len() > 10 {
         s.push(format!("and {} more", items.len() - 10));
@@ -284,10 +319,21 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// The `--stats` table.
 pub fn table(stats: &[MatrixStats], show_array: bool) -> String {
     let mut s = String::new();
-    let head = if show_array { format!("{:<12} ", "array") } else { String::new() };
-    s.push_str(&format!("{head}{:>10} {:>6} {:>10} {:>10}  {}\n", "matrix", "n", "rcond", "residual", "status"));
+    let head = if show_array {
+        format!("{:<12} ", "array")
+    } else {
+        String::new()
+    };
+    s.push_str(&format!(
+        "{head}{:>10} {:>6} {:>10} {:>10}  {}\n",
+        "matrix", "n", "rcond", "residual", "status"
+    ));
     for m in stats {
-        let arr = if show_array { format!("{:<12} ", m.array) } else { String::new() };
+        let arr = if show_array {
+            format!("{:<12} ", m.array)
+        } else {
+            String::new()
+        };
         let status = if m.singular {
             format!("singular (zero pivot in column {})", m.pivot.unwrap_or(0))
         } else if m.ill_conditioned {
@@ -313,7 +359,8 @@ fn json_report(label: &str, arrays: &[(String, Array)], stats: &[MatrixStats]) -
         })
         .collect();
     let doc = serde_json::json!({ "input": label, "arrays": arrays, "matrices": stats });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
 }

@@ -49,7 +49,10 @@ pub fn run() -> io::Result<u8> {
 /// Writes the demo to `out`.
 pub fn write(out: &mut impl Write) -> io::Result<()> {
     let eps = f64::EPSILON;
-    writeln!(out, "matinv demo: numpy.linalg.inv's examples, inverted by matinv (float64)")?;
+    writeln!(
+        out,
+        "matinv demo: numpy.linalg.inv's examples, inverted by matinv (float64)"
+    )?;
     writeln!(
         out,
         "rcond = 1 / (||A||_1 ||inv(A)||_1); the condition number is 1/rcond, and an inverse\n\
@@ -65,7 +68,11 @@ pub fn write(out: &mut impl Write) -> io::Result<()> {
         indent(&x, out)?;
         let st = stats::stats("demo", &a, &x, &status, true);
         for s in &st {
-            let which = if st.len() > 1 { format!("matrix {}: ", s.label) } else { String::new() };
+            let which = if st.len() > 1 {
+                format!("matrix {}: ", s.label)
+            } else {
+                String::new()
+            };
             let verdict = if s.singular {
                 format!(
                     "singular: LU met an exact zero pivot in column {}; there is no inverse \
@@ -87,8 +94,14 @@ pub fn write(out: &mut impl Write) -> io::Result<()> {
                     (16.0 - lost.ceil()).max(0.0)
                 )
             };
-            let residual = s.residual.map_or(String::new(), |r| format!(", residual {r:.2}"));
-            writeln!(out, "   {which}rcond {:.2e}{residual}\n   -> {verdict}", s.rcond)?;
+            let residual = s
+                .residual
+                .map_or(String::new(), |r| format!(", residual {r:.2}"));
+            writeln!(
+                out,
+                "   {which}rcond {:.2e}{residual}\n   -> {verdict}",
+                s.rcond
+            )?;
         }
         writeln!(out)?;
     }

@@ -6,7 +6,11 @@ use std::io::{self, Cursor, Write};
 use std::path::Path;
 
 /// The bytes of `arrays` in `format` (text with `precision` significant digits, if given).
-pub fn serialize(arrays: &[(String, Array)], format: Format, precision: Option<usize>) -> io::Result<Vec<u8>> {
+pub fn serialize(
+    arrays: &[(String, Array)],
+    format: Format,
+    precision: Option<usize>,
+) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     let multi = arrays.len() > 1;
     match format {
@@ -17,12 +21,22 @@ pub fn serialize(arrays: &[(String, Array)], format: Format, precision: Option<u
         }
         Format::Mtx => mtx::write(&arrays[0].1, precision, &mut buf)?,
         Format::Csv | Format::Txt => {
-            let delim = if format == Format::Csv { text::Delimiter::Comma } else { text::Delimiter::Whitespace };
+            let delim = if format == Format::Csv {
+                text::Delimiter::Comma
+            } else {
+                text::Delimiter::Whitespace
+            };
             for (i, (name, a)) in arrays.iter().enumerate() {
                 if i > 0 {
                     writeln!(buf)?;
                 }
-                text::write(a, multi.then_some(name.as_str()), delim, precision, &mut buf)?;
+                text::write(
+                    a,
+                    multi.then_some(name.as_str()),
+                    delim,
+                    precision,
+                    &mut buf,
+                )?;
             }
         }
     }

@@ -21,17 +21,25 @@ impl Progress {
         let (count, n) = (a.count(), a.n());
         let flops = 2.0 * count as f64 * (n as f64).powi(3);
         if hidden || flops < BIG_JOB_FLOPS {
-            return Self { bar: None, chunk: count.max(1) };
+            return Self {
+                bar: None,
+                chunk: count.max(1),
+            };
         }
         if count == 1 {
             // One big matrix cannot be split: a spinner with the time so far.
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template("{spinner} inverting one {msg} matrix  {elapsed}") {
+            if let Ok(style) =
+                ProgressStyle::with_template("{spinner} inverting one {msg} matrix  {elapsed}")
+            {
                 bar.set_style(style);
             }
             bar.set_message(format!("{n} x {n}"));
             bar.enable_steady_tick(Duration::from_millis(120));
-            return Self { bar: Some(bar), chunk: 1 };
+            return Self {
+                bar: Some(bar),
+                chunk: 1,
+            };
         }
         let bar = ProgressBar::with_draw_target(Some(count as u64), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
@@ -41,7 +49,10 @@ impl Progress {
         }
         // About 200 steps: each core-crate call still holds plenty of matrices to share
         // between threads.
-        Self { bar: Some(bar), chunk: count.div_ceil(200).max(1) }
+        Self {
+            bar: Some(bar),
+            chunk: count.div_ceil(200).max(1),
+        }
     }
 
     /// How many matrices to invert per call.

@@ -6,7 +6,11 @@ use matinv::{inv_ex_into, Element, Field, Params, StackView, Status};
 /// Inverts every matrix of `a` with [`matinv::inv_ex_into`], `chunk` matrices per call,
 /// calling `tick(done)` after each call (for the progress bar). Singular matrices get an
 /// all-NaN inverse and `info > 0` in their [`Status`].
-pub fn invert(a: &Array, chunk: usize, tick: &mut dyn FnMut(usize)) -> Result<(Array, Vec<Status>), String> {
+pub fn invert(
+    a: &Array,
+    chunk: usize,
+    tick: &mut dyn FnMut(usize),
+) -> Result<(Array, Vec<Status>), String> {
     let (count, n) = (a.count(), a.n());
     let (data, status) = match &a.data {
         Data::F32(v) => {
@@ -49,9 +53,15 @@ fn invert_typed<T: Element>(
     while start < count {
         let c = chunk.min(count - start);
         let range = start * nn..(start + c) * nn;
-        let view = StackView::c_contiguous(&data[range.clone()], &[c, n, n]).map_err(|e| e.to_string())?;
-        inv_ex_into(&view, &mut out[range], &mut status[start..start + c], &params)
-            .map_err(|e| e.to_string())?;
+        let view =
+            StackView::c_contiguous(&data[range.clone()], &[c, n, n]).map_err(|e| e.to_string())?;
+        inv_ex_into(
+            &view,
+            &mut out[range],
+            &mut status[start..start + c],
+            &params,
+        )
+        .map_err(|e| e.to_string())?;
         start += c;
         tick(c);
     }
@@ -83,7 +93,13 @@ pub struct MatrixStats {
 
 /// Per-matrix statistics of `x = inv(a)`; residuals only when `residuals` is set (they
 /// cost a matrix product each).
-pub fn stats(name: &str, a: &Array, x: &Array, status: &[Status], residuals: bool) -> Vec<MatrixStats> {
+pub fn stats(
+    name: &str,
+    a: &Array,
+    x: &Array,
+    status: &[Status],
+    residuals: bool,
+) -> Vec<MatrixStats> {
     let eps = a.data.eps();
     let n = a.n();
     status
@@ -122,6 +138,8 @@ fn mat<T>(v: &[T], k: usize, n: usize) -> &[T] {
     &v[k * n * n..(k + 1) * n * n]
 }
 
+// `Field` has `+` but not `+=`.
+#[allow(clippy::assign_op_pattern)]
 /// LAPACK's inverse test ratio `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)`, in double
 /// precision (`f64` or `c64`) whatever the element type. About 1 for a good inverse;
 /// LAPACK's tests accept up to 30.
@@ -146,13 +164,19 @@ pub fn residual<T: Element>(a: &[T], x: &[T], n: usize, eps: f64) -> f64 {
             col[j] += d.modulus();
         }
     }
-    let r = col.iter().fold(0.0f64, |m, &c| if c.is_nan() || c > m { c } else { m });
+    let r = col
+        .iter()
+        .fold(0.0f64, |m, &c| if c.is_nan() || c > m { c } else { m });
     r / (n as f64 * norm1(a, n) * norm1(x, n) * eps)
 }
 
 fn norm1<T: Element>(m: &[T], n: usize) -> f64 {
     (0..n)
-        .map(|j| (0..n).map(|i| m[i * n + j].to_compute().modulus()).sum::<f64>())
+        .map(|j| {
+            (0..n)
+                .map(|i| m[i * n + j].to_compute().modulus())
+                .sum::<f64>()
+        })
         .fold(0.0, |a, c| if c.is_nan() || c > a { c } else { a })
 }
 
@@ -171,7 +195,9 @@ mod tests {
 
     #[test]
     fn chunks_give_the_same_result() {
-        let data: Vec<f64> = (0..5 * 9).map(|i| ((i * 7919) % 23) as f64 - 11.0).collect();
+        let data: Vec<f64> = (0..5 * 9)
+            .map(|i| ((i * 7919) % 23) as f64 - 11.0)
+            .collect();
         let a = Array::new(vec![5, 3, 3], Data::F64(data)).unwrap();
         let (whole, s1) = invert(&a, 5, &mut |_| {}).unwrap();
         let mut ticks = 0;
@@ -179,7 +205,9 @@ mod tests {
         assert_eq!(ticks, 5);
         assert_eq!(whole.shape, parts.shape);
         assert_eq!(s1.len(), s2.len());
-        let (Data::F64(w), Data::F64(p)) = (&whole.data, &parts.data) else { panic!() };
+        let (Data::F64(w), Data::F64(p)) = (&whole.data, &parts.data) else {
+            panic!()
+        };
         for (x, y) in w.iter().zip(p) {
             assert!(x == y || (x.is_nan() && y.is_nan()));
         }

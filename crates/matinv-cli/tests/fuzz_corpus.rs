@@ -21,8 +21,12 @@ fn formats(target: &str) -> &'static [Format] {
 fn check(target: &str, data: &[u8]) {
     for &f in formats(target) {
         if let Ok(arrays) = read(data, f) {
-            let out = serialize(&arrays, if target == "text" { f } else { Format::Npz }, None)
-                .expect("serialize");
+            let out = serialize(
+                &arrays,
+                if target == "text" { f } else { Format::Npz },
+                None,
+            )
+            .expect("serialize");
             if target == "text" {
                 assert_eq!(read(&out, f).expect("read back"), arrays);
             }
@@ -32,7 +36,9 @@ fn check(target: &str, data: &[u8]) {
 
 fn replay(dir: &Path) -> usize {
     let mut n = 0;
-    let Ok(targets) = fs::read_dir(dir) else { return 0 };
+    let Ok(targets) = fs::read_dir(dir) else {
+        return 0;
+    };
     for t in targets {
         let t = t.unwrap();
         let target = t.file_name().into_string().unwrap();

@@ -23,27 +23,39 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
     let mut lines = text.lines().enumerate().map(|(i, l)| (i as u64 + 1, l));
     let (_, banner) = lines.next().ok_or("empty file")?;
-    let words: Vec<String> = banner.split_whitespace().map(|w| w.to_ascii_lowercase()).collect();
+    let words: Vec<String> = banner
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .collect();
     if words.first().map(String::as_str) != Some("%%matrixmarket") {
         return Err("line 1: not a Matrix Market file (no %%MatrixMarket banner)".into());
     }
     let word = |i: usize| words.get(i).map(String::as_str).unwrap_or("");
     if word(1) != "matrix" {
-        return Err(format!("line 1: unsupported object '{}' (expected 'matrix')", word(1)));
+        return Err(format!(
+            "line 1: unsupported object '{}' (expected 'matrix')",
+            word(1)
+        ));
     }
     match word(2) {
         "array" => {}
         "coordinate" => {
-            return Err("line 1: coordinate (sparse) Matrix Market files are not supported; \
+            return Err(
+                "line 1: coordinate (sparse) Matrix Market files are not supported; \
                         matinv reads the dense 'array' format"
-                .into())
+                    .into(),
+            )
         }
         w => return Err(format!("line 1: unknown format '{w}'")),
     }
     let complex = match word(3) {
         "real" | "double" | "integer" => false,
         "complex" => true,
-        w => return Err(format!("line 1: unsupported field '{w}' (real, integer or complex)")),
+        w => {
+            return Err(format!(
+                "line 1: unsupported field '{w}' (real, integer or complex)"
+            ))
+        }
     };
     let symmetry = match word(4) {
         "general" => Symmetry::General,
@@ -96,7 +108,9 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
         }
         for tok in line.split_whitespace() {
             if entries.len() == expected {
-                return Err(format!("line {ln}: more entries than the {expected} expected"));
+                return Err(format!(
+                    "line {ln}: more entries than the {expected} expected"
+                ));
             }
             let x = match number::parse(tok).map_err(|e| format!("line {ln}: {e}"))? {
                 Number::Real(x) => x,
@@ -160,7 +174,9 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
 /// Stacks have no Matrix Market form: callers check for them first.
 pub fn write(a: &Array, precision: Option<usize>, out: &mut impl Write) -> io::Result<()> {
     if a.shape.len() != 2 {
-        return Err(io::Error::other("Matrix Market holds one matrix, not a stack"));
+        return Err(io::Error::other(
+            "Matrix Market holds one matrix, not a stack",
+        ));
     }
     let n = a.n();
     let field = match a.data {
@@ -188,12 +204,7 @@ pub fn write(a: &Array, precision: Option<usize>, out: &mut impl Write) -> io::R
 /// `re+imj` as Matrix Market's `re im`.
 fn spaced(s: String) -> String {
     let body = s.strip_suffix('j').unwrap_or(&s);
-    let split = body
-        .char_indices()
-        .filter(|&(i, c)| (c == '+' || c == '-') && i > 0 && !matches!(body.as_bytes()[i - 1], b'e' | b'E'))
-        .map(|(i, _)| i)
-        .last()
-        .unwrap_or(body.len());
+    let split = number::sign_split(body).unwrap_or(body.len());
     let (re, im) = body.split_at(split);
     format!("{re} {}", im.trim_start_matches('+'))
 }
@@ -218,7 +229,12 @@ mod tests {
     fn round_trip() {
         let a = Array::new(
             vec![2, 2],
-            Data::C64(vec![c64::new(1.0, -1e-30), c64::new(2.0, 0.5), c64::new(0.1, 3.0), c64::new(-4.0, -2.0)]),
+            Data::C64(vec![
+                c64::new(1.0, -1e-30),
+                c64::new(2.0, 0.5),
+                c64::new(0.1, 3.0),
+                c64::new(-4.0, -2.0),
+            ]),
         )
         .unwrap();
         let mut buf = Vec::new();
@@ -232,6 +248,8 @@ mod tests {
         assert!(e.contains("truncated"), "{e}");
         let e = read(b"%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n").unwrap_err();
         assert!(e.contains("truncated: 3 of the 4"), "{e}");
-        assert!(read(b"%%MatrixMarket matrix array real general\n2 3\n").unwrap_err().contains("square"));
+        assert!(read(b"%%MatrixMarket matrix array real general\n2 3\n")
+            .unwrap_err()
+            .contains("square"));
     }
 }

@@ -126,7 +126,9 @@ fn read_vec<T: npyz::Deserialize>(file: NpyFile<&[u8]>) -> Result<Vec<T>, String
     let mut out = Vec::new();
     out.try_reserve_exact(len)
         .map_err(|_| format!("cannot allocate {len} elements"))?;
-    let reader = file.data::<T>().map_err(|e| format!("corrupt .npy data: {e}"))?;
+    let reader = file
+        .data::<T>()
+        .map_err(|e| format!("corrupt .npy data: {e}"))?;
     for x in reader {
         out.push(x.map_err(|e| format!("corrupt .npy data: {e}"))?);
     }
@@ -144,7 +146,7 @@ fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize), String> {
             u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
             12,
         ),
-        Some(1 | 2 | 3) | None => return Err("truncated .npy header".into()),
+        Some(1..=3) | None => return Err("truncated .npy header".into()),
         Some(v) => return Err(format!("unsupported .npy format version {v}")),
     };
     if len > MAX_HEADER_LEN {
@@ -204,14 +206,15 @@ fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize), String> {
     let mut product = 1usize;
     for d in dims {
         let d = match d {
-            py_literal::Value::Integer(i) => usize::try_from(i)
-                .map_err(|_| format!("corrupt .npy header: bad dimension {i}"))?,
+            py_literal::Value::Integer(i) => {
+                usize::try_from(i).map_err(|_| format!("corrupt .npy header: bad dimension {i}"))?
+            }
             _ => return Err("corrupt .npy header: a dimension is not an integer".into()),
         };
         // Zero dimensions included as 1: npyz multiplies prefixes of the shape too.
-        product = product.checked_mul(d.max(1)).ok_or_else(|| {
-            "the header claims a shape whose element count overflows".to_string()
-        })?;
+        product = product
+            .checked_mul(d.max(1))
+            .ok_or_else(|| "the header claims a shape whose element count overflows".to_string())?;
         shape.push(d);
     }
     // Shape errors (numpy's messages) before dtype errors, as numpy does.

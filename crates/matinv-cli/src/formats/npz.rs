@@ -9,19 +9,25 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 /// Reads every array of an `.npz` archive held in memory, in archive order, named as numpy
 /// names them (the member name without `.npy`).
 pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
-    let mut zip =
-        ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a valid .npz (zip) file: {e}"))?;
+    let mut zip = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("not a valid .npz (zip) file: {e}"))?;
     let mut out = Vec::new();
     for i in 0..zip.len() {
         let mut member = zip
             .by_index(i)
             .map_err(|e| format!("corrupt .npz member {i}: {e}"))?;
         let raw_name = member.name().to_string();
-        let name = raw_name.strip_suffix(".npy").unwrap_or(&raw_name).to_string();
+        let name = raw_name
+            .strip_suffix(".npy")
+            .unwrap_or(&raw_name)
+            .to_string();
         // The declared size may lie; never read (or inflate) more than it, nor more than
         // a deflate stream of this many compressed bytes could honestly hold.
         let declared = member.size();
-        let ceiling = member.compressed_size().saturating_mul(1032).saturating_add(1024);
+        let ceiling = member
+            .compressed_size()
+            .saturating_mul(1032)
+            .saturating_add(1024);
         if declared > ceiling {
             return Err(format!(
                 "member '{raw_name}': claims {declared} bytes from {} compressed",

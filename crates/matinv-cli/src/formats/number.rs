@@ -30,15 +30,7 @@ pub fn parse(field: &str) -> Result<Number, String> {
         .unwrap_or(f);
     let n = if let Some(body) = inner.strip_suffix(['j', 'J']) {
         // Split "re+imj" at the last sign that does not belong to an exponent.
-        let split = body
-            .char_indices()
-            .filter(|&(i, c)| {
-                (c == '+' || c == '-')
-                    && i > 0
-                    && !matches!(body.as_bytes()[i - 1], b'e' | b'E')
-            })
-            .map(|(i, _)| i)
-            .last();
+        let split = sign_split(body);
         let (re, im) = match split {
             Some(i) => (real(&body[..i], f)?, imag(&body[i..], f)?),
             None => (0.0, imag(body, f)?),
@@ -52,9 +44,22 @@ pub fn parse(field: &str) -> Result<Number, String> {
         Number::Complex(z) => z.re.is_finite() && z.im.is_finite(),
     };
     if !finite {
-        return Err(format!("'{f}' is not finite (NaN and infinity are not allowed in text input)"));
+        return Err(format!(
+            "'{f}' is not finite (NaN and infinity are not allowed in text input)"
+        ));
     }
     Ok(n)
+}
+
+/// Where `re+im` (without the `j`) splits: the last sign that is not the first character
+/// and does not belong to an exponent.
+pub fn sign_split(body: &str) -> Option<usize> {
+    body.char_indices()
+        .filter(|&(i, c)| {
+            (c == '+' || c == '-') && i > 0 && !matches!(body.as_bytes()[i - 1], b'e' | b'E')
+        })
+        .map(|(i, _)| i)
+        .next_back()
 }
 
 fn real(s: &str, field: &str) -> Result<f64, String> {
@@ -82,7 +87,10 @@ pub fn shorten(s: &str) -> String {
 /// Writes a real element: by default the shortest text that reads back as the same value
 /// (plain below 1e16 and from 1e-5, else with an exponent); with `precision`, that many
 /// significant digits in scientific notation.
-pub fn fmt_real<F: Display + LowerExp + Copy + Into<f64>>(x: F, precision: Option<usize>) -> String {
+pub fn fmt_real<F: Display + LowerExp + Copy + Into<f64>>(
+    x: F,
+    precision: Option<usize>,
+) -> String {
     let v: f64 = x.into();
     if v.is_nan() {
         return "nan".into();
@@ -125,7 +133,10 @@ mod tests {
     #[test]
     fn parses_numpy_complex() {
         assert_eq!(parse("1.5+2j"), Ok(Number::Complex(c64::new(1.5, 2.0))));
-        assert_eq!(parse("(1e-3-2e+4j)"), Ok(Number::Complex(c64::new(1e-3, -2e4))));
+        assert_eq!(
+            parse("(1e-3-2e+4j)"),
+            Ok(Number::Complex(c64::new(1e-3, -2e4)))
+        );
         assert_eq!(parse("-2j"), Ok(Number::Complex(c64::new(0.0, -2.0))));
         assert_eq!(parse(" 3 "), Ok(Number::Real(3.0)));
         assert!(parse("nan").unwrap_err().contains("not finite"));

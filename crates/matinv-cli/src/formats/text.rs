@@ -81,7 +81,11 @@ struct Rows {
 }
 
 impl Rows {
-    fn push<'a>(&mut self, line: u64, fields: impl Iterator<Item = &'a [u8]>) -> Result<(), String> {
+    fn push<'a>(
+        &mut self,
+        line: u64,
+        fields: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<(), String> {
         let mut k = 0usize;
         for (j, f) in fields.enumerate() {
             let s = std::str::from_utf8(f)
@@ -206,7 +210,10 @@ mod tests {
         let e = read(b"1 2\n3 x\n", Delimiter::Whitespace).unwrap_err();
         assert!(e.starts_with("line 2, field 2: 'x' is not a number"), "{e}");
         let e = read(b"1 2\n3 nan\n", Delimiter::Whitespace).unwrap_err();
-        assert!(e.contains("line 2, field 2") && e.contains("not finite"), "{e}");
+        assert!(
+            e.contains("line 2, field 2") && e.contains("not finite"),
+            "{e}"
+        );
         let e = read(b"1 2 3\n3 4 5\n", Delimiter::Whitespace).unwrap_err();
         assert!(e.contains("must be square") && e.contains("(2, 3)"), "{e}");
         assert!(read(b"", Delimiter::Comma).is_err());
