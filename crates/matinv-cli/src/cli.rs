@@ -1,0 +1,371 @@
+//! Command-line arguments (clap) and the two commands, `inv` and `demo`.
+
+use crate::array::{shape_str, Array};
+use crate::formats::{self, text, Format};
+use crate::output;
+use crate::stats::{self, MatrixStats};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit status: every matrix inverted and trustworthy.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: a singular matrix (nothing written), or an untrustworthy one (rcond below
+/// the dtype's eps; the output is written all the same).
+pub const EXIT_MATRIX: u8 = 1;
+/// Exit status: a usage or input error (nothing written).
+pub const EXIT_INPUT: u8 = 2;
+
+/// Invert matrices in files: .npy, .npz, Matrix Market, CSV and text.
+#[derive(Debug, Parser)]
+#[command(
+    name = "matinv",
+    version,
+    about,
+    after_help = "Exit status: 0 ok; 1 a singular matrix (nothing written) or an untrustworthy \
+                  one (rcond < eps of the dtype; output written, warning on stderr); \
+                  2 usage or input error (nothing written)."
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Invert every matrix of INPUT (numpy.linalg.inv's rules and result dtypes).
+    Inv(InvArgs),
+    /// Invert a few embedded examples, show their rcond and what the condition number means.
+    Demo,
+}
+
+/// Arguments of `matinv inv`.
+#[derive(Debug, Args)]
+pub struct InvArgs {
+    /// Input file (.npy, .npz, .mtx, .csv, .txt/.tsv/.dat), or - for standard input.
+    pub input: String,
+    /// Output file, its format from its extension; - or absent: text on standard output.
+    #[arg(short, long, value_name = "OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Output format, instead of OUTPUT's extension.
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<Format>,
+    /// Input format, instead of INPUT's extension (or, for stdin, its content).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub input_format: Option<Format>,
+    /// Significant digits in text output [default: as many as needed to read back exactly].
+    #[arg(short, long, value_parser = clap::value_parser!(u16).range(1..=40))]
+    pub precision: Option<u16>,
+    /// Print per-matrix rcond, residual and singular flags (to stdout, or to stderr when the
+    /// inverse goes to stdout).
+    #[arg(short, long)]
+    pub stats: bool,
+    /// Print the statistics as JSON (implies --stats).
+    #[arg(long)]
+    pub json: bool,
+    /// Write NaN for singular matrices and list their indices, instead of failing the run.
+    #[arg(long)]
+    pub allow_singular: bool,
+    /// No progress bar and no warnings on stderr (errors are still printed).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// A run that ended with a message: its exit status and one line for stderr.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit status ([`EXIT_MATRIX`] or [`EXIT_INPUT`]).
+    pub code: u8,
+    /// The message, without the `matinv: error: ` prefix.
+    pub message: String,
+}
+
+impl Failure {
+    fn input(message: impl Into<String>) -> Self {
+        Self {
+            code: EXIT_INPUT,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs a parsed command line; returns the exit status, or a failure to report.
+pub fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Inv(args) => inv(&args),
+        Command::Demo => crate::demo::run().map_err(|e| Failure::input(format!("stdout: {e}"))),
+    }
+}
+
+/// Where the result goes.
+enum Target {
+    Stdout,
+    File(PathBuf),
+}
+
+fn inv(args: &InvArgs) -> Result<u8, Failure> {
+    let stdin = args.input == "-";
+    let label = if stdin {
+        "<stdin>".to_string()
+    } else {
+        args.input.clone()
+    };
+    let in_path = Path::new(&args.input);
+
+    // Decide the output before reading anything, so usage errors come first.
+    let (target, out_label) = match &args.output {
+        None => (Target::Stdout, "<stdout>".to_string()),
+        Some(p) if p.as_os_str() == "-" => (Target::Stdout, "<stdout>".to_string()),
+        Some(p) => (Target::File(p.clone()), p.display().to_string()),
+    };
+    let out_format = match (&target, args.format) {
+        (_, Some(f)) => f,
+        (Target::Stdout, None) => Format::Txt,
+        (Target::File(p), None) => Format::from_path(p).ok_or_else(|| {
+            Failure::input(format!(
+                "{out_label}: cannot tell the output format from the extension \
+                 (use .npy, .npz, .mtx, .csv, .txt, or --format)"
+            ))
+        })?,
+    };
+    if let Target::File(p) = &target {
+        if !stdin && same_file(in_path, p) {
+            return Err(Failure::input(format!(
+                "{out_label}: is the input file; matinv never overwrites its input"
+            )));
+        }
+    }
+
+    // Read the whole input: every reader works on bytes whose length is the real size,
+    // so no header can make us allocate more than a small multiple of it.
+    let mut bytes = Vec::new();
+    let read = if stdin {
+        std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::read(in_path).map(|b| bytes = b)
+    };
+    read.map_err(|e| Failure::input(format!("{label}: cannot read: {}", io_reason(&e))))?;
+    let in_format = args
+        .input_format
+        .or_else(|| (!stdin).then(|| Format::from_path(in_path)).flatten())
+        .unwrap_or_else(|| Format::sniff(&bytes));
+    let arrays =
+        formats::read(&bytes, in_format).map_err(|e| Failure::input(format!("{label}: {e}")))?;
+    drop(bytes);
+
+    // Formats that cannot hold the result are a usage error, found before computing.
+    let multi = arrays.len() > 1;
+    if out_format == Format::Npy && multi {
+        return Err(Failure::input(format!(
+            "{out_label}: {label} holds {} arrays; write them to an .npz",
+            arrays.len()
+        )));
+    }
+    if out_format.single_matrix() {
+        if let Some((name, a)) = arrays
+            .iter()
+            .find(|(_, a)| a.shape.len() > 2)
+            .or(multi.then(|| &arrays[1]))
+        {
+            return Err(Failure::input(format!(
+                "{out_label}: Matrix Market holds one matrix, {label} has {} {} (array {name}); \
+                 write an .npy or .npz",
+                if multi {
+                    "several arrays, e.g."
+                } else {
+                    "shape"
+                },
+                shape_str(&a.shape)
+            )));
+        }
+    }
+
+    // Invert, with a progress bar for long jobs on a terminal.
+    let mut results = Vec::with_capacity(arrays.len());
+    let mut all_stats: Vec<MatrixStats> = Vec::new();
+    let want_stats = args.stats || args.json;
+    for (name, a) in &arrays {
+        let progress =
+            crate::progress::Progress::new(a, args.quiet || !std::io::stderr().is_terminal());
+        let (x, status) = stats::invert(a, progress.chunk(), &mut |c| progress.advance(c))
+            .map_err(|e| Failure::input(format!("{label}: {e}")))?;
+        progress.finish();
+        all_stats.extend(stats::stats(name, a, &x, &status, want_stats));
+        results.push((name.clone(), x));
+    }
+
+    let stats_to_stderr = matches!(target, Target::Stdout);
+    if want_stats {
+        let text = if args.json {
+            json_report(&label, &arrays, &all_stats)
+        } else {
+            table(&all_stats, arrays.len() > 1)
+        };
+        let res = if stats_to_stderr {
+            std::io::stderr().write_all(text.as_bytes())
+        } else {
+            std::io::stdout().write_all(text.as_bytes())
+        };
+        res.map_err(|e| Failure::input(format!("cannot print the statistics: {}", io_reason(&e))))?;
+    }
+
+    // Singular matrices: fail the whole run (numpy's message, plus where), or allow them.
+    let singular: Vec<&MatrixStats> = all_stats.iter().filter(|s| s.singular).collect();
+    if !singular.is_empty() && !args.allow_singular {
+        let s = singular[0];
+        let more = match singular.len() {
+            1 => String::new(),
+            k => format!(" and {} more", k - 1),
+        };
+        return Err(Failure {
+            code: EXIT_MATRIX,
+            message: format!(
+                "{label}: Singular matrix: matrix {}{} (zero pivot in column {}){more}; \
+                 nothing written (--allow-singular writes NaN for them)",
+                s.label,
+                if multi {
+                    format!(" of array {}", s.array)
+                } else {
+                    String::new()
+                },
+                s.pivot.unwrap_or(0),
+            ),
+        });
+    }
+
+    let payload = output::serialize(&results, out_format, args.precision.map(usize::from))
+        .map_err(|e| Failure::input(format!("{out_label}: {e}")))?;
+    match &target {
+        Target::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&payload)
+                .and_then(|_| out.flush())
+                .map_err(|e| Failure::input(format!("<stdout>: {}", io_reason(&e))))?;
+        }
+        Target::File(p) => output::write_atomic(p, &payload)
+            .map_err(|e| Failure::input(format!("{out_label}: cannot write: {}", io_reason(&e))))?,
+    }
+
+    if !singular.is_empty() && !args.quiet {
+        eprintln!(
+            "matinv: warning: {label}: {} singular {} written as NaN: {}",
+            singular.len(),
+            if singular.len() == 1 {
+                "matrix"
+            } else {
+                "matrices"
+            },
+            list(&singular, multi)
+        );
+    }
+    let bad: Vec<&MatrixStats> = all_stats.iter().filter(|s| s.ill_conditioned).collect();
+    if bad.is_empty() {
+        return Ok(EXIT_OK);
+    }
+    if !args.quiet {
+        let eps = arrays[0].1.data.eps();
+        eprintln!(
+            "matinv: warning: {label}: {} {} rcond below eps ({eps:.1e}), the inverse cannot be \
+             trusted: {} (rcond {:.1e})",
+            bad.len(),
+            if bad.len() == 1 {
+                "matrix has"
+            } else {
+                "matrices have"
+            },
+            list(&bad, multi),
+            bad[0].rcond,
+        );
+    }
+    Ok(EXIT_MATRIX)
+}
+
+/// Up to ten matrix labels, then a count.
+fn list(items: &[&MatrixStats], multi: bool) -> String {
+    let mut s: Vec<String> = items
+        .iter()
+        .take(10)
+        .map(|m| {
+            if multi {
+                format!("{}[{}]", m.array, m.label)
+            } else {
+                m.label.clone()
+            }
+        })
+        .collect();
+    if items.len() > 10 {
+        s.push(format!("and {} more", items.len() - 10));
+    }
+    s.join(", ")
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// The `--stats` table.
+pub fn table(stats: &[MatrixStats], show_array: bool) -> String {
+    let mut s = String::new();
+    let head = if show_array {
+        format!("{:<12} ", "array")
+    } else {
+        String::new()
+    };
+    s.push_str(&format!(
+        "{head}{:>10} {:>6} {:>10} {:>10}  {}\n",
+        "matrix", "n", "rcond", "residual", "status"
+    ));
+    for m in stats {
+        let arr = if show_array {
+            format!("{:<12} ", m.array)
+        } else {
+            String::new()
+        };
+        let status = if m.singular {
+            format!("singular (zero pivot in column {})", m.pivot.unwrap_or(0))
+        } else if m.ill_conditioned {
+            "untrustworthy (rcond < eps)".into()
+        } else {
+            "ok".into()
+        };
+        let residual = m.residual.map_or("-".to_string(), |r| format!("{r:.2}"));
+        s.push_str(&format!(
+            "{arr}{:>10} {:>6} {:>10.2e} {:>10}  {status}\n",
+            m.label, m.n, m.rcond, residual
+        ));
+    }
+    s
+}
+
+/// The `--json` document.
+fn json_report(label: &str, arrays: &[(String, Array)], stats: &[MatrixStats]) -> String {
+    let arrays: Vec<_> = arrays
+        .iter()
+        .map(|(name, a)| {
+            serde_json::json!({ "name": name, "shape": a.shape, "dtype": a.data.dtype_name(), "eps": a.data.eps() })
+        })
+        .collect();
+    let doc = serde_json::json!({ "input": label, "arrays": arrays, "matrices": stats });
+    let mut s =
+        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// For `text` and the demo: prints one array as text.
+pub fn print_text(a: &Array, out: &mut impl Write) -> std::io::Result<()> {
+    text::write(a, None, text::Delimiter::Whitespace, None, out)
+}

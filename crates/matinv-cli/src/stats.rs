@@ -1,0 +1,215 @@
+//! Inversion through the core crate, and the per-matrix numbers `--stats` reports.
+
+use crate::array::{index_label, Array, Data};
+use matinv::{inv_ex_into, Element, Field, Params, StackView, Status};
+
+/// Inverts every matrix of `a` with [`matinv::inv_ex_into`], `chunk` matrices per call,
+/// calling `tick(done)` after each call (for the progress bar). Singular matrices get an
+/// all-NaN inverse and `info > 0` in their [`Status`].
+pub fn invert(
+    a: &Array,
+    chunk: usize,
+    tick: &mut dyn FnMut(usize),
+) -> Result<(Array, Vec<Status>), String> {
+    let (count, n) = (a.count(), a.n());
+    let (data, status) = match &a.data {
+        Data::F32(v) => {
+            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            (Data::F32(x), s)
+        }
+        Data::F64(v) => {
+            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            (Data::F64(x), s)
+        }
+        Data::C32(v) => {
+            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            (Data::C32(x), s)
+        }
+        Data::C64(v) => {
+            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            (Data::C64(x), s)
+        }
+    };
+    Ok((Array::new(a.shape.clone(), data)?, status))
+}
+
+fn invert_typed<T: Element>(
+    data: &[T],
+    count: usize,
+    n: usize,
+    chunk: usize,
+    tick: &mut dyn FnMut(usize),
+) -> Result<(Vec<T>, Vec<Status>), String> {
+    let nn = n * n;
+    let zero = T::from_compute(<T::Compute as Field>::ZERO);
+    let mut out = Vec::new();
+    out.try_reserve_exact(data.len())
+        .map_err(|_| format!("cannot allocate the result ({} elements)", data.len()))?;
+    out.resize(data.len(), zero);
+    let mut status = vec![Status::default(); count];
+    let params = Params::default();
+    let chunk = chunk.max(1);
+    let mut start = 0;
+    while start < count {
+        let c = chunk.min(count - start);
+        let range = start * nn..(start + c) * nn;
+        let view =
+            StackView::c_contiguous(&data[range.clone()], &[c, n, n]).map_err(|e| e.to_string())?;
+        inv_ex_into(
+            &view,
+            &mut out[range],
+            &mut status[start..start + c],
+            &params,
+        )
+        .map_err(|e| e.to_string())?;
+        start += c;
+        tick(c);
+    }
+    Ok((out, status))
+}
+
+/// What `--stats` says about one matrix.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct MatrixStats {
+    /// Name of the array (`arr_0`, or the `.npz` member).
+    pub array: String,
+    /// Flat index of the matrix in the stack (C order).
+    pub index: usize,
+    /// The index as numpy writes it: `3`, `(1, 0)`.
+    pub label: String,
+    /// Order of the matrix.
+    pub n: usize,
+    /// Reciprocal condition number in the 1-norm (0 when singular; `null` in JSON when NaN).
+    pub rcond: f64,
+    /// `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)`, `None` for singular matrices.
+    pub residual: Option<f64>,
+    /// True when LU met an exact zero pivot.
+    pub singular: bool,
+    /// LAPACK's 1-based zero-pivot column, when singular.
+    pub pivot: Option<u32>,
+    /// True when not singular but `rcond < eps` (or NaN): the inverse cannot be trusted.
+    pub ill_conditioned: bool,
+}
+
+/// Per-matrix statistics of `x = inv(a)`; residuals only when `residuals` is set (they
+/// cost a matrix product each).
+pub fn stats(
+    name: &str,
+    a: &Array,
+    x: &Array,
+    status: &[Status],
+    residuals: bool,
+) -> Vec<MatrixStats> {
+    let eps = a.data.eps();
+    let n = a.n();
+    status
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let singular = s.info > 0;
+            let residual = (residuals && !singular).then(|| match (&a.data, &x.data) {
+                (Data::F32(a), Data::F32(x)) => residual(mat(a, k, n), mat(x, k, n), n, eps),
+                (Data::F64(a), Data::F64(x)) => residual(mat(a, k, n), mat(x, k, n), n, eps),
+                (Data::C32(a), Data::C32(x)) => residual(mat(a, k, n), mat(x, k, n), n, eps),
+                (Data::C64(a), Data::C64(x)) => residual(mat(a, k, n), mat(x, k, n), n, eps),
+                _ => f64::NAN,
+            });
+            MatrixStats {
+                array: name.to_string(),
+                index: k,
+                label: index_label(k, a.batch_shape()),
+                n,
+                rcond: s.rcond,
+                residual,
+                singular,
+                pivot: singular.then_some(s.info),
+                ill_conditioned: !singular && untrustworthy(s.rcond, eps),
+            }
+        })
+        .collect()
+}
+
+/// The rule for "untrustworthy": rcond below the dtype's eps, or NaN (NaN in the input).
+pub fn untrustworthy(rcond: f64, eps: f64) -> bool {
+    rcond.is_nan() || rcond < eps
+}
+
+fn mat<T>(v: &[T], k: usize, n: usize) -> &[T] {
+    &v[k * n * n..(k + 1) * n * n]
+}
+
+// `Field` has `+` but not `+=`.
+#[allow(clippy::assign_op_pattern)]
+/// LAPACK's inverse test ratio `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)`, in double
+/// precision (`f64` or `c64`) whatever the element type. About 1 for a good inverse;
+/// LAPACK's tests accept up to 30.
+pub fn residual<T: Element>(a: &[T], x: &[T], n: usize, eps: f64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let zero = <T::Compute as Field>::ZERO;
+    let one = <T::Compute as Field>::ONE;
+    let mut col = vec![0.0f64; n];
+    let mut row = vec![zero; n];
+    for i in 0..n {
+        row.fill(zero);
+        for k in 0..n {
+            let xik = x[i * n + k].to_compute();
+            for (r, ak) in row.iter_mut().zip(&a[k * n..(k + 1) * n]) {
+                *r = *r + xik * ak.to_compute();
+            }
+        }
+        for (j, r) in row.iter().enumerate() {
+            let d = if i == j { one - *r } else { zero - *r };
+            col[j] += d.modulus();
+        }
+    }
+    let r = col
+        .iter()
+        .fold(0.0f64, |m, &c| if c.is_nan() || c > m { c } else { m });
+    r / (n as f64 * norm1(a, n) * norm1(x, n) * eps)
+}
+
+fn norm1<T: Element>(m: &[T], n: usize) -> f64 {
+    (0..n)
+        .map(|j| {
+            (0..n)
+                .map(|i| m[i * n + j].to_compute().modulus())
+                .sum::<f64>()
+        })
+        .fold(0.0, |a, c| if c.is_nan() || c > a { c } else { a })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn residual_of_exact_inverse_is_zero() {
+        let a = [1.0f64, 2.0, 3.0, 4.0];
+        let x = [-2.0, 1.0, 1.5, -0.5];
+        assert_eq!(residual(&a, &x, 2, f64::EPSILON), 0.0);
+        let bad = [-2.0, 1.0, 1.5, -0.4];
+        assert!(residual(&a, &bad, 2, f64::EPSILON) > 1e10);
+    }
+
+    #[test]
+    fn chunks_give_the_same_result() {
+        let data: Vec<f64> = (0..5 * 9)
+            .map(|i| ((i * 7919) % 23) as f64 - 11.0)
+            .collect();
+        let a = Array::new(vec![5, 3, 3], Data::F64(data)).unwrap();
+        let (whole, s1) = invert(&a, 5, &mut |_| {}).unwrap();
+        let mut ticks = 0;
+        let (parts, s2) = invert(&a, 2, &mut |c| ticks += c).unwrap();
+        assert_eq!(ticks, 5);
+        assert_eq!(whole.shape, parts.shape);
+        assert_eq!(s1.len(), s2.len());
+        let (Data::F64(w), Data::F64(p)) = (&whole.data, &parts.data) else {
+            panic!()
+        };
+        for (x, y) in w.iter().zip(p) {
+            assert!(x == y || (x.is_nan() && y.is_nan()));
+        }
+    }
+}

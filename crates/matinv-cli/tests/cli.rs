@@ -1,0 +1,547 @@
+//! The `matinv` command run as a process: every error path of the issue, exit codes,
+//! atomic output, stdin, precision, stats.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+fn matinv() -> Command {
+    Command::cargo_bin("matinv").expect("binary built")
+}
+
+/// An `.npy` file (format 1.0) made by hand, so that headers can lie.
+fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
+    let dict = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    npy_raw(&dict, data)
+}
+
+/// An `.npy` file (format 1.0) with the header dict given as text.
+fn npy_raw(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut header = dict.as_bytes().to_vec();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header);
+    out.extend(data);
+    out
+}
+
+fn f64s(v: &[f64]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.path().join(name);
+    fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// Runs `matinv inv` on a file and expects exit 2 and one error line containing `want`.
+fn input_error(name: &str, bytes: &[u8], want: &str) {
+    let dir = TempDir::new().unwrap();
+    let p = write(&dir, name, bytes);
+    let out = dir.path().join("out.npy");
+    let assert = matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("matinv: error: "), "{stderr}");
+    assert!(stderr.contains(name), "names the file: {stderr}");
+    assert!(stderr.contains(want), "expected {want:?} in {stderr}");
+    assert!(!out.exists(), "no output written");
+    assert_eq!(fs::read(&p).unwrap(), bytes, "input untouched");
+}
+
+#[test]
+fn missing_file() {
+    matinv()
+        .args(["inv", "does-not-exist.npy"])
+        .assert()
+        .code(2)
+        .stderr("matinv: error: does-not-exist.npy: cannot read: no such file or directory\n");
+}
+
+#[test]
+fn directory_as_input() {
+    let dir = TempDir::new().unwrap();
+    matinv()
+        .arg("inv")
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+}
+
+#[test]
+fn truncated_npy() {
+    let full = npy("<f8", false, "(2, 2)", &f64s(&[1.0, 2.0, 3.0, 4.0]));
+    input_error("t.npy", &full[..full.len() - 3], "truncated");
+    input_error("h.npy", &full[..40], "truncated");
+    input_error("m.npy", &full[..7], "truncated .npy header");
+}
+
+#[test]
+fn corrupt_magic_and_header() {
+    let mut bad = npy("<f8", false, "(1, 1)", &f64s(&[2.0]));
+    bad[1] = b'X';
+    input_error("magic.npy", &bad, "not a .npy file");
+    input_error(
+        "dict.npy",
+        &npy("<f8", false, "(1, 1", &f64s(&[2.0])),
+        "corrupt .npy header",
+    );
+    input_error(
+        "nest.npy",
+        &npy("<f8", false, &"(".repeat(5000), &[]),
+        "nested too deeply",
+    );
+    input_error(
+        "ver.npy",
+        b"\x93NUMPY\x09\x00\x10\x00{}",
+        "unsupported .npy format version 9",
+    );
+}
+
+#[test]
+fn lying_headers_allocate_nothing() {
+    // A shape of 10^18 elements over 8 bytes of data.
+    input_error(
+        "huge.npy",
+        &npy("<f8", false, "(1000000000, 1000000000, 1)", &f64s(&[1.0])),
+        "square",
+    );
+    input_error(
+        "huge2.npy",
+        &npy("<f8", false, "(1000000000, 1000000000, 1000000000)", &[]),
+        "",
+    );
+    input_error(
+        "big.npy",
+        &npy("<f8", false, "(100000, 100000)", &f64s(&[1.0])),
+        "truncated",
+    );
+    input_error(
+        "overflow.npy",
+        &npy("<f8", false, "(0, 4294967296, 4294967296, 4294967296)", &[]),
+        "overflows",
+    );
+    // Format 2.0 with a header length of almost 4 GiB.
+    let mut v2 = b"\x93NUMPY\x02\x00".to_vec();
+    v2.extend(0xFFFF_FFF0u32.to_le_bytes());
+    v2.extend(b"{'descr': '<f8'");
+    input_error("hdr.npy", &v2, "header claims to be 4294967280 bytes long");
+}
+
+#[test]
+fn unsupported_dtypes() {
+    input_error(
+        "h.npy",
+        &npy("<f2", false, "(1, 1)", &[0, 60]),
+        "array type float16 is unsupported in linalg",
+    );
+    input_error(
+        "o.npy",
+        &npy("|O", false, "(1, 1)", &[0; 8]),
+        "unsupported dtype 'object'",
+    );
+    input_error(
+        "u.npy",
+        &npy("<U3", false, "(1, 1)", &[0; 12]),
+        "unsupported dtype '<U3'",
+    );
+    input_error(
+        "s.npy",
+        &npy("|S2", false, "(1, 1)", &[0; 2]),
+        "unsupported dtype",
+    );
+    input_error(
+        "ld.npy",
+        &npy("<f16", false, "(1, 1)", &[0; 16]),
+        "float128 is unsupported",
+    );
+    input_error(
+        "dt.npy",
+        &npy("<M8[s]", false, "(1, 1)", &[0; 8]),
+        "unsupported dtype",
+    );
+    input_error(
+        "rec.npy",
+        &npy_raw(
+            "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1, 1)}",
+            &[0; 8],
+        ),
+        "structured",
+    );
+}
+
+#[test]
+fn non_square_and_1d() {
+    input_error(
+        "ns.npy",
+        &npy("<f8", false, "(2, 3)", &f64s(&[0.0; 6])),
+        "Last 2 dimensions of the array must be square",
+    );
+    input_error(
+        "1d.npy",
+        &npy("<f8", false, "(4,)", &f64s(&[0.0; 4])),
+        "1-dimensional array given",
+    );
+    input_error("ns.csv", b"1,2,3\n4,5,6\n", "must be square (shape (2, 3))");
+}
+
+#[test]
+fn text_errors_name_line_and_field() {
+    input_error(
+        "ragged.csv",
+        b"1,2\n3,4,5\n",
+        "line 2 has 3 fields, line 1 has 2 (ragged rows)",
+    );
+    input_error(
+        "word.csv",
+        b"1,2\n3,four\n",
+        "line 2, field 2: 'four' is not a number",
+    );
+    input_error(
+        "nan.txt",
+        b"1 2\n3 NaN\n",
+        "line 2, field 2: 'NaN' is not finite",
+    );
+    input_error("inf.csv", b"inf,2\n3,4\n", "line 1, field 1");
+    input_error("empty.csv", b"", "no numbers found");
+    input_error("quote.csv", b"\"1,2\n", "");
+}
+
+#[test]
+fn mtx_errors() {
+    input_error(
+        "c.mtx",
+        b"%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n",
+        "coordinate (sparse)",
+    );
+    input_error(
+        "t.mtx",
+        b"%%MatrixMarket matrix array real general\n2 2\n1\n2\n",
+        "truncated: 2 of the 4 entries",
+    );
+    input_error(
+        "h.mtx",
+        b"%%MatrixMarket matrix array real general\n99999 99999\n1\n",
+        "truncated",
+    );
+    input_error(
+        "x.mtx",
+        b"%%MatrixMarket matrix array real general\n1 1\nabc\n",
+        "line 3: 'abc' is not a number",
+    );
+    input_error("b.mtx", b"hello\n", "not a Matrix Market file");
+}
+
+#[test]
+fn singular_fails_whole_run_and_writes_nothing() {
+    let dir = TempDir::new().unwrap();
+    let p = write(&dir, "s.csv", b"1,0\n0,1\n\n");
+    let stack = write(
+        &dir,
+        "stack.npy",
+        &npy(
+            "<f8",
+            false,
+            "(3, 2, 2)",
+            &f64s(&[1., 0., 0., 1., 1., 2., 2., 4., 0., 0., 0., 0.]),
+        ),
+    );
+    let out = dir.path().join("out.npy");
+    matinv()
+        .arg("inv")
+        .arg(&stack)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "Singular matrix: matrix 1 (zero pivot in column 2) and 1 more; nothing written",
+        ));
+    assert!(!out.exists());
+    // An existing output file is left as it was.
+    fs::write(&out, b"old").unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&stack)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    assert_eq!(fs::read(&out).unwrap(), b"old");
+    // ... and replaced whole on success, with no temporary file left behind.
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert!(fs::read(&out).unwrap().starts_with(b"\x93NUMPY"));
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}
+
+#[test]
+fn allow_singular_writes_nan_and_lists_indices() {
+    let dir = TempDir::new().unwrap();
+    let stack = write(
+        &dir,
+        "stack.npy",
+        &npy(
+            "<f8",
+            false,
+            "(3, 2, 2)",
+            &f64s(&[1., 0., 0., 1., 1., 2., 2., 4., 0., 0., 0., 0.]),
+        ),
+    );
+    let out = dir.path().join("out.txt");
+    matinv()
+        .arg("inv")
+        .arg(&stack)
+        .arg("-o")
+        .arg(&out)
+        .arg("--allow-singular")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains(
+            "2 singular matrices written as NaN: 1, 2",
+        ));
+    let text = fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text,
+        "# matrix 0\n1 0\n0 1\n\n# matrix 1\nnan nan\nnan nan\n\n# matrix 2\nnan nan\nnan nan\n"
+    );
+}
+
+#[test]
+fn untrustworthy_writes_and_exits_1() {
+    let dir = TempDir::new().unwrap();
+    let p = write(&dir, "ill.csv", b"2,4,6\n2,0,2\n6,8,14\n");
+    let out = dir.path().join("out.csv");
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("rcond below eps")
+                .and(predicate::str::contains("cannot be trusted")),
+        );
+    assert!(out.exists());
+    // --quiet silences the warning, not the exit status.
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .arg("-q")
+        .assert()
+        .code(1)
+        .stderr("");
+}
+
+#[test]
+fn stdin_and_stdout() {
+    matinv()
+        .args(["inv", "-"])
+        .write_stdin("1,2\n3,4\n")
+        .assert()
+        .code(0)
+        .stdout("-1.9999999999999996 0.9999999999999998\n1.4999999999999998 -0.4999999999999999\n");
+    matinv()
+        .args(["inv", "-", "--format", "csv"])
+        .write_stdin("4 0\n0 2\n")
+        .assert()
+        .code(0)
+        .stdout("0.25,0\n0,0.5\n");
+    // Binary input on stdin is recognised by its magic string.
+    matinv()
+        .args(["inv", "-"])
+        .write_stdin(npy("<f8", false, "(1, 1)", &f64s(&[8.0])))
+        .assert()
+        .code(0)
+        .stdout("0.125\n");
+    matinv()
+        .args(["inv", "-"])
+        .write_stdin("1 2\n3 x\n")
+        .assert()
+        .code(2)
+        .stderr("matinv: error: <stdin>: line 2, field 2: 'x' is not a number\n");
+}
+
+#[test]
+fn precision() {
+    matinv()
+        .args(["inv", "-", "--precision", "3"])
+        .write_stdin("3 0\n0 1\n")
+        .assert()
+        .code(0)
+        .stdout("3.33e-1 0.00e0\n0.00e0 1.00e0\n");
+    matinv()
+        .args(["inv", "-", "--precision", "0"])
+        .write_stdin("1")
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn json_and_table_stats() {
+    let dir = TempDir::new().unwrap();
+    let p = write(
+        &dir,
+        "a.npy",
+        &npy(
+            "<f8",
+            false,
+            "(2, 2, 2)",
+            &f64s(&[1., 2., 3., 4., 1., 2., 2., 4.]),
+        ),
+    );
+    let out = dir.path().join("x.npz");
+    let assert = matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .args(["--json", "--allow-singular", "-q"])
+        .assert()
+        .code(0);
+    let doc: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    let m = &doc["matrices"];
+    assert_eq!(m[0]["singular"], false);
+    assert!(m[0]["rcond"].as_f64().unwrap() > 0.04);
+    assert!(m[0]["residual"].as_f64().unwrap() < 30.0);
+    assert_eq!(m[1]["singular"], true);
+    assert_eq!(m[1]["pivot"], 2);
+    assert_eq!(doc["arrays"][0]["dtype"], "float64");
+    // The table, on stderr when the inverse goes to stdout.
+    matinv()
+        .args(["inv", "-", "--stats"])
+        .write_stdin("1,2\n3,4\n")
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("rcond").and(predicate::str::contains("ok")));
+}
+
+#[test]
+fn formats_round_trip_in_process() {
+    use matinv_cli::array::{Array, Data};
+    use matinv_cli::formats::{read, Format};
+    use matinv_cli::output::serialize;
+    let a = Array::new(vec![2, 2], Data::F32(vec![1.0, 2.0, 3.0, 4.5])).unwrap();
+    for f in [
+        Format::Npy,
+        Format::Npz,
+        Format::Mtx,
+        Format::Csv,
+        Format::Txt,
+    ] {
+        let bytes = serialize(&[("arr_0".into(), a.clone())], f, None).unwrap();
+        let back = read(&bytes, f).unwrap();
+        // Text formats read back as float64, with the same values.
+        let vals = match &back[0].1.data {
+            Data::F32(v) => v.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+            Data::F64(v) => v.clone(),
+            d => panic!("{d:?}"),
+        };
+        assert_eq!(vals, vec![1.0, 2.0, 3.0, 4.5], "{f:?}");
+    }
+}
+
+#[test]
+fn fortran_order_and_big_endian() {
+    let dir = TempDir::new().unwrap();
+    // [[1, 2], [3, 4]] stored column-major, big-endian.
+    let be: Vec<u8> = [1.0f64, 3.0, 2.0, 4.0]
+        .iter()
+        .flat_map(|x| x.to_be_bytes())
+        .collect();
+    let p = write(&dir, "f.npy", &npy(">f8", true, "(2, 2)", &be));
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .assert()
+        .code(0)
+        .stdout("-1.9999999999999996 0.9999999999999998\n1.4999999999999998 -0.4999999999999999\n");
+    // int8 input gives float64, as numpy does.
+    let p = write(&dir, "i.npy", &npy("|i1", false, "(2, 2)", &[2, 0, 0, 4]));
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .assert()
+        .code(0)
+        .stdout("0.5 0\n0 0.25\n");
+}
+
+#[test]
+fn usage_errors() {
+    matinv().assert().code(2);
+    matinv().args(["inv"]).assert().code(2);
+    matinv().args(["frobnicate"]).assert().code(2);
+    let dir = TempDir::new().unwrap();
+    let p = write(&dir, "a.csv", b"1,2\n3,4\n");
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(dir.path().join("x.xyz"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot tell the output format"));
+    // Never over the input.
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&p)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is the input file"));
+    assert_eq!(fs::read(&p).unwrap(), b"1,2\n3,4\n");
+    // A stack has no Matrix Market form.
+    let s = write(
+        &dir,
+        "s.npy",
+        &npy("<f8", false, "(2, 1, 1)", &f64s(&[1.0, 2.0])),
+    );
+    matinv()
+        .arg("inv")
+        .arg(&s)
+        .arg("-o")
+        .arg(dir.path().join("x.mtx"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Matrix Market holds one matrix"));
+    assert!(!Path::new(&dir.path().join("x.mtx")).exists());
+}
+
+#[test]
+fn demo_needs_no_file() {
+    matinv()
+        .arg("demo")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("rcond").and(predicate::str::contains("singular")));
+}

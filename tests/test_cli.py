@@ -1,0 +1,223 @@
+"""The `matinv` command on files numpy writes: numpy writes, matinv inverts, numpy reads
+the result back and compares it with np.linalg.inv (same dtype, values within rounding).
+
+The binary is taken from $MATINV_CLI, else target/release/matinv, else target/debug/matinv;
+scripts/test.sh builds it, so these tests never skip in CI.
+"""
+
+import io
+import json
+import os
+import subprocess
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _binary():
+    env = os.environ.get("MATINV_CLI")
+    candidates = [Path(env)] if env else []
+    candidates += [ROOT / "target" / "release" / "matinv", ROOT / "target" / "debug" / "matinv"]
+    for c in candidates:
+        if c.is_file() and os.access(c, os.X_OK):
+            return c
+    return None
+
+
+BIN = _binary()
+pytestmark = pytest.mark.skipif(
+    BIN is None, reason="the matinv binary is not built (cargo build -p matinv-cli --release)"
+)
+
+
+def run(*args, stdin=None, code=0):
+    p = subprocess.run([str(BIN), *map(str, args)], input=stdin, capture_output=True)
+    assert p.returncode == code, (p.returncode, p.stderr.decode())
+    return p
+
+
+def result_dtype(dt):
+    dt = np.dtype(dt)
+    if dt.kind in "biu":
+        return np.dtype(np.float64)
+    return dt.newbyteorder("=")
+
+
+def check(got, a):
+    want = np.linalg.inv(a)
+    assert got.dtype == want.dtype == result_dtype(a.dtype)
+    assert got.shape == want.shape
+    tol = 1e-4 if want.dtype in (np.float32, np.complex64) else 1e-11
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * np.abs(want).max(initial=1))
+
+
+def well_conditioned(shape, dtype, rng):
+    a = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(shape)
+    if np.dtype(dtype).kind in "biu":
+        # unsigned types would wrap negative entries to ~2**64: keep them non-negative
+        a = rng.integers(0 if np.dtype(dtype).kind == "u" else -5, 6, size=shape)
+    n = shape[-1]
+    a = a + (3 * n) * np.eye(n)  # diagonally dominant: well conditioned, never singular
+    return a.astype(dtype)
+
+
+DTYPES = ["<f8", ">f8", "<f4", ">f4", "<c16", ">c16", "<c8", "|i1", "<i2", ">i4", "<i8", "|u1", "<u2", "<u8"]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2, 2), (2, 3, 5, 5), (1, 40, 40)])
+def test_npy_round_trip(tmp_path, dtype, order, shape):
+    rng = np.random.default_rng(zlib.crc32(repr((dtype, order, shape)).encode()))
+    a = np.asarray(well_conditioned(shape, dtype, rng), order=order)
+    assert a.dtype == np.dtype(dtype)
+    np.save(tmp_path / "a.npy", a)
+    run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy")
+    check(np.load(tmp_path / "x.npy"), a)
+
+
+def test_bool_npy(tmp_path):
+    a = np.array([[True, False], [True, True]])
+    np.save(tmp_path / "a.npy", a)
+    run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy")
+    check(np.load(tmp_path / "x.npy"), a)
+
+
+def test_empty_stacks(tmp_path):
+    for shape in [(0, 0), (0, 3, 3), (2, 0, 0)]:
+        a = np.zeros(shape)
+        np.save(tmp_path / "a.npy", a)
+        run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy")
+        check(np.load(tmp_path / "x.npy"), a)
+
+
+@pytest.mark.parametrize("saver", [np.savez, np.savez_compressed])
+def test_npz_round_trip(tmp_path, saver):
+    rng = np.random.default_rng(1)
+    arrays = {
+        "a": well_conditioned((3, 3), np.float64, rng),
+        "b": well_conditioned((5, 4, 4), np.complex64, rng),
+        "c": well_conditioned((2, 2), np.int16, rng),
+    }
+    saver(tmp_path / "in.npz", **arrays)
+    run("inv", tmp_path / "in.npz", "-o", tmp_path / "out.npz")
+    with np.load(tmp_path / "out.npz") as out:
+        assert sorted(out.files) == ["a", "b", "c"]
+        for k, a in arrays.items():
+            check(out[k], a)
+
+
+def write_mtx(path, a, symmetry="general"):
+    field = "complex" if np.iscomplexobj(a) else "real"
+    lines = [f"%%MatrixMarket matrix array {field} {symmetry}", "% written by numpy", f"{a.shape[0]} {a.shape[1]}"]
+    for j in range(a.shape[1]):
+        for i in range(a.shape[0]):
+            if symmetry == "symmetric" and i < j:
+                continue
+            v = a[i, j]
+            lines.append(f"{float(v.real)!r} {float(v.imag)!r}" if field == "complex" else repr(float(v)))
+    path.write_text("\n".join(lines) + "\n")
+
+
+def read_mtx(path):
+    lines = [l for l in path.read_text().splitlines() if not l.startswith("%")]
+    m, n = map(int, lines[0].split())
+    vals = [complex(*map(float, l.split())) if len(l.split()) == 2 else float(l) for l in lines[1:]]
+    return np.array(vals).reshape(n, m).T
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_mtx_round_trip(tmp_path, dtype):
+    a = well_conditioned((6, 6), dtype, np.random.default_rng(2))
+    write_mtx(tmp_path / "a.mtx", a)
+    run("inv", tmp_path / "a.mtx", "-o", tmp_path / "x.mtx")
+    got = read_mtx(tmp_path / "x.mtx").astype(dtype)
+    check(got, a)
+    head = (tmp_path / "x.mtx").read_text().splitlines()[0]
+    assert head == f"%%MatrixMarket matrix array {'complex' if dtype == np.complex128 else 'real'} general"
+
+
+def test_mtx_symmetric(tmp_path):
+    a = well_conditioned((5, 5), np.float64, np.random.default_rng(3))
+    a = a + a.T
+    write_mtx(tmp_path / "s.mtx", a, "symmetric")
+    run("inv", tmp_path / "s.mtx", "-o", tmp_path / "x.npy")
+    check(np.load(tmp_path / "x.npy"), a)
+
+
+@pytest.mark.parametrize("ext,delim", [(".csv", ","), (".txt", " "), (".tsv", "\t")])
+def test_text_round_trip_is_exact(tmp_path, ext, delim):
+    a = well_conditioned((7, 7), np.float64, np.random.default_rng(4))
+    np.savetxt(tmp_path / f"a{ext}", a, delimiter=delim, fmt="%.17g")
+    run("inv", tmp_path / f"a{ext}", "-o", tmp_path / f"x{ext}")
+    got = np.loadtxt(tmp_path / f"x{ext}", delimiter="," if ext == ".csv" else None)
+    check(got, a)
+    # Round-trip exact: the text holds exactly the float64 the .npy output holds.
+    run("inv", tmp_path / f"a{ext}", "-o", tmp_path / "x.npy")
+    assert np.array_equal(got, np.load(tmp_path / "x.npy"))
+
+
+def test_stdin_to_stdout_and_complex_text(tmp_path):
+    a = well_conditioned((3, 3), np.complex128, np.random.default_rng(5))
+    buf = io.StringIO()
+    np.savetxt(buf, a, delimiter=",")  # numpy writes " (re+imj)" fields
+    p = run("inv", "-", stdin=buf.getvalue().encode())
+    got = np.loadtxt(io.StringIO(p.stdout.decode()), dtype=complex)
+    check(got, a)
+
+
+def test_precision(tmp_path):
+    a = np.array([[3.0, 0.0], [0.0, 7.0]])
+    np.savetxt(tmp_path / "a.csv", a, delimiter=",")
+    p = run("inv", tmp_path / "a.csv", "--precision", "4")
+    assert p.stdout.decode() == "3.333e-1 0.000e0\n0.000e0 1.429e-1\n"
+
+
+def test_stats_json(tmp_path):
+    a = np.stack([np.eye(3) * 2, np.array([[2, 4, 6], [2, 0, 2], [6, 8, 14]], float), np.ones((3, 3))])
+    np.save(tmp_path / "a.npy", a)
+    p = run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy", "--json", "--allow-singular", "-q", code=1)
+    doc = json.loads(p.stdout)
+    m = doc["matrices"]
+    assert [x["singular"] for x in m] == [False, False, True]
+    assert [x["ill_conditioned"] for x in m] == [False, True, False]
+    assert m[0]["rcond"] == pytest.approx(1.0)
+    cond = np.linalg.cond(a[1], 1)
+    assert m[1]["rcond"] < 1e-15 and cond > 1e15
+    assert m[0]["residual"] < 30
+    x = np.load(tmp_path / "x.npy")
+    assert np.isnan(x[2]).all()
+    check(x[0], a[0])
+
+
+def test_singular_exits_1_without_output(tmp_path):
+    np.save(tmp_path / "a.npy", np.array([[1.0, 2.0], [2.0, 4.0]]))
+    p = run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy", code=1)
+    assert b"Singular matrix" in p.stderr
+    assert not (tmp_path / "x.npy").exists()
+
+
+@pytest.mark.parametrize(
+    "dtype,message",
+    [(np.float16, "array type float16 is unsupported in linalg"), (np.str_, "unsupported dtype"), (object, "object")],
+)
+def test_unsupported_dtypes(tmp_path, dtype, message):
+    a = np.ones((2, 2), dtype=dtype)
+    np.save(tmp_path / "a.npy", a, allow_pickle=True)
+    p = run("inv", tmp_path / "a.npy", code=2)
+    assert message in p.stderr.decode()
+    if dtype is np.float16:
+        with pytest.raises(TypeError, match=message):
+            np.linalg.inv(a)
+
+
+def test_demo():
+    p = run("demo")
+    out = p.stdout.decode()
+    assert "rcond" in out and "singular" in out
