@@ -81,22 +81,7 @@ fn inv_ex_into(
         num_threads,
         ..Default::default()
     };
-    let count: usize = a.shape().iter().rev().skip(2).product();
-    let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
-    if a.ndim() < 2 || info.len() != count || rcond.len() != count {
-        return Err(PyValueError::new_err("info and rcond must hold one entry per matrix"));
-    }
-    let mut status = Vec::new();
-    status
-        .try_reserve_exact(count)
-        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
-    status.resize(count, Status::default());
-    let done = dispatch(py, a, out, Some(&mut status), Structure::General, &params)?;
-    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
-        *i = s.info as i32;
-        *r = s.rcond;
-    }
-    Ok(done)
+    with_status(py, a, out, &mut info, &mut rcond, Structure::General, &params)
 }
 
 /// `inv_into` (when `info` and `rcond` are None) or `inv_ex_into` for matrices of a known
@@ -127,6 +112,19 @@ fn inv_structured_into(
         (Some(info), Some(rcond)) => (info, rcond),
         _ => return Err(PyValueError::new_err("give both info and rcond, or neither")),
     };
+    with_status(py, a, out, &mut info, &mut rcond, structure, &params)
+}
+
+/// Inverts with a status per matrix, copied out into numpy's `info` and `rcond` arrays.
+fn with_status(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    out: &Bound<'_, PyUntypedArray>,
+    info: &mut PyReadwriteArrayDyn<'_, i32>,
+    rcond: &mut PyReadwriteArrayDyn<'_, f64>,
+    structure: Structure,
+    params: &matinv::Params,
+) -> PyResult<bool> {
     let count: usize = a.shape().iter().rev().skip(2).product();
     let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
     if a.ndim() < 2 || info.len() != count || rcond.len() != count {
@@ -137,7 +135,7 @@ fn inv_structured_into(
         .try_reserve_exact(count)
         .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
     status.resize(count, Status::default());
-    let done = dispatch(py, a, out, Some(&mut status), structure, &params)?;
+    let done = dispatch(py, a, out, Some(&mut status), structure, params)?;
     for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
         *i = s.info as i32;
         *r = s.rcond;
@@ -183,49 +181,15 @@ fn invert<T: Element + numpy::Element>(
     structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
-    let out = out
-        .cast::<PyArrayDyn<T>>()
-        .map_err(|_| PyTypeError::new_err(format!("out must have dtype {}", T::DTYPE)))?;
-    if out.shape() != a.shape() || !out.is_c_contiguous() || !is_writeable(out.as_untyped()) {
-        return Err(PyValueError::new_err(
-            "out must be a writeable C-contiguous array of a's shape",
-        ));
-    }
-    let item = std::mem::size_of::<T>() as isize;
-    if !a.is_aligned() || a.strides().iter().any(|s| s % item != 0) {
-        return Ok(false);
-    }
-    let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
-    let len = out.len();
-    // SAFETY: numpy guarantees that `a`'s data pointer, shape and strides describe valid,
-    // aligned elements (checked above); `out` is a distinct, C-contiguous array of `len`
-    // elements, and both outlive this call (we hold references to them).
-    let view = unsafe { StackView::from_raw_parts(a.data(), a.shape(), &strides) }
-        .map_err(|e| to_py_err(py, e))?;
-    let dst: &mut [T] = if len == 0 {
-        &mut []
-    } else {
-        unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
-    };
-    let result = py.detach(|| {
-        catch_unwind(AssertUnwindSafe(|| match status {
-            // `General` is `inv_into_with` / `inv_ex_into` itself.
-            None => matinv::inv_structured_into(&view, dst, structure, params),
-            Some(status) => matinv::inv_ex_structured_into(&view, dst, status, structure, params),
-        }))
-    });
-    match result {
-        Ok(Ok(())) => Ok(true),
-        Ok(Err(e)) => Err(to_py_err(py, e)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(PyRuntimeError::new_err(format!("internal error in matinv: {what}")))
-        }
-    }
+    let Some(view) = view_of(py, a)? else { return Ok(false) };
+    // SAFETY: python/matinv passes a fresh output array.
+    let dst = unsafe { out_slice::<T>(out, a.shape(), "out")? };
+    compute(py, || match status {
+        // `General` is `inv_into_with` / `inv_ex_into` itself.
+        None => matinv::inv_structured_into(&view, dst, structure, params),
+        Some(status) => matinv::inv_ex_structured_into(&view, dst, status, structure, params),
+    })?;
+    Ok(true)
 }
 
 /// A view of `a`, or None when it is unaligned or its strides are not multiples of its

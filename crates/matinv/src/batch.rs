@@ -46,15 +46,13 @@ impl Default for Params {
     }
 }
 
-/// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
-/// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
-/// gets its [`Status`] and singular ones an all-NaN inverse.
-pub(crate) fn invert_stack<T: Element>(
+/// Checks that `a` is square and that `out` (and `status`) have room for exactly its
+/// result; resets `status`. Returns `(matrix count, n)`.
+pub(crate) fn check_outputs<T: Element>(
     a: &StackView<'_, T>,
-    out: &mut [T],
-    mut status: Option<&mut [Status]>,
-    params: &Params,
-) -> Result<(), Error> {
+    out: &[T],
+    status: Option<&mut [Status]>,
+) -> Result<(usize, usize), Error> {
     let (count, n) = (a.len(), a.order()?);
     let expected = count * n * n;
     if out.len() != expected {
@@ -63,7 +61,7 @@ pub(crate) fn invert_stack<T: Element>(
             expected,
         });
     }
-    if let Some(st) = status.as_deref_mut() {
+    if let Some(st) = status {
         if st.len() != count {
             return Err(Error::OutputLength {
                 got: st.len(),
@@ -73,7 +71,20 @@ pub(crate) fn invert_stack<T: Element>(
         // 0 x 0 matrices: nothing to invert, perfectly conditioned by convention.
         st.fill(Status { info: 0, rcond: if n == 0 { f64::INFINITY } else { 0.0 } });
     }
-    if expected == 0 {
+    Ok((count, n))
+}
+
+/// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
+/// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
+/// gets its [`Status`] and singular ones an all-NaN inverse.
+pub(crate) fn invert_stack<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    mut status: Option<&mut [Status]>,
+    params: &Params,
+) -> Result<(), Error> {
+    let (count, n) = check_outputs(a, out, status.as_deref_mut())?;
+    if count * n == 0 {
         return Ok(());
     }
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();

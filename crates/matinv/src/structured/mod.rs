@@ -327,27 +327,8 @@ pub(crate) fn invert_stack<T: Element>(
     if structure == Structure::General {
         return batch::invert_stack(a, out, status, params);
     }
-    let (count, n) = (a.len(), a.order()?);
-    let expected = count * n * n;
-    if out.len() != expected {
-        return Err(Error::OutputLength {
-            got: out.len(),
-            expected,
-        });
-    }
-    if let Some(st) = status.as_deref_mut() {
-        if st.len() != count {
-            return Err(Error::OutputLength {
-                got: st.len(),
-                expected: count,
-            });
-        }
-        st.fill(Status {
-            info: 0,
-            rcond: if n == 0 { f64::INFINITY } else { 0.0 },
-        });
-    }
-    if expected == 0 {
+    let (count, n) = batch::check_outputs(a, out, status.as_deref_mut())?;
+    if count * n == 0 {
         return Ok(());
     }
     // Tasks the size of the general path's, so that `Auto` chunks match its chunks.
