@@ -28,23 +28,9 @@ impl Status {
     /// The status of matrix `a` of order `n` with the computed inverse `x` (row-major).
     pub(crate) fn inverted<T: Element>(a: MatrixPtr<T>, n: usize, x: &[T]) -> Self {
         // SAFETY: i, j < n, inside the matrix.
-        let at = |i: usize, j: usize| unsafe { a.get(i, j) }.to_compute();
-        let xt = |i: usize, j: usize| x[i * n + j].to_compute();
-        let (ma, ea) = norm1_scaled(n, at);
-        let (mx, ex) = norm1_scaled(n, xt);
-        // 1 / (||A|| ||X||) = 2^-(ea + ex) / (ma mx), applied one power at a time so that
-        // nothing overflows unless the result itself would. At most 1 in exact arithmetic;
-        // rounding can push it a hair above. NaN (from NaN input) stays NaN.
-        let e = -(ea + ex);
-        let rcond = 1.0 / (ma * mx) * pow2(e / 2) * pow2(e - e / 2);
-        Self {
-            info: 0,
-            rcond: if rcond > 1.0 { 1.0 } else { rcond },
-        }
+        Self::inverted_by(n, |i, j| unsafe { a.get(i, j) }.to_compute(), x)
     }
-}
 
-impl Status {
     /// The status of an inverted matrix whose entries are `at(i, j)` (the matrix a
     /// structure implies, not necessarily the one stored), with the inverse `x` (row-major).
     pub(crate) fn inverted_by<F: Field, T: Element>(
@@ -55,7 +41,9 @@ impl Status {
         let xt = |i: usize, j: usize| x[i * n + j].to_compute();
         let (ma, ea) = norm1_scaled(n, at);
         let (mx, ex) = norm1_scaled(n, xt);
-        // As in `inverted`: one power of two at a time, capped at 1, NaN stays NaN.
+        // 1 / (||A|| ||X||) = 2^-(ea + ex) / (ma mx), applied one power at a time so that
+        // nothing overflows unless the result itself would. At most 1 in exact arithmetic;
+        // rounding can push it a hair above. NaN (from NaN input) stays NaN.
         let e = -(ea + ex);
         let rcond = 1.0 / (ma * mx) * pow2(e / 2) * pow2(e - e / 2);
         Self {
