@@ -2,7 +2,9 @@
 //! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
 
 use matinv::{c32, c64, Element, StackView, Status, Structure};
-use numpy::{PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{
+    PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -81,7 +83,15 @@ fn inv_ex_into(
         num_threads,
         ..Default::default()
     };
-    with_status(py, a, out, &mut info, &mut rcond, Structure::General, &params)
+    with_status(
+        py,
+        a,
+        out,
+        &mut info,
+        &mut rcond,
+        Structure::General,
+        &params,
+    )
 }
 
 /// `inv_into` (when `info` and `rcond` are None) or `inv_ex_into` for matrices of a known
@@ -110,7 +120,11 @@ fn inv_structured_into(
     let (mut info, mut rcond) = match (info, rcond) {
         (None, None) => return dispatch(py, a, out, None, structure, &params),
         (Some(info), Some(rcond)) => (info, rcond),
-        _ => return Err(PyValueError::new_err("give both info and rcond, or neither")),
+        _ => {
+            return Err(PyValueError::new_err(
+                "give both info and rcond, or neither",
+            ))
+        }
     };
     with_status(py, a, out, &mut info, &mut rcond, structure, &params)
 }
@@ -128,7 +142,9 @@ fn with_status(
     let count: usize = a.shape().iter().rev().skip(2).product();
     let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
     if a.ndim() < 2 || info.len() != count || rcond.len() != count {
-        return Err(PyValueError::new_err("info and rcond must hold one entry per matrix"));
+        return Err(PyValueError::new_err(
+            "info and rcond must hold one entry per matrix",
+        ));
     }
     let mut status = Vec::new();
     status
@@ -181,7 +197,9 @@ fn invert<T: Element + numpy::Element>(
     structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
-    let Some(view) = view_of(py, a)? else { return Ok(false) };
+    let Some(view) = view_of(py, a)? else {
+        return Ok(false);
+    };
     // SAFETY: python/matinv passes a fresh output array.
     let dst = unsafe { out_slice::<T>(out, a.shape(), "out")? };
     compute(py, || match status {
@@ -221,9 +239,9 @@ unsafe fn out_slice<'o, T: numpy::Element>(
     shape: &[usize],
     name: &str,
 ) -> PyResult<&'o mut [T]> {
-    let out = out.cast::<PyArrayDyn<T>>().map_err(|_| {
-        PyTypeError::new_err(format!("{name} has the wrong dtype"))
-    })?;
+    let out = out
+        .cast::<PyArrayDyn<T>>()
+        .map_err(|_| PyTypeError::new_err(format!("{name} has the wrong dtype")))?;
     if out.shape() != shape || !out.is_c_contiguous() || !is_writeable(out.as_untyped()) {
         return Err(PyValueError::new_err(format!(
             "{name} must be a writeable C-contiguous array of shape {shape:?}"
@@ -253,7 +271,9 @@ fn compute<R: Send>(
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(PyRuntimeError::new_err(format!("internal error in matinv: {what}")))
+            Err(PyRuntimeError::new_err(format!(
+                "internal error in matinv: {what}"
+            )))
         }
     }
 }
@@ -274,7 +294,10 @@ fn svd_into(
     hermitian: bool,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params { num_threads, ..Default::default() };
+    let params = matinv::Params {
+        num_threads,
+        ..Default::default()
+    };
     let uv = u.zip(vh);
     macro_rules! go {
         ($t:ty) => {
@@ -287,7 +310,10 @@ fn svd_into(
     go!(f32);
     go!(c64);
     go!(c32);
-    Err(PyTypeError::new_err(format!("array type {} is unsupported by the native kernels", a.dtype())))
+    Err(PyTypeError::new_err(format!(
+        "array type {} is unsupported by the native kernels",
+        a.dtype()
+    )))
 }
 
 fn svd_typed<T: Element + numpy::Element>(
@@ -302,7 +328,9 @@ fn svd_typed<T: Element + numpy::Element>(
 where
     T::Real: numpy::Element,
 {
-    let Some(view) = view_of(py, a)? else { return Ok(false) };
+    let Some(view) = view_of(py, a)? else {
+        return Ok(false);
+    };
     if hermitian {
         view.order().map_err(|e| to_py_err(py, e))?;
     }
@@ -324,7 +352,9 @@ where
             unsafe { out_slice::<T>(vh, &with(&[vr, vc]), "vh")? },
         )),
     };
-    compute(py, || matinv::svd_into(&view, s, uv, full_matrices, hermitian, params))?;
+    compute(py, || {
+        matinv::svd_into(&view, s, uv, full_matrices, hermitian, params)
+    })?;
     Ok(true)
 }
 
@@ -339,14 +369,20 @@ fn cond_into(
     p: &str,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params { num_threads, ..Default::default() };
+    let params = matinv::Params {
+        num_threads,
+        ..Default::default()
+    };
     let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
     macro_rules! go {
         ($t:ty) => {
             if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                let Some(view) = view_of(py, a)? else { return Ok(false) };
+                let Some(view) = view_of(py, a)? else {
+                    return Ok(false);
+                };
                 // SAFETY: python/matinv passes a fresh array.
-                let dst = unsafe { out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")? };
+                let dst =
+                    unsafe { out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")? };
                 let r = compute(py, || matinv::cond_with(&view, p, &params))?;
                 dst.copy_from_slice(&r);
                 return Ok(true);
@@ -357,7 +393,10 @@ fn cond_into(
     go!(f32);
     go!(c64);
     go!(c32);
-    Err(PyTypeError::new_err(format!("array type {} is unsupported by the native kernels", a.dtype())))
+    Err(PyTypeError::new_err(format!(
+        "array type {} is unsupported by the native kernels",
+        a.dtype()
+    )))
 }
 
 /// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`).

@@ -12,7 +12,9 @@ fn stack(count: usize, n: usize) -> Vec<f64> {
     let mut s = 0x9E3779B97F4A7C15u64;
     (0..count * n * n)
         .map(|k| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let diag = if (k / n) % n == k % n { n as f64 } else { 0.0 };
             (s >> 11) as f64 / (1u64 << 53) as f64 + diag
         })
@@ -23,7 +25,10 @@ fn run(b: Bencher, count: usize, n: usize, threads: usize) {
     let a = stack(count, n);
     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
     let mut out = vec![0.0; a.len()];
-    let params = Params { num_threads: threads, ..Params::default() };
+    let params = Params {
+        num_threads: threads,
+        ..Params::default()
+    };
     b.counter(divan::counter::ItemsCount::new(count))
         .bench_local(|| inv_into_with(&view, &mut out, &params).unwrap());
 }

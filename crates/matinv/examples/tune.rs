@@ -6,18 +6,33 @@ use std::time::Instant;
 fn main() {
     let single = std::env::args().nth(1).is_some();
     for n in [2usize, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192] {
-        let count = if single { 1 } else { (4_000_000 / (n * n * n)).clamp(10, 200_000) };
+        let count = if single {
+            1
+        } else {
+            (4_000_000 / (n * n * n)).clamp(10, 200_000)
+        };
         let mut a = vec![0.0f64; count * n * n];
         let mut s = 1u64;
         for (i, x) in a.iter_mut().enumerate() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            *x = (s >> 11) as f64 / (1u64 << 53) as f64 + if (i / n) % n == i % n { n as f64 } else { 0.0 };
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            *x = (s >> 11) as f64 / (1u64 << 53) as f64
+                + if (i / n) % n == i % n { n as f64 } else { 0.0 };
         }
         let v = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
         let mut out = vec![0.0; a.len()];
         let mut line = format!("n={n:3} count={count:6}:");
-        for (name, ub, ln) in [("lanes", 64usize, 8usize), ("unblocked", 64, 0), ("faer", 4, 0)] {
-            let p = Params { unblocked_max_n: ub, lanes_max_n: ln, ..Params::default() };
+        for (name, ub, ln) in [
+            ("lanes", 64usize, 8usize),
+            ("unblocked", 64, 0),
+            ("faer", 4, 0),
+        ] {
+            let p = Params {
+                unblocked_max_n: ub,
+                lanes_max_n: ln,
+                ..Params::default()
+            };
             inv_into_with(&v, &mut out, &p).unwrap();
             let mut best = f64::MAX;
             for _ in 0..(if single { 50 } else { 5 }) {

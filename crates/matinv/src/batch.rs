@@ -3,8 +3,8 @@
 //! input / scatters C-contiguous output one matrix at a time, so nothing is copied whole.
 
 use crate::element::{Element, Field};
-use crate::kernels::lu::{factor, inverse, Workspace};
 use crate::kernels::lanes;
+use crate::kernels::lu::{factor, inverse, Workspace};
 use crate::kernels::{unblocked, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
 use crate::status::{fill_nan, Status};
@@ -12,6 +12,7 @@ use crate::Error;
 use faer::dyn_stack::MemStack;
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{MatMut, Par};
+use pulp::{bytemuck, Simd};
 use rayon::prelude::*;
 
 /// Tuning knobs, with defaults measured on the development machine.
@@ -69,7 +70,10 @@ pub(crate) fn check_outputs<T: Element>(
             });
         }
         // 0 x 0 matrices: nothing to invert, perfectly conditioned by convention.
-        st.fill(Status { info: 0, rcond: if n == 0 { f64::INFINITY } else { 0.0 } });
+        st.fill(Status {
+            info: 0,
+            rcond: if n == 0 { f64::INFINITY } else { 0.0 },
+        });
     }
     Ok((count, n))
 }
@@ -101,7 +105,11 @@ pub(crate) fn invert_stack<T: Element>(
     crate::threads::install(params.num_threads, || {
         if n >= params.parallel_min_n || count == 1 {
             // Large matrices: threads inside each matrix, one matrix after the other.
-            let par = if n >= params.parallel_min_n { Par::rayon(0) } else { Par::Seq };
+            let par = if n >= params.parallel_min_n {
+                Par::rayon(0)
+            } else {
+                Par::Seq
+            };
             let mut ws = Workspace::new(n, par, needs_inv)?;
             return invert_run(a, 0, out, status, &mut ws, par, params);
         }
@@ -112,12 +120,28 @@ pub(crate) fn invert_stack<T: Element>(
         // A workspace that could not be allocated fails its task (and so the call).
         match status {
             None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
-                invert_run(a, chunk * grain, dst, None, workspace(ws)?, Par::Seq, params)
+                invert_run(
+                    a,
+                    chunk * grain,
+                    dst,
+                    None,
+                    workspace(ws)?,
+                    Par::Seq,
+                    params,
+                )
             }),
             Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
                 init,
                 |ws, ((chunk, dst), st)| {
-                    invert_run(a, chunk * grain, dst, Some(st), workspace(ws)?, Par::Seq, params)
+                    invert_run(
+                        a,
+                        chunk * grain,
+                        dst,
+                        Some(st),
+                        workspace(ws)?,
+                        Par::Seq,
+                        params,
+                    )
                 },
             ),
         }
@@ -140,43 +164,45 @@ pub(crate) fn invert_run<T: Element>(
     par: Par,
     params: &Params,
 ) -> Result<(), Error> {
-    // The kernels are generic and inlined into these wrappers, so LLVM vectorises them for
-    // the instruction set of each; one build runs on any x86-64 and uses what it finds.
+    let n = a.n();
+    if T::Compute::REAL && n <= params.lanes_max_n.min(lanes::MAX_N) {
+        // pulp picks the widest instruction set of this CPU at run time and compiles the
+        // whole group loop (gathers and scatters included) for it.
+        let run = LanesRun {
+            a,
+            start,
+            dst,
+            status,
+            ws,
+        };
+        return pulp::Arch::new().dispatch(run);
+    }
+    // The other kernels are generic and inlined into these wrappers, so LLVM vectorises
+    // them for the instruction set of each; one build runs on any x86-64.
     #[cfg(target_arch = "x86_64")]
     {
-        macro_rules! simd_variant {
-            ($name:ident, $features:literal, $lanes:literal) => {
-                #[target_feature(enable = $features)]
-                unsafe fn $name<T: Element>(
-                    a: &StackView<'_, T>,
-                    start: usize,
-                    dst: &mut [T],
-                    status: Option<&mut [Status]>,
-                    ws: &mut Workspace<T::Compute>,
-                    par: Par,
-                    params: &Params,
-                ) -> Result<(), Error> {
-                    invert_run_generic::<T, $lanes>(a, start, dst, status, ws, par, params)
-                }
-            };
-        }
-        simd_variant!(avx512, "avx512f,avx512vl,avx2,fma", 8);
-        simd_variant!(avx2, "avx2,fma", 4);
-        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
-            // SAFETY: the features were just detected on this CPU.
-            return unsafe { avx512(a, start, dst, status, ws, par, params) };
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn avx2<T: Element>(
+            a: &StackView<'_, T>,
+            start: usize,
+            dst: &mut [T],
+            status: Option<&mut [Status]>,
+            ws: &mut Workspace<T::Compute>,
+            par: Par,
+            params: &Params,
+        ) -> Result<(), Error> {
+            invert_run_generic::<T>(a, start, dst, status, ws, par, params)
         }
         if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: as above.
+            // SAFETY: the features were just detected on this CPU.
             return unsafe { avx2(a, start, dst, status, ws, par, params) };
         }
     }
-    invert_run_generic::<T, 2>(a, start, dst, status, ws, par, params)
+    invert_run_generic::<T>(a, start, dst, status, ws, par, params)
 }
 
-/// `L`: matrices per SIMD group, one vector register of f64 in the caller's instruction set.
 #[inline(always)]
-fn invert_run_generic<T: Element, const L: usize>(
+fn invert_run_generic<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
@@ -186,18 +212,6 @@ fn invert_run_generic<T: Element, const L: usize>(
     params: &Params,
 ) -> Result<(), Error> {
     let n = a.n();
-    if T::Compute::REAL && n <= params.lanes_max_n.min(8) && dst.len() >= L * n * n {
-        return match n {
-            1 => each_lanes::<T, 1, L>(a, start, dst, status, ws),
-            2 => each_lanes::<T, 2, L>(a, start, dst, status, ws),
-            3 => each_lanes::<T, 3, L>(a, start, dst, status, ws),
-            4 => each_lanes::<T, 4, L>(a, start, dst, status, ws),
-            5 => each_lanes::<T, 5, L>(a, start, dst, status, ws),
-            6 => each_lanes::<T, 6, L>(a, start, dst, status, ws),
-            7 => each_lanes::<T, 7, L>(a, start, dst, status, ws),
-            _ => each_lanes::<T, 8, L>(a, start, dst, status, ws),
-        };
-    }
     match n {
         1 => each(a, start, dst, status, invert_tiny::<T, 1>),
         2 => each(a, start, dst, status, invert_tiny::<T, 2>),
@@ -210,53 +224,100 @@ fn invert_run_generic<T: Element, const L: usize>(
     }
 }
 
-/// Real `N x N` matrices, `L` at a time; the last partial group goes through the scalar
-/// kernel, which computes the same bits.
+/// The arguments of [`invert_run`] for real matrices of order <= [`lanes::MAX_N`], run by
+/// pulp with the CPU's vector type.
+struct LanesRun<'r, 'v, T: Element> {
+    a: &'r StackView<'v, T>,
+    start: usize,
+    dst: &'r mut [T],
+    status: Option<&'r mut [Status]>,
+    ws: &'r mut Workspace<T::Compute>,
+}
+
+impl<T: Element> pulp::WithSimd for LanesRun<'_, '_, T> {
+    type Output = Result<(), Error>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
+        let LanesRun {
+            a,
+            start,
+            dst,
+            status,
+            ws,
+        } = self;
+        match a.n() {
+            1 => each_lanes::<S, T, 1>(simd, a, start, dst, status, ws),
+            2 => each_lanes::<S, T, 2>(simd, a, start, dst, status, ws),
+            3 => each_lanes::<S, T, 3>(simd, a, start, dst, status, ws),
+            4 => each_lanes::<S, T, 4>(simd, a, start, dst, status, ws),
+            5 => each_lanes::<S, T, 5>(simd, a, start, dst, status, ws),
+            6 => each_lanes::<S, T, 6>(simd, a, start, dst, status, ws),
+            7 => each_lanes::<S, T, 7>(simd, a, start, dst, status, ws),
+            _ => each_lanes::<S, T, 8>(simd, a, start, dst, status, ws),
+        }
+    }
+}
+
+/// Real `N x N` matrices, a SIMD group at a time; the last partial group goes through the
+/// scalar kernel, which computes the same bits.
 #[inline(always)]
-fn each_lanes<T: Element, const N: usize, const L: usize>(
+fn each_lanes<S: Simd, T: Element, const N: usize>(
+    simd: S,
     a: &StackView<'_, T>,
     start: usize,
     dst: &mut [T],
     mut status: Option<&mut [Status]>,
     ws: &mut Workspace<T::Compute>,
 ) -> Result<(), Error> {
-    let group = L * N * N;
-    let whole = dst.len() / group * group;
+    let lanes = S::F64_LANES;
+    let group = lanes * N * N;
+    let whole = if lanes > 1 {
+        dst.len() / group * group
+    } else {
+        0
+    };
     let (body, tail) = dst.split_at_mut(whole);
     let mut matrices = a.matrices(start);
     for (g, out) in body.chunks_exact_mut(group).enumerate() {
-        let ms: [MatrixPtr<T>; L] = core::array::from_fn(|_| matrices.next().expect("endless"));
-        let mut x = [[[0.0f64; L]; N]; N];
-        for (j, col) in x.iter_mut().enumerate() {
-            for (i, v) in col.iter_mut().enumerate() {
-                for (l, m) in ms.iter().enumerate() {
-                    // SAFETY: i, j < N = n, inside the matrix.
-                    v[l] = unsafe { m.get(i, j) }.to_compute().re();
+        let mut x: lanes::Group<S, N> = [[simd.splat_f64s(0.0); N]; N];
+        {
+            // Lane l of x[j][i] is element (j * N + i) * lanes + l.
+            let xs: &mut [f64] = bytemuck::cast_slice_mut(x.as_flattened_mut());
+            for l in 0..lanes {
+                let m = matrices.next().expect("endless");
+                for j in 0..N {
+                    for i in 0..N {
+                        // SAFETY: i, j < N = n, inside the matrix.
+                        xs[(j * N + i) * lanes + l] = unsafe { m.get(i, j) }.to_compute().re();
+                    }
                 }
             }
         }
-        let zero = lanes::invert::<N, L>(&mut x);
+        let zero = lanes::invert::<S, N>(simd, &mut x);
+        let zero: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&zero));
         if status.is_none() {
-            if let Some((l, k)) = zero.iter().enumerate().find_map(|(l, z)| z.map(|k| (l, k))) {
+            if let Some(l) = zero.iter().position(|&z| z >= 0.0) {
                 return Err(Error::Singular {
-                    matrix: start + g * L + l,
-                    pivot: k + 1,
+                    matrix: start + g * lanes + l,
+                    pivot: zero[l] as usize + 1,
                 });
             }
         }
+        let xs: &[f64] = bytemuck::cast_slice(x.as_flattened());
         for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
             for (i, row) in out.chunks_exact_mut(N).enumerate() {
                 for (j, d) in row.iter_mut().enumerate() {
-                    *d = T::from_compute(T::Compute::from_re(x[j][i][l]));
+                    *d = T::from_compute(T::Compute::from_re(xs[(j * N + i) * lanes + l]));
                 }
             }
             if let Some(st) = status.as_deref_mut() {
-                st[g * L + l] = match zero[l] {
-                    Some(k) => {
-                        fill_nan(out);
-                        Status::singular(k)
-                    }
-                    None => Status::inverted(ms[l], N, out),
+                let k = g * lanes + l;
+                st[k] = if zero[l] >= 0.0 {
+                    fill_nan(out);
+                    Status::singular(zero[l] as usize)
+                } else {
+                    Status::inverted(a.matrix(start + k), N, out)
                 };
             }
         }
@@ -280,7 +341,11 @@ fn each<T: Element>(
     mut kernel: impl FnMut(MatrixPtr<T>, &mut [T]) -> Result<(), ZeroPivot>,
 ) -> Result<(), Error> {
     let n = a.n();
-    for ((i, d), m) in dst.chunks_exact_mut(n * n).enumerate().zip(a.matrices(start)) {
+    for ((i, d), m) in dst
+        .chunks_exact_mut(n * n)
+        .enumerate()
+        .zip(a.matrices(start))
+    {
         let result = kernel(m, d);
         match status.as_deref_mut() {
             None => result.map_err(|k| Error::Singular {
@@ -418,7 +483,9 @@ fn invert_lu<T: Element>(
         None => {
             let x = &mut inv[..n * n];
             inverse::inverse(col_major(&mut *x), lu.rb(), perm, perm_inv, par, stack);
-            for_each_tile(n, |i, j| dst[i * n + j] = T::from_compute(x[i + j * n].scale(s)));
+            for_each_tile(n, |i, j| {
+                dst[i * n + j] = T::from_compute(x[i + j * n].scale(s))
+            });
         }
     }
     Ok(())

@@ -90,10 +90,22 @@ pub fn cond_with<T: Element>(
         Norm::Two | Norm::MinusTwo => {
             let k = m.min(n);
             let mut s: Vec<T::Real> = zeros(count.checked_mul(k).ok_or(Error::TooLarge)?)?;
-            svd_run(a, &mut s, None, Vectors::None, false, NonFinite::Nan, params)?;
+            svd_run(
+                a,
+                &mut s,
+                None,
+                Vectors::None,
+                false,
+                NonFinite::Nan,
+                params,
+            )?;
             for (r, s) in r.iter_mut().zip(s.chunks_exact(k)) {
                 let (big, small) = (s[0].to_compute(), s[k - 1].to_compute());
-                *r = if p == Norm::Two { big / small } else { small / big };
+                *r = if p == Norm::Two {
+                    big / small
+                } else {
+                    small / big
+                };
             }
         }
         _ => {
@@ -114,7 +126,11 @@ pub fn cond_with<T: Element>(
             let mut inv: Vec<T::Compute> = zeros(len)?;
             let mut status: Vec<Status> = zeros(count)?;
             invert_stack(&copy, &mut inv, Some(&mut status), params)?;
-            for ((r, a), x) in r.iter_mut().zip(x.chunks_exact(n * n)).zip(inv.chunks_exact(n * n)) {
+            for ((r, a), x) in r
+                .iter_mut()
+                .zip(x.chunks_exact(n * n))
+                .zip(inv.chunks_exact(n * n))
+            {
                 *r = norm(a, n, p, params)? * norm(x, n, p, params)?;
             }
         }
@@ -130,7 +146,11 @@ pub fn cond_with<T: Element>(
     Ok(r.iter()
         .enumerate()
         .map(|(k, &r)| {
-            let r = if r.is_nan() && !has_nan(k) { f64::INFINITY } else { r };
+            let r = if r.is_nan() && !has_nan(k) {
+                f64::INFINITY
+            } else {
+                r
+            };
             T::Real::from_compute(r)
         })
         .collect())
@@ -138,33 +158,57 @@ pub fn cond_with<T: Element>(
 
 /// Norm `p` (not a 2-norm) of the row-major `n x n` matrix `a`.
 fn norm<F: Field>(a: &[F], n: usize, p: Norm, params: &Params) -> Result<f64, Error> {
-    let row = |i: usize| a[i * n..(i + 1) * n].iter().map(|x| x.modulus()).sum::<f64>();
+    let row = |i: usize| {
+        a[i * n..(i + 1) * n]
+            .iter()
+            .map(|x| x.modulus())
+            .sum::<f64>()
+    };
     let col = |j: usize| (0..n).map(|i| a[i * n + j].modulus()).sum::<f64>();
     let fold = |it: &mut dyn Iterator<Item = f64>, max: bool| {
-        it.fold(if max { f64::NEG_INFINITY } else { f64::INFINITY }, |acc, x| {
-            // NaN propagates, as numpy's max/min do.
-            if x.is_nan() || acc.is_nan() {
-                f64::NAN
-            } else if max {
-                acc.max(x)
+        it.fold(
+            if max {
+                f64::NEG_INFINITY
             } else {
-                acc.min(x)
-            }
-        })
+                f64::INFINITY
+            },
+            |acc, x| {
+                // NaN propagates, as numpy's max/min do.
+                if x.is_nan() || acc.is_nan() {
+                    f64::NAN
+                } else if max {
+                    acc.max(x)
+                } else {
+                    acc.min(x)
+                }
+            },
+        )
     };
     Ok(match p {
         Norm::One => fold(&mut (0..n).map(col), true),
         Norm::MinusOne => fold(&mut (0..n).map(col), false),
         Norm::Inf => fold(&mut (0..n).map(row), true),
         Norm::MinusInf => fold(&mut (0..n).map(row), false),
-        Norm::Fro => a.iter().map(|x| x.modulus() * x.modulus()).sum::<f64>().sqrt(),
+        Norm::Fro => a
+            .iter()
+            .map(|x| x.modulus() * x.modulus())
+            .sum::<f64>()
+            .sqrt(),
         Norm::Nuc => {
             if a.iter().any(|x| !x.finite()) {
                 return Ok(f64::NAN);
             }
             let view = StackView::c_contiguous(a, &[n, n])?;
             let mut s: Vec<f64> = zeros(n)?;
-            svd_run(&view, &mut s, None, Vectors::None, false, NonFinite::Nan, params)?;
+            svd_run(
+                &view,
+                &mut s,
+                None,
+                Vectors::None,
+                false,
+                NonFinite::Nan,
+                params,
+            )?;
             s.iter().sum()
         }
         Norm::Two | Norm::MinusTwo => unreachable!("2-norms go through the SVD"),
@@ -179,9 +223,28 @@ mod tests {
     #[test]
     fn numpy_rules_for_singular_nan_and_shapes() {
         // [A (cond_1 = 4 * 1), singular, NaN]
-        let a = [2.0, 0.0, 0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0, f64::NAN, 0.0, 1.0];
+        let a = [
+            2.0,
+            0.0,
+            0.0,
+            0.5,
+            1.0,
+            1.0,
+            1.0,
+            1.0,
+            1.0,
+            f64::NAN,
+            0.0,
+            1.0,
+        ];
         let v = StackView::c_contiguous(&a, &[3, 2, 2]).unwrap();
-        for (p, want) in [(Norm::One, 4.0), (Norm::Inf, 4.0), (Norm::Fro, 4.25), (Norm::Nuc, 6.25), (Norm::Two, 4.0)] {
+        for (p, want) in [
+            (Norm::One, 4.0),
+            (Norm::Inf, 4.0),
+            (Norm::Fro, 4.25),
+            (Norm::Nuc, 6.25),
+            (Norm::Two, 4.0),
+        ] {
             let c = cond(&v, p).unwrap();
             assert!((c[0] - want).abs() < 1e-14 * want, "{p:?}: {}", c[0]);
             assert_eq!(c[1], f64::INFINITY, "{p:?}");

@@ -44,7 +44,10 @@ pub enum Error {
         minor: usize,
     },
     /// An unknown structure name (scipy's `assume_a`); the message lists the valid ones.
-    #[error("assume_a must be one of {}; got '{name}'", crate::structured::Structure::NAMES_LIST)]
+    #[error(
+        "assume_a must be one of {}; got '{name}'",
+        crate::structured::Structure::NAMES_LIST
+    )]
     UnknownStructure {
         /// The name that was given.
         name: String,

@@ -230,7 +230,10 @@ impl<'a, T: Copy> StackView<'a, T> {
 
     /// Element `(i, j)` of matrix `k`. Panics when out of range.
     pub fn get(&self, k: usize, i: usize, j: usize) -> T {
-        assert!(k < self.count && i < self.rows && j < self.cols, "index out of range");
+        assert!(
+            k < self.count && i < self.rows && j < self.cols,
+            "index out of range"
+        );
         // SAFETY: indices were checked; the view's invariant covers every in-range element.
         unsafe { self.matrix(k).get(i, j) }
     }
@@ -249,12 +252,21 @@ impl<T: Copy> StackView<'_, T> {
         let mut index = vec![0usize; self.batch_shape.len()];
         let mut rest = start;
         let mut offset = 0isize;
-        for ((i, &d), &s) in index.iter_mut().zip(&self.batch_shape).zip(&self.batch_strides).rev() {
+        for ((i, &d), &s) in index
+            .iter_mut()
+            .zip(&self.batch_shape)
+            .zip(&self.batch_strides)
+            .rev()
+        {
             *i = rest % d.max(1);
             offset += *i as isize * s;
             rest /= d.max(1);
         }
-        Matrices { view: self, index, offset }
+        Matrices {
+            view: self,
+            index,
+            offset,
+        }
     }
 }
 
@@ -279,7 +291,13 @@ impl<T: Copy> Iterator for Matrices<'_, T> {
             cs: v.col_stride,
         };
         // Advance the multi-index, last dimension fastest.
-        for ((i, &d), &s) in self.index.iter_mut().zip(&v.batch_shape).zip(&v.batch_strides).rev() {
+        for ((i, &d), &s) in self
+            .index
+            .iter_mut()
+            .zip(&v.batch_shape)
+            .zip(&v.batch_strides)
+            .rev()
+        {
             *i += 1;
             self.offset += s;
             if *i < d {
@@ -301,7 +319,6 @@ pub(crate) struct MatrixPtr<T> {
 }
 
 impl<T: Copy> MatrixPtr<T> {
-
     /// # Safety
     /// `(i, j)` must be inside the matrix this pointer came from.
     #[inline(always)]

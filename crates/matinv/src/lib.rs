@@ -40,8 +40,8 @@ mod error;
 pub mod kernels;
 mod layout;
 mod status;
-mod svd;
 mod structured;
+mod svd;
 mod threads;
 
 pub use batch::Params;
@@ -50,8 +50,8 @@ pub use element::{c32, c64, Element, Field};
 pub use error::Error;
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use status::Status;
-pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd, Vectors};
 pub use structured::Structure;
+pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd, Vectors};
 pub use threads::default_num_threads;
 
 /// Inverts every matrix of `a` into `out`, a C-contiguous buffer of `a.len() * n * n`

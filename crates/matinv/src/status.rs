@@ -72,7 +72,11 @@ fn norm1_scaled<F: Field>(n: usize, at: impl Fn(usize, usize) -> F) -> (f64, i32
     for j in 0..n {
         // |z| s computed as |z s|: exact scaling, then the modulus.
         let sum: f64 = (0..n).map(|i| at(i, j).scale(s).modulus()).sum();
-        norm = if sum.is_nan() || sum > norm { sum } else { norm };
+        norm = if sum.is_nan() || sum > norm {
+            sum
+        } else {
+            norm
+        };
     }
     (norm, e)
 }

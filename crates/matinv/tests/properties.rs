@@ -20,10 +20,10 @@ fn relayout<T: Copy>(
     let (n_i, c_i) = (n as isize, count as isize);
     // (matrix stride, row stride, column stride) in a buffer of `pad` x the size.
     let (ms, rs, cs, pad): (isize, isize, isize, usize) = match layout % 4 {
-        0 => (n_i * n_i, n_i, 1, 1),          // C order
-        1 => (n_i * n_i, 1, n_i, 1),          // Fortran order within each matrix
+        0 => (n_i * n_i, n_i, 1, 1),                 // C order
+        1 => (n_i * n_i, 1, n_i, 1),                 // Fortran order within each matrix
         2 => (2 * n_i * n_i * 2, 2 * n_i * 2, 2, 8), // every other element, padded rows
-        _ => (1, c_i * n_i, c_i, 1),          // batch axis innermost
+        _ => (1, c_i * n_i, c_i, 1),                 // batch axis innermost
     };
     let len = (count * n * n * pad).max(1);
     let mut buf = vec![fill; len];
@@ -168,7 +168,10 @@ properties_for!(c32_props, c32);
 #[test]
 fn lapack_criterion_across_kernel_boundaries() {
     let mut rng = Rng(7);
-    for n in [1, 2, 3, 4, 5, 6, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255, 256, 257] {
+    for n in [
+        1, 2, 3, 4, 5, 6, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255,
+        256, 257,
+    ] {
         let general: Vec<f64> = random_matrix(&mut rng, n, 0.0);
         let mut upper = random_matrix::<f64>(&mut rng, n, 0.0);
         let mut lower = upper.clone();
@@ -191,7 +194,12 @@ fn lapack_criterion_across_kernel_boundaries() {
                 lower[i * n + j] = upper[j * n + i];
             }
         }
-        for (name, a) in [("general", &general), ("upper", &upper), ("lower", &lower), ("diag", &diag)] {
+        for (name, a) in [
+            ("general", &general),
+            ("upper", &upper),
+            ("lower", &lower),
+            ("diag", &diag),
+        ] {
             for scale in [1.0, 2f64.powi(-1000), 2f64.powi(1000)] {
                 let a: Vec<f64> = a.iter().map(|v| v * scale).collect();
                 let x = inv(&StackView::c_contiguous(&a, &[n, n]).unwrap()).unwrap();
@@ -215,7 +223,10 @@ fn complex_scaled_near_overflow_and_underflow() {
             let s: Vec<c64> = a.iter().map(|v| v * scale).collect();
             let x = inv(&StackView::c_contiguous(&s, &[n, n]).unwrap()).unwrap();
             let x1: Vec<c64> = x.iter().map(|v| v * scale).collect();
-            assert!(x1.iter().all(|v| v.re.is_finite() && v.im.is_finite()), "n={n}");
+            assert!(
+                x1.iter().all(|v| v.re.is_finite() && v.im.is_finite()),
+                "n={n}"
+            );
             let ratio = lapack_ratio(&a, &x1, n);
             assert!(ratio < 30.0, "n={n} scale={scale:e}: ratio {ratio}");
         }
@@ -235,14 +246,19 @@ fn empty_stacks_and_errors() {
     let mut short = [0.0; 3];
     assert_eq!(
         inv_into(&v, &mut short),
-        Err(Error::OutputLength { got: 3, expected: 4 })
+        Err(Error::OutputLength {
+            got: 3,
+            expected: 4
+        })
     );
     assert_eq!(
         StackView::c_contiguous(&a, &[4]).unwrap_err().to_string(),
         "1-dimensional array given. Array must be at least two-dimensional"
     );
     assert_eq!(
-        inv(&StackView::new(&a, &[1, 4], &[4, 1], 0).unwrap()).unwrap_err().to_string(),
+        inv(&StackView::new(&a, &[1, 4], &[4, 1], 0).unwrap())
+            .unwrap_err()
+            .to_string(),
         "Last 2 dimensions of the array must be square"
     );
 }
@@ -286,5 +302,11 @@ fn singular_stack_names_a_singular_matrix() {
     }
     a[37 * 9 + 8] = 0.0;
     let err = inv(&StackView::c_contiguous(&a, &[50, 3, 3]).unwrap()).unwrap_err();
-    assert_eq!(err, Error::Singular { matrix: 37, pivot: 3 });
+    assert_eq!(
+        err,
+        Error::Singular {
+            matrix: 37,
+            pivot: 3
+        }
+    );
 }

@@ -48,7 +48,12 @@ pub fn invert_in_place<F: Field>(
 /// column `j` is finished by subtracting, from each entry, its dot product with the
 /// factors to the left, accumulated left to right.
 #[inline(always)]
-fn factor<F: Field>(a: &mut [F], n: usize, piv: &mut [usize], acc: &mut [F]) -> Result<(), ZeroPivot> {
+fn factor<F: Field>(
+    a: &mut [F],
+    n: usize,
+    piv: &mut [usize],
+    acc: &mut [F],
+) -> Result<(), ZeroPivot> {
     for j in 0..n {
         let (left, right) = a.split_at_mut(j * n);
         let b = &mut right[..n];
@@ -240,7 +245,12 @@ mod tests {
 
     #[test]
     fn inverts_a_matrix_that_needs_pivoting() {
-        let a = [[0.0, 2.0, 1.0, 4.0], [1.0, 1.0, 0.0, 0.5], [3.0, 0.0, 1.0, 1.0], [0.0, 1.0, 7.0, 1.0]];
+        let a = [
+            [0.0, 2.0, 1.0, 4.0],
+            [1.0, 1.0, 0.0, 0.5],
+            [3.0, 0.0, 1.0, 1.0],
+            [0.0, 1.0, 7.0, 1.0],
+        ];
         assert!(residual(&a, &invert(a).unwrap()) < 1e-15);
         let b = [[0.0, 2.0, 1.0], [1.0, 1.0, 0.0], [3.0, 0.0, 1.0]];
         assert!(residual(&b, &invert(b).unwrap()) < 1e-15);
@@ -249,14 +259,20 @@ mod tests {
     #[test]
     fn reports_the_first_zero_pivot_like_getrf() {
         // Second column is twice the first: the pivot of column 1 is exactly zero.
-        assert_eq!(invert([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 5.0]]), Err(1));
+        assert_eq!(
+            invert([[1.0, 2.0, 0.0], [2.0, 4.0, 1.0], [3.0, 6.0, 5.0]]),
+            Err(1)
+        );
         assert_eq!(invert([[0.0f64; 2]; 2]), Err(0));
     }
 
     #[test]
     fn singular_in_exact_arithmetic_like_numpy() {
         // numpy raises for these: getf2's order meets an exact zero, not a 1e-16 residue.
-        assert_eq!(invert([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]), Err(2));
+        assert_eq!(
+            invert([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]),
+            Err(2)
+        );
         let mut m = [[0.0; 4]; 4];
         for (k, x) in m.as_flattened_mut().iter_mut().enumerate() {
             *x = (k + 1) as f64;
@@ -321,7 +337,9 @@ mod tests {
             }
         }
         for j in (0..n.saturating_sub(1)).rev() {
-            let work: Vec<f64> = (0..n).map(|k| if k > j { a[k * n + j] } else { 0.0 }).collect();
+            let work: Vec<f64> = (0..n)
+                .map(|k| if k > j { a[k * n + j] } else { 0.0 })
+                .collect();
             for k in j + 1..n {
                 a[k * n + j] = 0.0;
             }
@@ -349,13 +367,18 @@ mod tests {
                         ((seed >> 11) as f64 / (1u64 << 53) as f64) - 0.5
                     })
                     .collect();
-                let mut colmajor: Vec<f64> = (0..n * n).map(|k| rowmajor[(k % n) * n + k / n]).collect();
+                let mut colmajor: Vec<f64> =
+                    (0..n * n).map(|k| rowmajor[(k % n) * n + k / n]).collect();
                 let (mut piv, mut work) = (vec![0; n], vec![0.0; 2 * n]);
                 let got = invert_in_place(&mut colmajor, n, &mut piv, &mut work);
                 assert_eq!(got, reference(&mut rowmajor, n));
                 for i in 0..n {
                     for j in 0..n {
-                        assert_eq!(colmajor[i + j * n].to_bits(), rowmajor[i * n + j].to_bits(), "n={n} ({i},{j})");
+                        assert_eq!(
+                            colmajor[i + j * n].to_bits(),
+                            rowmajor[i * n + j].to_bits(),
+                            "n={n} ({i},{j})"
+                        );
                     }
                 }
             }

@@ -128,7 +128,15 @@ pub fn svd<T: Element>(
     let mut u = zeros_of::<T>(size(ur, uc)?)?;
     let mut vh = zeros_of::<T>(size(vr, vc)?)?;
     let uv = (vectors != Vectors::None).then_some((&mut u[..], &mut vh[..]));
-    run(a, &mut s, uv, vectors, hermitian, NonFinite::Fail, &Params::default())?;
+    run(
+        a,
+        &mut s,
+        uv,
+        vectors,
+        hermitian,
+        NonFinite::Fail,
+        &Params::default(),
+    )?;
     Ok(Svd { u, s, vh })
 }
 
@@ -179,14 +187,32 @@ impl<F: Field> Workspace<F> {
                 ComputeEigenvectors::Yes
             };
             let u = if vectors == Vectors::None { 0 } else { n * n };
-            (self_adjoint_evd_scratch::<F>(n, eig, par, Default::default()), u, 0)
+            (
+                self_adjoint_evd_scratch::<F>(n, eig, par, Default::default()),
+                u,
+                0,
+            )
         } else {
             let (cu, cv, ul, vl) = match vectors {
                 Vectors::None => (ComputeSvdVectors::No, ComputeSvdVectors::No, 0, 0),
-                Vectors::Thin => (ComputeSvdVectors::Thin, ComputeSvdVectors::Thin, m * k, n * k),
-                Vectors::Full => (ComputeSvdVectors::Full, ComputeSvdVectors::Full, m * m, n * n),
+                Vectors::Thin => (
+                    ComputeSvdVectors::Thin,
+                    ComputeSvdVectors::Thin,
+                    m * k,
+                    n * k,
+                ),
+                Vectors::Full => (
+                    ComputeSvdVectors::Full,
+                    ComputeSvdVectors::Full,
+                    m * m,
+                    n * n,
+                ),
             };
-            (svd_scratch::<F>(m, n, cu, cv, par, Default::default()), ul, vl)
+            (
+                svd_scratch::<F>(m, n, cu, cv, par, Default::default()),
+                ul,
+                vl,
+            )
         };
         Ok(Self {
             a: zeros(m.checked_mul(n).ok_or(Error::TooLarge)?)?,
@@ -237,8 +263,16 @@ pub(crate) fn run<T: Element>(
     let flops = 20 * m.max(n) * k * k + 64;
     let big = k >= 256 && count < 4;
     let threads_ok = params.num_threads != 1 && crate::threads::usable();
-    let par = if big && threads_ok { Par::rayon(0) } else { Par::Seq };
-    let grain = if big { count } else { (params.task_flops / flops).clamp(1, count) };
+    let par = if big && threads_ok {
+        Par::rayon(0)
+    } else {
+        Par::Seq
+    };
+    let grain = if big {
+        count
+    } else {
+        (params.task_flops / flops).clamp(1, count)
+    };
 
     let mut tasks = Vec::with_capacity(count.div_ceil(grain));
     let (mut s_rest, mut uv_rest) = (s, uv);
@@ -255,7 +289,12 @@ pub(crate) fn run<T: Element>(
                 Some((u_now, v_now))
             }
         };
-        tasks.push(Task { start, count: c, s: s_now, uv: uv_now });
+        tasks.push(Task {
+            start,
+            count: c,
+            s: s_now,
+            uv: uv_now,
+        });
     }
     let init = || Workspace::<T::Compute>::new(m, n, vectors, hermitian, par);
     let work = |ws: &mut Result<Workspace<T::Compute>, Error>, task: Task<'_, T>| {
@@ -283,7 +322,12 @@ fn run_task<T: Element>(
     let (m, n) = (a.rows(), a.cols());
     let k = m.min(n);
     let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, hermitian);
-    let Task { start, count, s, mut uv } = task;
+    let Task {
+        start,
+        count,
+        s,
+        mut uv,
+    } = task;
     for (i, mat) in a.matrices(start).take(count).enumerate() {
         let s_out = &mut s[i * k..(i + 1) * k];
         let (us, vs) = (ur * uc, vr * vc);
@@ -333,10 +377,11 @@ fn gather<T: Element>(
             dst[j * m + i] = x;
         }
     }
-    let nan = !finite && (0..n).any(|j| {
-        let from = if lower_only { j } else { 0 };
-        (from..m).any(|i| dst[j * m + i].any_nan())
-    });
+    let nan = !finite
+        && (0..n).any(|j| {
+            let from = if lower_only { j } else { 0 };
+            (from..m).any(|i| dst[j * m + i].any_nan())
+        });
     (finite, nan)
 }
 
@@ -414,7 +459,11 @@ fn one<T: Element>(
 fn identity<T: Element>(dst: &mut [T], r: usize, c: usize) {
     for i in 0..r {
         for j in 0..c {
-            let x = if i == j { <T::Compute as Field>::ONE } else { <T::Compute as Field>::ZERO };
+            let x = if i == j {
+                <T::Compute as Field>::ONE
+            } else {
+                <T::Compute as Field>::ZERO
+            };
             dst[i * c + j] = T::from_compute(x);
         }
     }
@@ -444,14 +493,22 @@ mod tests {
         for (m, n) in [(3, 5), (5, 3), (4, 4), (1, 6), (40, 7)] {
             let count = 3;
             let a: Vec<c64> = (0..count * m * n)
-                .map(|i| c64::new(((i * 7919) % 13) as f64 - 6.0, ((i * 104729) % 11) as f64 - 5.0))
+                .map(|i| {
+                    c64::new(
+                        ((i * 7919) % 13) as f64 - 6.0,
+                        ((i * 104729) % 11) as f64 - 5.0,
+                    )
+                })
                 .collect();
             for vectors in [Vectors::Thin, Vectors::Full] {
                 let view = StackView::c_contiguous(&a, &[count, m, n]).unwrap();
                 let d = svd(&view, vectors, false).unwrap();
                 let k = m.min(n);
                 let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, false);
-                assert_eq!((d.u.len(), d.vh.len(), d.s.len()), (count * ur * uc, count * vr * vc, count * k));
+                assert_eq!(
+                    (d.u.len(), d.vh.len(), d.s.len()),
+                    (count * ur * uc, count * vr * vc, count * k)
+                );
                 for c in 0..count {
                     let one = Svd {
                         u: d.u[c * ur * uc..(c + 1) * ur * uc].to_vec(),
@@ -463,9 +520,14 @@ mod tests {
                     // the second tall matrix of a stack was built on stale vectors).
                     for p in 0..uc {
                         for q in 0..uc {
-                            let dot: c64 = (0..m).map(|i| one.u[i * uc + p].conj() * one.u[i * uc + q]).sum();
+                            let dot: c64 = (0..m)
+                                .map(|i| one.u[i * uc + p].conj() * one.u[i * uc + q])
+                                .sum();
                             let want = if p == q { 1.0 } else { 0.0 };
-                            assert!((dot - want).norm() < 1e-13, "{m}x{n} {vectors:?} U column {p}.{q}");
+                            assert!(
+                                (dot - want).norm() < 1e-13,
+                                "{m}x{n} {vectors:?} U column {p}.{q}"
+                            );
                         }
                     }
                     let x = reconstruct(m, n, &one);
@@ -494,7 +556,12 @@ mod tests {
     #[test]
     fn empty_matrices_give_identity_factors() {
         let none: [f64; 0] = [];
-        let d = svd(&StackView::c_contiguous(&none, &[4, 0]).unwrap(), Vectors::Full, false).unwrap();
+        let d = svd(
+            &StackView::c_contiguous(&none, &[4, 0]).unwrap(),
+            Vectors::Full,
+            false,
+        )
+        .unwrap();
         assert!(d.s.is_empty() && d.vh.is_empty());
         assert_eq!(d.u.len(), 16);
         assert!((0..4).all(|i| d.u[i * 5] == 1.0) && d.u.iter().sum::<f64>() == 4.0);

@@ -28,10 +28,7 @@ impl<F: Field> Workspace<F> {
     /// must be rounded before they are stored. Fails, rather than aborting the process,
     /// when the memory cannot be had.
     pub fn new(n: usize, par: Par, with_inv: bool) -> Result<Self, Error> {
-        let req = StackReq::any_of(&[
-            factor::scratch::<F>(n, par),
-            inverse::scratch::<F>(n, par),
-        ]);
+        let req = StackReq::any_of(&[factor::scratch::<F>(n, par), inverse::scratch::<F>(n, par)]);
         let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
         Ok(Self {
             lu: zeros(nn)?,
