@@ -332,6 +332,46 @@ impl<T: Copy> MatrixPtr<T> {
     }
 }
 
+impl<T> MatrixPtr<T> {
+    /// Asks the CPU to start loading the first `n x n` block of the matrix into cache.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, n: usize) {
+        for i in 0..n {
+            // Both ends of each row: rows of up to 8 doubles span at most two cache lines.
+            for j in [0, n.saturating_sub(1)] {
+                prefetch_line(
+                    self.ptr
+                        .wrapping_offset(i as isize * self.rs + j as isize * self.cs),
+                );
+            }
+        }
+    }
+}
+
+/// Asks the CPU to start loading `len` elements from `p` into cache.
+#[inline(always)]
+pub(crate) fn prefetch<T>(p: *const T, len: usize) {
+    let bytes = len * core::mem::size_of::<T>();
+    for offset in (0..bytes).step_by(64) {
+        prefetch_line(p.cast::<u8>().wrapping_add(offset));
+    }
+}
+
+/// A hint (x86-64 only, nothing elsewhere): it has no memory effects and never faults,
+/// whatever the address.
+#[inline(always)]
+fn prefetch_line<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching has no memory effects and never faults.
+    #[allow(unused_unsafe)]
+    unsafe {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(p.cast::<i8>());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 /// Element strides of a C-contiguous array of `shape`.
 pub fn c_strides(shape: &[usize]) -> Vec<isize> {
     let mut strides = vec![0isize; shape.len()];

@@ -11,7 +11,7 @@
 //! The vector operations are pulp's (faer's SIMD layer): plain loops over arrays left LLVM
 //! to vectorise the masks and blends, and it kept them in scalar registers and on the stack.
 
-use pulp::Simd;
+use pulp::{bytemuck, Simd};
 
 /// The largest order this kernel takes: beyond it the matrices no longer fit in registers.
 pub const MAX_N: usize = 8;
@@ -29,6 +29,36 @@ macro_rules! unroll {
             if $i < $n $body
         })*}
     };
+}
+
+/// The widest group any instruction set here uses (AVX-512: 8 f64 per register).
+pub const MAX_LANES: usize = 8;
+
+/// The vector whose lane `l` is `f(l)`, built in registers: writing lanes one by one
+/// through memory and reading the vector back stalls on store forwarding.
+#[inline(always)]
+pub fn from_fn<S: Simd>(f: impl Fn(usize) -> f64) -> S::f64s {
+    match S::F64_LANES {
+        1 => bytemuck::cast([f(0)]),
+        2 => bytemuck::cast([f(0), f(1)]),
+        4 => bytemuck::cast([f(0), f(1), f(2), f(3)]),
+        8 => bytemuck::cast([f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7)]),
+        lanes => unreachable!("no instruction set has {lanes} f64 lanes"),
+    }
+}
+
+/// The lanes of `v`, then zeros.
+#[inline(always)]
+pub fn to_array<S: Simd>(v: S::f64s) -> [f64; MAX_LANES] {
+    let mut r = [0.0; MAX_LANES];
+    match S::F64_LANES {
+        1 => r[..1].copy_from_slice(&bytemuck::cast::<_, [f64; 1]>(v)),
+        2 => r[..2].copy_from_slice(&bytemuck::cast::<_, [f64; 2]>(v)),
+        4 => r[..4].copy_from_slice(&bytemuck::cast::<_, [f64; 4]>(v)),
+        8 => r = bytemuck::cast::<_, [f64; 8]>(v),
+        lanes => unreachable!("no instruction set has {lanes} f64 lanes"),
+    }
+    r
 }
 
 /// `N x N` matrices held lane-wise, column-major: `a[j][i]` holds entry `(i, j)` of every
@@ -71,6 +101,7 @@ pub fn invert<S: Simd, const N: usize>(simd: S, a: &mut Group<S, N>) -> S::f64s 
                 let av = simd.abs_f64s(v);
                 let gt = simd.greater_than_f64s(av, best);
                 best = simd.select_f64s(gt, av, best);
+                let _ = best; // read by the next row only
                 p = simd.select_f64s(gt, splat(i as f64), p);
             }
         });

@@ -1,6 +1,7 @@
 //! Unblocked LU with partial pivoting and getri's inverse, in place, for small matrices
-//! stored column-major (every tiny size, unrolled through const generics, and mid sizes up to
-//! [`crate::Params::unblocked_max_n`]). No allocation: the caller passes the matrix and
+//! stored column-major (every tiny size, unrolled through const generics, and complex mid
+//! sizes up to [`crate::Params::unblocked_max_n`]; real mid sizes go to
+//! [`super::gauss_jordan`]). No allocation: the caller passes the matrix and
 //! room for the pivots.
 //!
 //! The factorisation is left-looking (Crout), in the evaluation order of OpenBLAS's `getf2`,

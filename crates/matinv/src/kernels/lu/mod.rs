@@ -20,6 +20,9 @@ pub struct Workspace<F: Field> {
     pub(crate) perm: Vec<usize>,
     pub(crate) perm_inv: Vec<usize>,
     pub(crate) work: Vec<F>,
+    /// A column-major copy and one column for the real Gauss-Jordan kernel, grown on first
+    /// use.
+    pub(crate) real: Vec<f64>,
     pub(crate) stack: MemBuffer,
 }
 
@@ -36,6 +39,7 @@ impl<F: Field> Workspace<F> {
             perm: zeros(n)?,
             perm_inv: zeros(n)?,
             work: zeros(2 * n)?,
+            real: Vec::new(),
             stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
         })
     }
