@@ -383,11 +383,19 @@ fn each<T: Element>(
     mut kernel: impl FnMut(MatrixPtr<T>, &mut [T]) -> Result<(), ZeroPivot>,
 ) -> Result<(), Error> {
     let n = a.n();
-    for ((i, d), m) in dst
+    // Mid sizes: the next matrix is fetched while this one is inverted (its rows are far
+    // apart in a C-ordered stack read column by column). The pointer past the last matrix
+    // is only prefetched, never read.
+    let prefetch = (9..=128).contains(&n);
+    for (((i, d), m), next) in dst
         .chunks_exact_mut(n * n)
         .enumerate()
         .zip(a.matrices(start))
+        .zip(a.matrices(start + 1))
     {
+        if prefetch {
+            next.prefetch(n);
+        }
         let result = kernel(m, d);
         match status.as_deref_mut() {
             None => result.map_err(|k| Error::Singular {

@@ -337,8 +337,8 @@ impl<T> MatrixPtr<T> {
     #[inline(always)]
     pub(crate) fn prefetch(&self, n: usize) {
         for i in 0..n {
-            // Both ends of each row: rows of up to 8 doubles span at most two cache lines.
-            for j in [0, n.saturating_sub(1)] {
+            // Every 8th element of each row and its last: every line of a contiguous row.
+            for j in (0..n).step_by(8).chain([n.saturating_sub(1)]) {
                 prefetch_line(
                     self.ptr
                         .wrapping_offset(i as isize * self.rs + j as isize * self.cs),
