@@ -20,7 +20,7 @@ pub struct Workspace<F: Field> {
     pub(crate) perm: Vec<usize>,
     pub(crate) perm_inv: Vec<usize>,
     pub(crate) work: Vec<F>,
-    /// A column-major copy and one column for the real Gauss-Jordan kernel, grown on first
+    /// A column-major copy and two columns for the real Gauss-Jordan kernel, grown on first
     /// use.
     pub(crate) real: Vec<f64>,
     pub(crate) stack: MemBuffer,
