@@ -1,5 +1,5 @@
 //! Gauss-Jordan elimination with partial pivoting, in place, for real matrices of mid size
-//! stored column-major.
+//! (n = 9..128 by default) stored column-major.
 //!
 //! Each step is one rank-1 update of the whole matrix, column by column: long contiguous
 //! vector loops (pulp's SIMD types, fused multiply-adds) where the LU-based kernel spends its
