@@ -650,20 +650,7 @@ mod tests {
             ..Params::default()
         };
         for n in [9, 40, 128, 200] {
-            let mut s = n as u64;
-            let a: Vec<f64> = (0..n * n)
-                .map(|k| {
-                    s = s
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    let v = (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
-                    if k % (n + 1) == 0 {
-                        v + 3.0
-                    } else {
-                        v
-                    }
-                })
-                .collect();
+            let a = crate::kernels::test_matrix(n, n as u64, 3.0);
             let big: Vec<f64> = a.iter().map(|v| v * 2f64.powi(1020)).collect();
             let (mut x, mut y) = (vec![0.0; n * n], vec![0.0; n * n]);
             crate::inv_into_with(

@@ -242,23 +242,7 @@ mod tests {
     use super::*;
     use crate::kernels::unblocked;
 
-    /// A column-major matrix with entries in [-1, 1) plus `diag` on the diagonal.
-    fn matrix(n: usize, seed: u64, diag: f64) -> Vec<f64> {
-        let mut s = seed;
-        (0..n * n)
-            .map(|k| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let v = (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0;
-                if k % (n + 1) == 0 {
-                    v + diag
-                } else {
-                    v
-                }
-            })
-            .collect()
-    }
+    use crate::kernels::test_matrix as matrix;
 
     /// LAPACK's criterion `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)`.
     fn criterion(a: &[f64], x: &[f64], n: usize) -> f64 {
