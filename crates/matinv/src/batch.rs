@@ -390,14 +390,13 @@ fn each<T: Element>(
     // Mid sizes: the next matrix is fetched while this one is inverted (its rows are far
     // apart in a C-ordered stack read column by column). The pointer past the last matrix
     // is only prefetched, never read.
-    let prefetch = (9..=128).contains(&n);
-    for (((i, d), m), next) in dst
+    let mut ahead = (9..=128).contains(&n).then(|| a.matrices(start + 1));
+    for ((i, d), m) in dst
         .chunks_exact_mut(n * n)
         .enumerate()
         .zip(a.matrices(start))
-        .zip(a.matrices(start + 1))
     {
-        if prefetch {
+        if let Some(next) = ahead.as_mut().and_then(Iterator::next) {
             next.prefetch(n);
         }
         let result = kernel(m, d);
