@@ -47,20 +47,6 @@ pub fn from_fn<S: Simd>(f: impl Fn(usize) -> f64) -> S::f64s {
     }
 }
 
-/// The lanes of `v`, then zeros.
-#[inline(always)]
-pub fn to_array<S: Simd>(v: S::f64s) -> [f64; MAX_LANES] {
-    let mut r = [0.0; MAX_LANES];
-    match S::F64_LANES {
-        1 => r[..1].copy_from_slice(&bytemuck::cast::<_, [f64; 1]>(v)),
-        2 => r[..2].copy_from_slice(&bytemuck::cast::<_, [f64; 2]>(v)),
-        4 => r[..4].copy_from_slice(&bytemuck::cast::<_, [f64; 4]>(v)),
-        8 => r = bytemuck::cast::<_, [f64; 8]>(v),
-        lanes => unreachable!("no instruction set has {lanes} f64 lanes"),
-    }
-    r
-}
-
 /// `N x N` matrices held lane-wise, column-major: `a[j][i]` holds entry `(i, j)` of every
 /// matrix of the group.
 pub type Group<S, const N: usize> = [[<S as Simd>::f64s; N]; N];
