@@ -2,6 +2,7 @@
 //! the 0-based column of the first exact zero pivot of partial-pivoting LU.
 
 pub mod gauss_jordan;
+pub mod gauss_jordan_blocked;
 pub mod lanes;
 pub mod lu;
 pub mod unblocked;
