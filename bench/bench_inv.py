@@ -266,6 +266,7 @@ def collect_metadata(matinv, args, cases):
         "timestamp": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
         "argv": sys.argv,
         "quick": args.quick,
+        "settle_s": args.settle,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu_model": cpu_model(),
@@ -399,17 +400,29 @@ def time_case(case, a, f_np, f_mi, args):
     gc.disable()
     stopped_early = False
     t_loop = time.perf_counter()
+    settled = 0.0
+
+    def timed(fn):
+        # OpenBLAS's threads busy-wait for about 0.1 s after a call (its THREAD_TIMEOUT),
+        # on the cores the next sample needs: every sample starts after a pause instead,
+        # so that neither library is timed against the other's spinning threads.
+        nonlocal settled
+        if args.settle > 0:
+            time.sleep(args.settle)
+            settled += args.settle
+        return sample(fn, a, number)
+
     try:
         for r in range(repeats):
             if r % 2 == 0:
-                t_np.append(sample(f_np, a, number))
-                t_mi.append(sample(f_mi, a, number))
+                t_np.append(timed(f_np))
+                t_mi.append(timed(f_mi))
             else:
-                t_mi.append(sample(f_mi, a, number))
-                t_np.append(sample(f_np, a, number))
+                t_mi.append(timed(f_mi))
+                t_np.append(timed(f_np))
             # the calibration can be far off on a busy machine: cap the case's wall time
             if (not args.repeats and r + 1 >= 3 and r + 1 < repeats
-                    and time.perf_counter() - t_loop > 2 * budget):
+                    and time.perf_counter() - t_loop - settled > 2 * budget):
                 stopped_early = True
                 break
     finally:
@@ -652,6 +665,10 @@ def parse_args(argv):
     p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
                    help="measure peak extra memory of one call per library in a fresh "
                         "subprocess (default: on)")
+    p.add_argument("--settle", type=float, default=0.2, metavar="SECONDS",
+                   help="pause before every timed sample, so that the other library's "
+                        "threads have gone idle (OpenBLAS's busy-wait ~0.1 s after each "
+                        "call; default: %(default)s)")
     p.add_argument("--_memprobe", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:

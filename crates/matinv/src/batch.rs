@@ -3,38 +3,40 @@
 //! input / scatters C-contiguous output one matrix at a time, so nothing is copied whole.
 
 use crate::element::{Element, Field};
-use crate::kernels::lanes;
-use crate::kernels::lu::{factor, inverse, Workspace};
-use crate::kernels::{gauss_jordan, unblocked, ZeroPivot};
+use crate::kernels::{gauss_jordan, gauss_jordan_blocked, lanes, unblocked, zeros, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
 use crate::status::{fill_nan, Status};
 use crate::Error;
-use faer::dyn_stack::MemStack;
-use faer::prelude::{Reborrow, ReborrowMut};
-use faer::{MatMut, Par};
+use faer::Par;
 use pulp::{bytemuck, Simd};
 use rayon::prelude::*;
 
-/// Tuning knobs, with defaults measured on the development machine.
+/// Tuning knobs, with defaults measured on the development machines (2 cores).
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
-    /// Matrices of at least this order use all threads inside each matrix; smaller ones
-    /// run one per thread. (On the 2-core development machine faer's threaded LU and
-    /// inverse were slower than one thread up to n = 512: 20 ms against 15 ms there.)
+    /// Stacks of matrices of at least this order run one matrix at a time, all threads
+    /// inside each; smaller ones run one matrix per thread. (The structured inverses use
+    /// faer's threads inside matrices from this order on.)
     pub parallel_min_n: usize,
+    /// A single real matrix of at least this order uses all threads inside it; a complex
+    /// one from 0.6 of it (4x the flops). (Blocked Gauss-Jordan, 2 threads against one:
+    /// n = 512 4.5 against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms.)
+    pub single_parallel_min_n: usize,
     /// Complex matrices up to this order (and real ones not taken by the kernels below) use
     /// the unblocked, cache-resident LU kernel (getf2's evaluation order, as numpy's LAPACK
-    /// uses up to n = 32); larger ones faer's blocked LU.
+    /// uses up to n = 32); larger ones blocked Gauss-Jordan.
     pub unblocked_max_n: usize,
     /// Real matrices up to this order (at most 8) are inverted a SIMD group at a time, one
     /// per vector lane.
     pub lanes_max_n: usize,
-    /// Larger real matrices up to this order use in-place Gauss-Jordan elimination (long
-    /// vector loops, cache-resident). Measured on the 2-core AVX2 machine, one thread, in
-    /// cache: n = 32 3.1x faster than the unblocked LU kernel (6.3 against 19.7 us), n = 64
-    /// 1.9x and n = 96 1.6x faster than faer's LU, n = 128 even (1e3 x 128x128 on two
-    /// threads: 5% faster).
+    /// Larger real matrices up to this order use unblocked in-place Gauss-Jordan
+    /// elimination (long vector loops, cache-resident); larger ones blocked Gauss-Jordan,
+    /// which was faster from n = 64 on (one thread, in cache: n = 64 44 against 55 us,
+    /// n = 96 92 against 187 us, n = 128 170 against 340 us).
     pub gauss_jordan_max_n: usize,
+    /// Columns per block of blocked Gauss-Jordan; 0 picks by order
+    /// ([`gauss_jordan_blocked::default_block`]).
+    pub block_size: usize,
     /// Roughly how many flops one parallel task should hold, so that scheduling overhead
     /// stays invisible next to the work.
     pub task_flops: usize,
@@ -46,12 +48,62 @@ impl Default for Params {
     fn default() -> Self {
         Self {
             parallel_min_n: 768,
+            single_parallel_min_n: 448,
             unblocked_max_n: 32,
             lanes_max_n: 8,
-            gauss_jordan_max_n: 128,
+            gauss_jordan_max_n: 64,
+            block_size: 0,
             task_flops: 1 << 20,
             num_threads: 0,
         }
+    }
+}
+
+/// Scratch for one task: kernels never allocate per matrix.
+pub(crate) struct Workspace<F: Field> {
+    /// A column-major copy for the unblocked LU kernel.
+    lu: Vec<F>,
+    perm: Vec<usize>,
+    work: Vec<F>,
+    /// A column-major copy and two columns for the real Gauss-Jordan kernel, grown on first
+    /// use.
+    real: Vec<f64>,
+    /// The double-precision result of the blocked kernel, for single-precision output.
+    inv: Vec<F>,
+    blocked: Option<gauss_jordan_blocked::Workspace<F>>,
+}
+
+impl<F: Field> Workspace<F> {
+    /// Room for the kernel that inverts matrices of order `n`; `with_inv` adds an `n x n`
+    /// buffer for results that must be rounded before they are stored. Fails, rather than
+    /// aborting the process, when the memory cannot be had.
+    pub(crate) fn new(n: usize, with_inv: bool, params: &Params) -> Result<Self, Error> {
+        let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
+        let blocked = uses_blocked(n, F::REAL, params);
+        // The unblocked kernel also finishes the lanes kernel's last partial group.
+        let unblocked = !blocked && n <= params.unblocked_max_n.max(lanes::MAX_N);
+        Ok(Self {
+            lu: zeros(if unblocked { nn } else { 0 })?,
+            perm: zeros(n)?,
+            work: zeros(2 * n)?,
+            real: Vec::new(),
+            inv: zeros(if blocked && with_inv { nn } else { 0 })?,
+            blocked: match blocked {
+                true => Some(gauss_jordan_blocked::Workspace::new(
+                    n,
+                    block_size(n, params),
+                )?),
+                false => None,
+            },
+        })
+    }
+}
+
+/// The block width for order `n`.
+fn block_size(n: usize, params: &Params) -> usize {
+    match params.block_size {
+        0 => gauss_jordan_blocked::default_block(n),
+        b => b,
     }
 }
 
@@ -101,29 +153,27 @@ pub(crate) fn invert_stack<T: Element>(
     }
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
     let flops_per_matrix = 2 * n * n * n + 16;
+    // Threads inside each matrix: stacks of large ones, or one matrix large enough.
+    let inside = n >= params.parallel_min_n
+        || (count == 1 && single_uses_threads(n, T::Compute::REAL, params));
     // One thread when asked, when there is too little work to be worth waking others (each
     // hand-off costs microseconds), or in a forked child: then no pool is entered at all.
     if params.num_threads == 1
-        || (n < params.parallel_min_n && count * flops_per_matrix < params.task_flops)
         || !crate::threads::usable()
+        || (!inside && (count == 1 || count * flops_per_matrix < params.task_flops))
     {
-        let mut ws = Workspace::new(n, Par::Seq, needs_inv)?;
+        let mut ws = Workspace::new(n, needs_inv, params)?;
         return invert_run(a, 0, out, status, &mut ws, Par::Seq, params);
     }
     crate::threads::install(params.num_threads, || {
-        if n >= params.parallel_min_n || count == 1 {
-            // Large matrices: threads inside each matrix, one matrix after the other.
-            let par = if n >= params.parallel_min_n {
-                Par::rayon(0)
-            } else {
-                Par::Seq
-            };
-            let mut ws = Workspace::new(n, par, needs_inv)?;
-            return invert_run(a, 0, out, status, &mut ws, par, params);
+        if inside {
+            // One matrix after the other, all threads inside each.
+            let mut ws = Workspace::new(n, needs_inv, params)?;
+            return invert_run(a, 0, out, status, &mut ws, Par::rayon(0), params);
         }
         // Small and mid sizes: threads over the matrices, in tasks of about `task_flops`.
         let grain = (params.task_flops / flops_per_matrix).clamp(1, count);
-        let init = || Workspace::new(n, Par::Seq, needs_inv);
+        let init = || Workspace::new(n, needs_inv, params);
         let chunks = out.par_chunks_mut(grain * n * n).enumerate();
         // A workspace that could not be allocated fails its task (and so the call).
         match status {
@@ -229,7 +279,9 @@ fn invert_run_generic<T: Element>(
         _ if n <= params.unblocked_max_n => {
             each(a, start, dst, status, |m, d| invert_unblocked(m, n, d, ws))
         }
-        _ => each(a, start, dst, status, |m, d| invert_lu(m, n, d, ws, par)),
+        _ => each(a, start, dst, status, |m, d| {
+            invert_blocked(m, n, d, ws, par)
+        }),
     }
 }
 
@@ -244,6 +296,20 @@ fn uses_lanes(n: usize, params: &Params) -> bool {
 /// on 362 through the left-looking LU kernel.)
 fn uses_gauss_jordan(n: usize, params: &Params) -> bool {
     !uses_lanes(n, params) && n <= params.gauss_jordan_max_n
+}
+
+/// Matrices inverted by blocked Gauss-Jordan elimination (the kernels above take the
+/// others).
+fn uses_blocked(n: usize, real: bool, params: &Params) -> bool {
+    n > 4
+        && n > params.unblocked_max_n
+        && !(real && (uses_lanes(n, params) || uses_gauss_jordan(n, params)))
+}
+
+/// Whether one matrix of order `n` is worth all threads inside it.
+fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
+    let equivalent = if real { n } else { n * 5 / 3 };
+    uses_blocked(n, real, params) && equivalent >= params.single_parallel_min_n
 }
 
 /// The arguments of [`invert_run`] for the real kernels written with pulp's vector types,
@@ -450,8 +516,11 @@ pub(crate) fn invert_general<T: Element>(
             }
             pulp::Arch::new().dispatch(One { m, n, dst, ws })
         }
-        _ if n <= params.unblocked_max_n => invert_unblocked(m, n, dst, ws),
-        _ => invert_lu(m, n, dst, ws, par),
+        // The lanes kernel's sizes, one matrix: the scalar kernel computes the same bits.
+        _ if n <= params.unblocked_max_n || (T::Compute::REAL && uses_lanes(n, params)) => {
+            invert_unblocked(m, n, dst, ws)
+        }
+        _ => invert_blocked(m, n, dst, ws, par),
     }
 }
 
@@ -534,59 +603,45 @@ fn invert_unblocked<T: Element>(
     Ok(())
 }
 
-fn invert_lu<T: Element>(
+/// A matrix through [`gauss_jordan_blocked`], in place in the row-major output (or, for
+/// single precision, in a double-precision copy rounded once at the end).
+fn invert_blocked<T: Element>(
     m: MatrixPtr<T>,
     n: usize,
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
     par: Par,
 ) -> Result<(), ZeroPivot> {
-    let Workspace {
-        lu,
-        inv,
-        perm,
-        perm_inv,
-        stack,
-        ..
-    } = ws;
-    // faer works column-major; numpy's arrays are usually row-major. Both copies between
-    // the two go tile by tile, so that neither side is walked with a large stride.
-    let buf = &mut lu[..n * n];
-    for_each_tile(n, |i, j| {
-        // SAFETY: i, j < n, inside the matrix.
-        buf[i + j * n] = unsafe { m.get(i, j) }.to_compute();
-    });
+    let Workspace { inv, blocked, .. } = ws;
+    let blocked = blocked
+        .as_mut()
+        .filter(|b| b.order() == n)
+        .expect("a blocked workspace of this order");
     // Blocked kernels sum many products at once: entries near overflow (or underflow) are
     // brought near 1 by a power of two, which is exact, and inv(A) = s inv(s A).
-    let s = power_of_two_scale(buf);
-    if s != 1.0 {
-        buf.iter_mut().for_each(|x| *x = x.scale(s));
-    }
-    let mut lu = MatMut::from_column_major_slice_mut(buf, n, n);
-    let stack = MemStack::new(stack);
-    factor::factor(lu.rb_mut(), perm, perm_inv, par, stack)?;
-    let col_major = |d| MatMut::from_column_major_slice_mut(d, n, n);
+    let mut invert = |x: &mut [T::Compute]| {
+        // SAFETY: the view's matrices are n x n.
+        unsafe { m.gather_row_major(n, x, T::to_compute) };
+        let s = power_of_two_scale(x);
+        if s != 1.0 {
+            x.iter_mut().for_each(|v| *v = v.scale(s));
+        }
+        gauss_jordan_blocked::invert_in_place(x, par, blocked).map(|()| s)
+    };
     match T::as_compute_mut(dst) {
-        // Same type: the inverse goes into the output column-major (faer's fast layout),
-        // then is transposed in place.
-        Some(dst) => {
-            inverse::inverse(col_major(&mut *dst), lu.rb(), perm, perm_inv, par, stack);
-            for_each_tile(n, |i, j| {
-                if i < j {
-                    dst.swap(i + j * n, j + i * n);
-                }
-            });
+        Some(x) => {
+            let s = invert(x)?;
             if s != 1.0 {
-                dst.iter_mut().for_each(|x| *x = x.scale(s));
+                x.iter_mut().for_each(|v| *v = v.scale(s));
             }
         }
         // Single precision: invert in double, round once.
         None => {
             let x = &mut inv[..n * n];
-            inverse::inverse(col_major(&mut *x), lu.rb(), perm, perm_inv, par, stack);
-            for_each_tile(n, |i, j| {
-                dst[i * n + j] = T::from_compute(x[i + j * n].scale(s))
-            });
+            let s = invert(x)?;
+            for (d, v) in dst.iter_mut().zip(x.iter()) {
+                *d = T::from_compute(v.scale(s));
+            }
         }
     }
     Ok(())
@@ -612,14 +667,25 @@ pub(crate) fn for_each_tile(n: usize, mut f: impl FnMut(usize, usize)) {
 /// products can neither overflow nor underflow), chosen without pushing the smallest
 /// nonzero entry below 2^-1000 or the largest above 2^1000; 1 when no such `s` exists.
 pub(crate) fn power_of_two_scale<F: Field>(a: &[F]) -> f64 {
-    let (mut big, mut small) = (0.0f64, f64::INFINITY);
-    for x in a {
-        let m = x.max_component();
-        big = big.max(m);
-        if m > 0.0 {
-            small = small.min(m);
+    // Eight independent lanes, so that the scan vectorises; NaN is never the largest or
+    // the smallest (the comparisons are false).
+    const L: usize = 8;
+    let (mut big, mut small) = ([0.0f64; L], [f64::INFINITY; L]);
+    let mut lanes = a.chunks_exact(L);
+    for chunk in &mut lanes {
+        for l in 0..L {
+            let m = chunk[l].max_component();
+            big[l] = if m > big[l] { m } else { big[l] };
+            small[l] = if m > 0.0 && m < small[l] { m } else { small[l] };
         }
     }
+    for (l, x) in lanes.remainder().iter().enumerate() {
+        let m = x.max_component();
+        big[l] = if m > big[l] { m } else { big[l] };
+        small[l] = if m > 0.0 && m < small[l] { m } else { small[l] };
+    }
+    let big = big.into_iter().fold(0.0, f64::max);
+    let small = small.into_iter().fold(f64::INFINITY, f64::min);
     if !big.is_finite() || big == 0.0 {
         return 1.0;
     }

@@ -4,7 +4,7 @@
 
 use crate::batch::{invert_stack, Params};
 use crate::element::{Element, Field};
-use crate::kernels::lu::zeros;
+use crate::kernels::zeros;
 use crate::layout::StackView;
 use crate::status::Status;
 use crate::svd::{run as svd_run, NonFinite, Vectors};

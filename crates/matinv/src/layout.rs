@@ -332,6 +332,41 @@ impl<T: Copy> MatrixPtr<T> {
     }
 }
 
+impl<T: Copy> MatrixPtr<T> {
+    /// Copies the first `n x n` block into the row-major `dst`, converting each element
+    /// with `f`, in the order that reads memory best: along rows when they are the
+    /// contiguous direction (C order), in square tiles otherwise (Fortran order, strides).
+    ///
+    /// # Safety
+    /// The matrix must be at least `n x n`.
+    #[inline(always)]
+    pub(crate) unsafe fn gather_row_major<U>(&self, n: usize, dst: &mut [U], f: impl Fn(T) -> U) {
+        let dst = &mut dst[..n * n];
+        if self.cs == 1 {
+            for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+                let p = self.ptr.wrapping_offset(i as isize * self.rs);
+                // SAFETY: row i of the matrix: n contiguous elements, by the contract.
+                let src = unsafe { core::slice::from_raw_parts(p, n) };
+                for (d, &s) in row.iter_mut().zip(src) {
+                    *d = f(s);
+                }
+            }
+            return;
+        }
+        const TILE: usize = 32;
+        for i0 in (0..n).step_by(TILE) {
+            for j0 in (0..n).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(n) {
+                    for i in i0..(i0 + TILE).min(n) {
+                        // SAFETY: i, j < n, inside the matrix by the contract.
+                        dst[i * n + j] = f(unsafe { self.get(i, j) });
+                    }
+                }
+            }
+        }
+    }
+}
+
 impl<T> MatrixPtr<T> {
     /// Asks the CPU to start loading the first `n x n` block of the matrix into cache.
     #[inline(always)]

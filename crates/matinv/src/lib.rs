@@ -127,7 +127,7 @@ pub fn inv_ex<T: Element>(a: &StackView<'_, T>) -> Result<(Vec<T>, Vec<Status>),
     let mut out = Vec::new();
     out.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
     out.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
-    let mut status = kernels::lu::zeros(a.len())?;
+    let mut status = kernels::zeros(a.len())?;
     inv_ex_into(a, &mut out, &mut status, &Params::default())?;
     Ok((out, status))
 }

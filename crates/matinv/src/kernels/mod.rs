@@ -4,11 +4,19 @@
 pub mod gauss_jordan;
 pub mod gauss_jordan_blocked;
 pub mod lanes;
-pub mod lu;
 pub mod unblocked;
 
 /// 0-based column of the first exact zero pivot met by partial-pivoting LU.
 pub type ZeroPivot = usize;
+
+/// A vector of `len` default values, or `Error::TooLarge` when it cannot be allocated.
+pub(crate) fn zeros<T: Clone + Default>(len: usize) -> Result<Vec<T>, crate::Error> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| crate::Error::TooLarge)?;
+    v.resize(len, T::default());
+    Ok(v)
+}
 
 /// A column-major (or row-major: the same draw) `n x n` test matrix with entries in
 /// [-1, 1) plus `diag` on the diagonal, from a seeded LCG.

@@ -18,7 +18,7 @@ mod triangular;
 
 use crate::batch::{self, Params};
 use crate::element::{Element, Field};
-use crate::kernels::lu::{self, zeros};
+use crate::kernels::zeros;
 use crate::layout::{MatrixPtr, StackView};
 use crate::status::{fill_nan, Status};
 use crate::Error;
@@ -246,7 +246,7 @@ fn conj<F: Field>(x: F) -> F {
 /// Scratch for one task: kernels never allocate per matrix.
 pub(crate) struct Workspace<T: Element> {
     /// LU's workspace, for `Auto` and the LU fallback of `Symmetric`/`Hermitian`.
-    general: lu::Workspace<T::Compute>,
+    general: batch::Workspace<T::Compute>,
     /// The matrix gathered column-major, factored and inverted in place.
     a: Vec<T::Compute>,
     /// Results of the blocked kernels (column-major).
@@ -291,7 +291,7 @@ impl<T: Element> Workspace<T> {
                 .map_err(|_| Error::TooLarge)?;
         }
         Ok(Self {
-            general: lu::Workspace::new(lu_n, par, needs_inv)?,
+            general: batch::Workspace::new(lu_n, needs_inv, params)?,
             a: zeros(if dense { nn } else { 0 })?,
             x: zeros(if dense && (blocked || cholesky) {
                 nn

@@ -11,7 +11,7 @@ mod hermitian;
 
 use crate::batch::Params;
 use crate::element::{Element, Field};
-use crate::kernels::lu::zeros;
+use crate::kernels::zeros;
 use crate::layout::{MatrixPtr, StackView};
 use crate::Error;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
