@@ -9,24 +9,12 @@ use matinv::kernels::gauss_jordan_blocked::{invert_in_place, Workspace};
 use matinv::{c64, inv_into_with, Field, Params, StackView};
 use std::time::Instant;
 
-fn time<Fn: FnMut()>(reps: usize, mut f: Fn) -> f64 {
-    let mut ts: Vec<f64> = (0..reps)
-        .map(|_| {
-            let t = Instant::now();
-            f();
-            t.elapsed().as_secs_f64()
-        })
-        .collect();
-    ts.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    ts[ts.len() / 2]
-}
-
 fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usize) -> F) {
     let a: Vec<F> = (0..n * n).map(make).collect();
     let reps = if n >= 2048 {
-        3
+        5
     } else if n >= 512 {
-        9
+        15
     } else {
         200
     };
@@ -35,30 +23,50 @@ fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usi
     let v = StackView::c_contiguous(&a, &[n, n]).unwrap();
     let mut out = a.clone();
     let p = Params::default();
-    let t = time(reps, || inv_into_with(&v, &mut out, &p).unwrap());
-    let mut line = format!(
-        "n={n} real={} current {:.3} ms ({:.1} GF/s)",
-        F::REAL,
-        t * 1e3,
-        fl / t / 1e9
-    );
+    // Every configuration once per round, rounds repeated: on a shared machine, drifts in
+    // speed then hit all of them alike.
+    let mut configs: Vec<(String, Box<dyn FnMut()>)> = Vec::new();
+    configs.push((
+        "whole dispatch".into(),
+        Box::new(|| inv_into_with(&v, &mut out, &p).unwrap()),
+    ));
     for &b in blocks {
         for par in [Par::Seq, Par::rayon(0)] {
             let mut ws = Workspace::<F>::new(n, b).unwrap();
             let mut x = a.clone();
-            let t = time(reps, || {
-                x.copy_from_slice(&a);
-                invert_in_place(&mut x, par, &mut ws).unwrap()
-            });
-            line += &format!(
-                " | b={b} {}: {:.3} ms ({:.1})",
-                if par.degree() > 1 { "par" } else { "seq" },
-                t * 1e3,
-                fl / t / 1e9
-            );
+            let a = &a;
+            let name = format!("b={b} {}", if par.degree() > 1 { "par" } else { "seq" });
+            configs.push((
+                name,
+                Box::new(move || {
+                    x.copy_from_slice(a);
+                    invert_in_place(&mut x, par, &mut ws).unwrap()
+                }),
+            ));
         }
     }
-    println!("{line}");
+    let mut times = vec![Vec::new(); configs.len()];
+    for _ in 0..reps {
+        for (c, (_, f)) in configs.iter_mut().enumerate() {
+            let t = Instant::now();
+            f();
+            times[c].push(t.elapsed().as_secs_f64());
+        }
+    }
+    println!(
+        "n = {n}, {}, {reps} rounds:",
+        if F::REAL { "real" } else { "complex" }
+    );
+    for ((name, _), ts) in configs.iter().zip(&mut times) {
+        ts.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        let (med, min) = (ts[ts.len() / 2], ts[0]);
+        println!(
+            "  {name:16} median {:9.3} ms  min {:9.3} ms  ({:.1} GF/s at the median)",
+            med * 1e3,
+            min * 1e3,
+            fl / med / 1e9
+        );
+    }
 }
 
 fn main() {

@@ -318,6 +318,11 @@ pub(crate) struct MatrixPtr<T> {
     cs: isize,
 }
 
+// SAFETY: a MatrixPtr only reads the elements of the StackView it came from (and is used
+// within that view's borrow): it is as thread-safe as `&[T]`.
+unsafe impl<T: Sync> Send for MatrixPtr<T> {}
+unsafe impl<T: Sync> Sync for MatrixPtr<T> {}
+
 impl<T: Copy> MatrixPtr<T> {
     /// # Safety
     /// `(i, j)` must be inside the matrix this pointer came from.
@@ -333,17 +338,24 @@ impl<T: Copy> MatrixPtr<T> {
 }
 
 impl<T: Copy> MatrixPtr<T> {
-    /// Copies the first `n x n` block into the row-major `dst`, converting each element
-    /// with `f`, in the order that reads memory best: along rows when they are the
-    /// contiguous direction (C order), in square tiles otherwise (Fortran order, strides).
+    /// Copies rows `rows` of the first `n x n` block into the row-major `dst` (which holds
+    /// just those rows), converting each element with `f`, in the order that reads memory
+    /// best: along rows when they are the contiguous direction (C order), in square tiles
+    /// otherwise (Fortran order, other strides).
     ///
     /// # Safety
-    /// The matrix must be at least `n x n`.
+    /// The matrix must be at least `n x n`, and `rows` within it.
     #[inline(always)]
-    pub(crate) unsafe fn gather_row_major<U>(&self, n: usize, dst: &mut [U], f: impl Fn(T) -> U) {
-        let dst = &mut dst[..n * n];
+    pub(crate) unsafe fn gather_row_major<U>(
+        &self,
+        n: usize,
+        rows: core::ops::Range<usize>,
+        dst: &mut [U],
+        f: impl Fn(T) -> U,
+    ) {
+        let dst = &mut dst[..rows.len() * n];
         if self.cs == 1 {
-            for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+            for (i, row) in rows.zip(dst.chunks_exact_mut(n)) {
                 let p = self.ptr.wrapping_offset(i as isize * self.rs);
                 // SAFETY: row i of the matrix: n contiguous elements, by the contract.
                 let src = unsafe { core::slice::from_raw_parts(p, n) };
@@ -354,12 +366,12 @@ impl<T: Copy> MatrixPtr<T> {
             return;
         }
         const TILE: usize = 32;
-        for i0 in (0..n).step_by(TILE) {
+        for i0 in rows.clone().step_by(TILE) {
             for j0 in (0..n).step_by(TILE) {
                 for j in j0..(j0 + TILE).min(n) {
-                    for i in i0..(i0 + TILE).min(n) {
+                    for i in i0..(i0 + TILE).min(rows.end) {
                         // SAFETY: i, j < n, inside the matrix by the contract.
-                        dst[i * n + j] = f(unsafe { self.get(i, j) });
+                        dst[(i - rows.start) * n + j] = f(unsafe { self.get(i, j) });
                     }
                 }
             }
