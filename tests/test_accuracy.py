@@ -41,10 +41,12 @@ import matinv
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 DTYPE_IDS = [np.dtype(t).name for t in DTYPES]
 
-# 1-4: unrolled kernels; 5-16: small; 31-65: around block sizes; 127-300: blocked, with a
-# threshold at 192.
-SMALL_SIZES = [1, 2, 3, 4, 5, 8, 13, 16, 31, 32, 33, 63, 64, 65]
-LARGE_SIZES = [127, 128, 129, 191, 192, 193, 255, 256, 257, 300]
+# 1-4: unrolled kernels; 5-8: SIMD lanes (real); 9-64: Gauss-Jordan (real), 5-32: unblocked
+# LU (complex); from 65 (real) and 33 (complex) blocked Gauss-Jordan, whose block width
+# grows from 16 to 32 at n = 96 and to 64 at 384 (sizes straddle each edge and several
+# blocks); 269 is where one complex matrix starts using every thread.
+SMALL_SIZES = [1, 2, 3, 4, 5, 8, 9, 13, 16, 31, 32, 33, 63, 64, 65]
+LARGE_SIZES = [95, 96, 97, 127, 128, 129, 191, 192, 193, 255, 256, 257, 269, 300, 385]
 SIZES = SMALL_SIZES + LARGE_SIZES
 
 THRESHOLD = 30.0  # LAPACK's default THRESH in its test input files
@@ -522,9 +524,10 @@ def test_stack(dtype, n, layout):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128], ids=["float64", "complex128"])
-@pytest.mark.parametrize("n", [767, 768, 769])
+@pytest.mark.parametrize("n", [447, 448, 449, 767, 768, 769, 1535, 1536, 1537])
 def test_around_the_threaded_threshold(dtype, n):
-    """Single matrices switch to faer's threaded LU and inverse at n = 768."""
+    """One real matrix uses every thread from n = 448 (complex from 269); the block width
+    grows to 128 at n = 768 and to 256 at 1536."""
     a, s = make_case("gaussian", "randn", dtype, n)
     ratio = accuracy_ratio(a, matinv.inv(a), dtype, s)
     assert ratio < THRESHOLD

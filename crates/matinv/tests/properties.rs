@@ -163,14 +163,16 @@ properties_for!(f32_props, f32);
 properties_for!(c64_props, c64);
 properties_for!(c32_props, c32);
 
-/// Sizes around every kernel boundary (4/5, faer's recursion at 16, block 64, the parallel
-/// threshold at 192, 256) on well-, moderately ill-conditioned and structured matrices.
+/// Sizes around every kernel boundary (4/5, lanes to Gauss-Jordan at 8/9, blocked
+/// Gauss-Jordan from 65 with block widths 16, 32 and 64 changing at 96 and 384, faer's LU
+/// recursion at 16 inside a block, threads inside one matrix from 448) on well-,
+/// moderately ill-conditioned and structured matrices.
 #[test]
 fn lapack_criterion_across_kernel_boundaries() {
     let mut rng = Rng(7);
     for n in [
-        1, 2, 3, 4, 5, 6, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 191, 192, 193, 255,
-        256, 257,
+        1, 2, 3, 4, 5, 6, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129,
+        191, 192, 193, 255, 256, 257, 383, 384, 385, 449,
     ] {
         let general: Vec<f64> = random_matrix(&mut rng, n, 0.0);
         let mut upper = random_matrix::<f64>(&mut rng, n, 0.0);
