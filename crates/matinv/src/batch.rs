@@ -276,9 +276,15 @@ fn invert_run_generic<T: Element>(
         2 => each(a, start, dst, status, invert_tiny::<T, 2>),
         3 => each(a, start, dst, status, invert_tiny::<T, 3>),
         4 => each(a, start, dst, status, invert_tiny::<T, 4>),
-        _ if n <= params.unblocked_max_n => {
-            each(a, start, dst, status, |m, d| invert_unblocked(m, n, d, ws))
-        }
+        // (Closures inlined by force, as in `SimdRun`: into the AVX2 wrapper.)
+        _ if n <= params.unblocked_max_n => each(
+            a,
+            start,
+            dst,
+            status,
+            #[inline(always)]
+            |m, d| invert_unblocked(m, n, d, ws),
+        ),
         _ => each(a, start, dst, status, |m, d| {
             invert_blocked(m, n, d, ws, par)
         }),
@@ -338,27 +344,34 @@ impl<T: Element> pulp::WithSimd for SimdRun<'_, '_, T> {
         } = self;
         let n = a.n();
         if !uses_lanes(n, params) {
-            return each(a, start, dst, status, |m, d| {
-                invert_gauss_jordan(simd, m, n, d, ws)
-            });
+            // Inlined by force: a closure compiled on its own would run outside pulp's
+            // target features, with every vector intrinsic a function call (10x slower).
+            return each(
+                a,
+                start,
+                dst,
+                status,
+                #[inline(always)]
+                |m, d| invert_gauss_jordan(simd, m, n, d, ws),
+            );
         }
         match n {
-            1 => each_lanes::<S, T, 1>(simd, a, start, dst, status, ws),
-            2 => each_lanes::<S, T, 2>(simd, a, start, dst, status, ws),
-            3 => each_lanes::<S, T, 3>(simd, a, start, dst, status, ws),
-            4 => each_lanes::<S, T, 4>(simd, a, start, dst, status, ws),
-            5 => each_lanes::<S, T, 5>(simd, a, start, dst, status, ws),
-            6 => each_lanes::<S, T, 6>(simd, a, start, dst, status, ws),
-            7 => each_lanes::<S, T, 7>(simd, a, start, dst, status, ws),
-            _ => each_lanes::<S, T, 8>(simd, a, start, dst, status, ws),
+            1 => each_lanes::<S, T, 1, 1>(simd, a, start, dst, status, ws),
+            2 => each_lanes::<S, T, 2, 4>(simd, a, start, dst, status, ws),
+            3 => each_lanes::<S, T, 3, 9>(simd, a, start, dst, status, ws),
+            4 => each_lanes::<S, T, 4, 16>(simd, a, start, dst, status, ws),
+            5 => each_lanes::<S, T, 5, 25>(simd, a, start, dst, status, ws),
+            6 => each_lanes::<S, T, 6, 36>(simd, a, start, dst, status, ws),
+            7 => each_lanes::<S, T, 7, 49>(simd, a, start, dst, status, ws),
+            _ => each_lanes::<S, T, 8, 64>(simd, a, start, dst, status, ws),
         }
     }
 }
 
-/// Real `N x N` matrices, a SIMD group at a time; the last partial group goes through the
-/// scalar kernel, which computes the same bits.
+/// Real `N x N` matrices (`K = N * N` elements each), a SIMD group at a time; the last
+/// partial group goes through the scalar kernel, which computes the same bits.
 #[inline(always)]
-fn each_lanes<S: Simd, T: Element, const N: usize>(
+fn each_lanes<S: Simd, T: Element, const N: usize, const K: usize>(
     simd: S,
     a: &StackView<'_, T>,
     start: usize,
@@ -366,14 +379,118 @@ fn each_lanes<S: Simd, T: Element, const N: usize>(
     mut status: Option<&mut [Status]>,
     ws: &mut Workspace<T::Compute>,
 ) -> Result<(), Error> {
+    debug_assert_eq!(K, N * N);
     let lanes = S::F64_LANES;
-    let group = lanes * N * N;
+    let group = lanes * K;
     let whole = if lanes > 1 {
         dst.len() / group * group
     } else {
         0
     };
     let (body, tail) = dst.split_at_mut(whole);
+    let st = status.as_deref_mut();
+    match a.c_contiguous_start() {
+        // C-contiguous stacks (the usual case): groups are contiguous blocks, read and
+        // written by whole-row transposes.
+        Some(base) => {
+            let src = base.wrapping_add(start * K);
+            if let Some((src, body)) = as_real::<T, f64>(src, body) {
+                lanes_contiguous::<S, f64, N, K>(simd, src, start, body, st)?;
+            } else if let Some((src, body)) = as_real::<T, f32>(src, body) {
+                lanes_contiguous::<S, f32, N, K>(simd, src, start, body, st)?;
+            } else {
+                lanes_strided::<S, T, N>(simd, a, start, body, st)?;
+            }
+        }
+        None => lanes_strided::<S, T, N>(simd, a, start, body, st)?,
+    }
+    let rest = start + whole / K;
+    let status = status.map(|st| &mut st[whole / K..]);
+    if N <= 4 {
+        each(a, rest, tail, status, invert_tiny::<T, N>)
+    } else {
+        each(
+            a,
+            rest,
+            tail,
+            status,
+            #[inline(always)]
+            |m, d| invert_unblocked(m, N, d, ws),
+        )
+    }
+}
+
+/// `src` and `dst` as `E` when `T` is `E`.
+#[inline(always)]
+fn as_real<'d, T: Element, E: lanes::Real>(
+    src: *const T,
+    dst: &'d mut [T],
+) -> Option<(*const E, &'d mut [E])> {
+    (core::any::TypeId::of::<T>() == core::any::TypeId::of::<E>()).then(|| {
+        // SAFETY: T is E, so this is the same slice.
+        let dst =
+            unsafe { core::slice::from_raw_parts_mut(dst.as_mut_ptr().cast::<E>(), dst.len()) };
+        (src.cast::<E>(), dst)
+    })
+}
+
+/// Whole groups of a C-contiguous stack whose matrix `start` is at `src`, into `body`.
+#[inline(always)]
+fn lanes_contiguous<S: Simd, E: lanes::Real + Element, const N: usize, const K: usize>(
+    simd: S,
+    src: *const E,
+    start: usize,
+    body: &mut [E],
+    mut status: Option<&mut [Status]>,
+) -> Result<(), Error> {
+    let lanes = S::F64_LANES;
+    let group = lanes * K;
+    let groups = body.len() / group;
+    let out = body.as_mut_ptr();
+    for g in 0..groups {
+        let (src, out) = (src.wrapping_add(g * group), out.wrapping_add(g * group));
+        if N >= 5 && g + 1 < groups {
+            // From 8x8 on the kernel is long enough that waiting for memory afterwards
+            // cost as much as it: the next group, in and out, is fetched meanwhile.
+            crate::layout::prefetch(src.wrapping_add(group), group);
+            crate::layout::prefetch(out.wrapping_add(group), group);
+        }
+        // SAFETY: group g lies inside the view (whole groups of matrices start..) and
+        // inside `body`.
+        let fields = unsafe { lanes::load_records::<S, E, K>(simd, src) };
+        let mut x: lanes::Group<S, N> =
+            core::array::from_fn(|j| core::array::from_fn(|i| fields[i * N + j]));
+        let zero = lanes::invert::<S, N>(simd, &mut x);
+        let zero: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&zero));
+        first_singular(zero, start + g * lanes, status.is_none())?;
+        let fields: [S::f64s; K] = core::array::from_fn(|f| x[f % N][f / N]);
+        // SAFETY: as above.
+        unsafe { lanes::store_records::<S, E, K>(&fields, out) };
+        if let Some(st) = status.as_deref_mut() {
+            // SAFETY: the group's outputs were just written, inside `body`.
+            let outs = unsafe { core::slice::from_raw_parts_mut(out, group) };
+            for (l, out) in outs.chunks_exact_mut(K).enumerate() {
+                // SAFETY: matrix start + g * lanes + l of the C-contiguous stack.
+                let m = unsafe { MatrixPtr::row_major(src.wrapping_add(l * K), N) };
+                st[g * lanes + l] = lane_status(zero[l], m, N, out);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whole groups of any stack into `body`, each matrix gathered element by element.
+#[inline(always)]
+fn lanes_strided<S: Simd, T: Element, const N: usize>(
+    simd: S,
+    a: &StackView<'_, T>,
+    start: usize,
+    body: &mut [T],
+    mut status: Option<&mut [Status]>,
+) -> Result<(), Error> {
+    let lanes = S::F64_LANES;
+    let group = lanes * N * N;
+    let whole = body.len();
     let mut matrices = a.matrices(start);
     let mut next_group = || {
         let first = matrices.next().expect("endless");
@@ -387,9 +504,9 @@ fn each_lanes<S: Simd, T: Element, const N: usize>(
     let body_start = body.as_ptr();
     for (g, out) in body.chunks_exact_mut(group).enumerate() {
         let ms = next;
-        // The next group's matrices are fetched while this group computes (from 8x8 on the
-        // kernel is long enough that waiting for memory afterwards cost as much as it). The
-        // pointers past the last group are only prefetched, never read.
+        // The next group's matrices are fetched while this group computes (see
+        // `lanes_contiguous`). The pointers past the last group are only prefetched, never
+        // read.
         next = next_group();
         if N >= 5 {
             next[..lanes].iter().for_each(|m| m.prefetch(N));
@@ -408,14 +525,7 @@ fn each_lanes<S: Simd, T: Element, const N: usize>(
         }
         let zero = lanes::invert::<S, N>(simd, &mut x);
         let zero: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&zero));
-        if status.is_none() {
-            if let Some(l) = zero.iter().position(|&z| z >= 0.0) {
-                return Err(Error::Singular {
-                    matrix: start + g * lanes + l,
-                    pivot: zero[l] as usize + 1,
-                });
-            }
-        }
+        first_singular(zero, start + g * lanes, status.is_none())?;
         let xs: &[f64] = bytemuck::cast_slice(x.as_flattened());
         for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
             for (i, row) in out.chunks_exact_mut(N).enumerate() {
@@ -424,22 +534,35 @@ fn each_lanes<S: Simd, T: Element, const N: usize>(
                 }
             }
             if let Some(st) = status.as_deref_mut() {
-                let k = g * lanes + l;
-                st[k] = if zero[l] >= 0.0 {
-                    fill_nan(out);
-                    Status::singular(zero[l] as usize)
-                } else {
-                    Status::inverted(ms[l], N, out)
-                };
+                st[g * lanes + l] = lane_status(zero[l], ms[l], N, out);
             }
         }
     }
-    let rest = start + whole / (N * N);
-    let status = status.map(|st| &mut st[whole / (N * N)..]);
-    if N <= 4 {
-        each(a, rest, tail, status, invert_tiny::<T, N>)
+    Ok(())
+}
+
+/// Without per-matrix status, the first lane of a group (matrix `first + lane`) that met
+/// a zero pivot (`zero[lane] >= 0`) stops the call.
+#[inline(always)]
+fn first_singular(zero: &[f64], first: usize, stop: bool) -> Result<(), Error> {
+    match zero.iter().position(|&z| z >= 0.0) {
+        Some(l) if stop => Err(Error::Singular {
+            matrix: first + l,
+            pivot: zero[l] as usize + 1,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The status of one lane's matrix `m`, whose inverse `out` was just written (NaN from now
+/// on when it was singular).
+#[inline(always)]
+fn lane_status<T: Element>(zero: f64, m: MatrixPtr<T>, n: usize, out: &mut [T]) -> Status {
+    if zero >= 0.0 {
+        fill_nan(out);
+        Status::singular(zero as usize)
     } else {
-        each(a, rest, tail, status, |m, d| invert_unblocked(m, N, d, ws))
+        Status::inverted(m, n, out)
     }
 }
 

@@ -238,6 +238,21 @@ impl<'a, T: Copy> StackView<'a, T> {
         unsafe { self.matrix(k).get(i, j) }
     }
 
+    /// The first element, when the whole stack is C-contiguous (matrices back to back, each
+    /// row-major): then matrix `k` starts `k * rows * cols` elements further on.
+    pub(crate) fn c_contiguous_start(&self) -> Option<*const T> {
+        let mut expected = (self.rows * self.cols) as isize;
+        let rows_ok = self.rows <= 1 || self.row_stride == self.cols as isize;
+        let cols_ok = self.cols <= 1 || self.col_stride == 1;
+        for (&d, &s) in self.batch_shape.iter().zip(&self.batch_strides).rev() {
+            if d > 1 && s != expected {
+                return None;
+            }
+            expected *= d as isize;
+        }
+        (rows_ok && cols_ok).then_some(self.ptr)
+    }
+
     /// The strided matrix `k` of the stack (C order over the batch dimensions).
     pub(crate) fn matrix(&self, k: usize) -> MatrixPtr<T> {
         debug_assert!(k < self.count);
@@ -338,6 +353,18 @@ impl<T: Copy> MatrixPtr<T> {
 }
 
 impl<T: Copy> MatrixPtr<T> {
+    /// A row-major `n x n` matrix at `ptr`.
+    ///
+    /// # Safety
+    /// `ptr` must be matrix of a [`StackView`] (whose borrow outlives every use).
+    pub(crate) unsafe fn row_major(ptr: *const T, n: usize) -> Self {
+        Self {
+            ptr,
+            rs: n as isize,
+            cs: 1,
+        }
+    }
+
     /// Copies rows `rows` of the first `n x n` block into the row-major `dst` (which holds
     /// just those rows), converting each element with `f`, in the order that reads memory
     /// best: along rows when they are the contiguous direction (C order), in square tiles

@@ -171,8 +171,8 @@ properties_for!(c32_props, c32);
 fn lapack_criterion_across_kernel_boundaries() {
     let mut rng = Rng(7);
     for n in [
-        1, 2, 3, 4, 5, 6, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129,
-        191, 192, 193, 255, 256, 257, 383, 384, 385, 449,
+        1, 2, 3, 4, 5, 6, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 96, 97, 127, 128, 129, 191,
+        192, 193, 255, 256, 257, 383, 384, 385, 449,
     ] {
         let general: Vec<f64> = random_matrix(&mut rng, n, 0.0);
         let mut upper = random_matrix::<f64>(&mut rng, n, 0.0);

@@ -47,6 +47,274 @@ pub fn from_fn<S: Simd>(f: impl Fn(usize) -> f64) -> S::f64s {
     }
 }
 
+/// A real element the lanes kernel reads and writes directly (in double precision in
+/// registers).
+pub trait Real: Copy + 'static {
+    /// Widens to double precision.
+    fn to_f64(self) -> f64;
+    /// Rounds from double precision.
+    fn from_f64(x: f64) -> Self;
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    #[inline(always)]
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+}
+
+/// Reads `S::F64_LANES` consecutive records of `K` elements (record `l` at `src + l * K`)
+/// into `K` vectors: vector `f` holds element `f` of every record. This is the gather of a
+/// C-contiguous stack (a record is a row-major matrix), done as 8 x 8 (AVX-512) or 4 x 4
+/// (AVX2) transposes of whole rows of records where the CPU has them: building each vector
+/// lane by lane from scalar loads cost 3x the inversion itself at 4 x 4.
+///
+/// # Safety
+/// `src` must be valid for reading `S::F64_LANES * K` elements.
+#[inline(always)]
+pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
+    simd: S,
+    src: *const E,
+) -> [S::f64s; K] {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(v) = unsafe { x86::load_records::<S, E, K>(src) } {
+        return v;
+    }
+    // SAFETY: l < lanes and f < K, inside the records by the contract.
+    core::array::from_fn(|f| from_fn::<S>(|l| unsafe { *src.add(l * K + f) }.to_f64())).map(|v| {
+        let _ = simd;
+        v
+    })
+}
+
+/// The inverse of [`load_records`]: writes vector `f`'s lane `l` to element `f` of record
+/// `l` at `dst + l * K`, rounded to `E`.
+///
+/// # Safety
+/// `dst` must be valid for writing `S::F64_LANES * K` elements.
+#[inline(always)]
+pub unsafe fn store_records<S: Simd, E: Real, const K: usize>(fields: &[S::f64s; K], dst: *mut E) {
+    #[cfg(target_arch = "x86_64")]
+    if unsafe { x86::store_records::<S, E, K>(fields, dst) } {
+        return;
+    }
+    let xs: &[f64] = bytemuck::cast_slice(fields.as_slice());
+    let lanes = S::F64_LANES;
+    for l in 0..lanes {
+        for f in 0..K {
+            // SAFETY: inside the records by the contract.
+            unsafe { *dst.add(l * K + f) = E::from_f64(xs[f * lanes + l]) };
+        }
+    }
+}
+
+/// The transposes behind [`load_records`] and [`store_records`], for the vector widths of
+/// x86-64. Each function returns `None` / `false` when it does not apply (another width, or
+/// records shorter than a vector), and the caller goes element by element.
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::Real;
+    use core::any::TypeId;
+    use core::arch::x86_64::*;
+    use pulp::Simd;
+
+    /// Loads `L` elements at `p` (`f64` or `f32`, widened) as doubles.
+    #[inline(always)]
+    unsafe fn load8<E: Real>(p: *const E) -> __m512d {
+        // SAFETY (all four helpers): called only with 8 (or 4) valid elements at `p`, on a
+        // CPU with the instruction set of the vector width (the caller's S has it).
+        unsafe {
+            if TypeId::of::<E>() == TypeId::of::<f64>() {
+                _mm512_loadu_pd(p.cast())
+            } else {
+                _mm512_cvtps_pd(_mm256_loadu_ps(p.cast()))
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store8<E: Real>(p: *mut E, v: __m512d) {
+        unsafe {
+            if TypeId::of::<E>() == TypeId::of::<f64>() {
+                _mm512_storeu_pd(p.cast(), v)
+            } else {
+                _mm256_storeu_ps(p.cast(), _mm512_cvtpd_ps(v))
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn load4<E: Real>(p: *const E) -> __m256d {
+        unsafe {
+            if TypeId::of::<E>() == TypeId::of::<f64>() {
+                _mm256_loadu_pd(p.cast())
+            } else {
+                _mm256_cvtps_pd(_mm_loadu_ps(p.cast()))
+            }
+        }
+    }
+    #[inline(always)]
+    unsafe fn store4<E: Real>(p: *mut E, v: __m256d) {
+        unsafe {
+            if TypeId::of::<E>() == TypeId::of::<f64>() {
+                _mm256_storeu_pd(p.cast(), v)
+            } else {
+                _mm_storeu_ps(p.cast(), _mm256_cvtpd_ps(v))
+            }
+        }
+    }
+
+    /// The transpose of 8 rows of 8 doubles (its own inverse).
+    #[inline(always)]
+    fn transpose8(r: [__m512d; 8]) -> [__m512d; 8] {
+        // SAFETY: register shuffles only; AVX-512F is there (8 f64 lanes).
+        unsafe {
+            let t = [
+                _mm512_unpacklo_pd(r[0], r[1]),
+                _mm512_unpackhi_pd(r[0], r[1]),
+                _mm512_unpacklo_pd(r[2], r[3]),
+                _mm512_unpackhi_pd(r[2], r[3]),
+                _mm512_unpacklo_pd(r[4], r[5]),
+                _mm512_unpackhi_pd(r[4], r[5]),
+                _mm512_unpacklo_pd(r[6], r[7]),
+                _mm512_unpackhi_pd(r[6], r[7]),
+            ];
+            // 128-bit lanes: 0x88 takes lanes 0 and 2 of each operand, 0xdd lanes 1 and 3.
+            let u = [
+                _mm512_shuffle_f64x2::<0x88>(t[0], t[2]),
+                _mm512_shuffle_f64x2::<0x88>(t[1], t[3]),
+                _mm512_shuffle_f64x2::<0xdd>(t[0], t[2]),
+                _mm512_shuffle_f64x2::<0xdd>(t[1], t[3]),
+                _mm512_shuffle_f64x2::<0x88>(t[4], t[6]),
+                _mm512_shuffle_f64x2::<0x88>(t[5], t[7]),
+                _mm512_shuffle_f64x2::<0xdd>(t[4], t[6]),
+                _mm512_shuffle_f64x2::<0xdd>(t[5], t[7]),
+            ];
+            [
+                _mm512_shuffle_f64x2::<0x88>(u[0], u[4]),
+                _mm512_shuffle_f64x2::<0x88>(u[1], u[5]),
+                _mm512_shuffle_f64x2::<0x88>(u[2], u[6]),
+                _mm512_shuffle_f64x2::<0x88>(u[3], u[7]),
+                _mm512_shuffle_f64x2::<0xdd>(u[0], u[4]),
+                _mm512_shuffle_f64x2::<0xdd>(u[1], u[5]),
+                _mm512_shuffle_f64x2::<0xdd>(u[2], u[6]),
+                _mm512_shuffle_f64x2::<0xdd>(u[3], u[7]),
+            ]
+        }
+    }
+
+    /// The transpose of 4 rows of 4 doubles (its own inverse).
+    #[inline(always)]
+    fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
+        // SAFETY: register shuffles only; AVX is there (4 f64 lanes).
+        unsafe {
+            let t = [
+                _mm256_unpacklo_pd(r[0], r[1]),
+                _mm256_unpackhi_pd(r[0], r[1]),
+                _mm256_unpacklo_pd(r[2], r[3]),
+                _mm256_unpackhi_pd(r[2], r[3]),
+            ];
+            [
+                _mm256_permute2f128_pd::<0x20>(t[0], t[2]),
+                _mm256_permute2f128_pd::<0x20>(t[1], t[3]),
+                _mm256_permute2f128_pd::<0x31>(t[0], t[2]),
+                _mm256_permute2f128_pd::<0x31>(t[1], t[3]),
+            ]
+        }
+    }
+
+    /// Where the `L`-wide chunks of a record of `K` elements start: every `L`, the last
+    /// one moved back to end at `K` (overlapping the one before: both hold the same).
+    #[inline(always)]
+    fn chunk_starts<const K: usize>(lanes: usize) -> impl Iterator<Item = usize> {
+        (0..K.div_ceil(lanes)).map(move |c| (c * lanes).min(K - lanes))
+    }
+
+    /// # Safety
+    /// As [`super::load_records`].
+    #[inline(always)]
+    pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
+        src: *const E,
+    ) -> Option<[S::f64s; K]> {
+        // SAFETY (the transmutes below): in each branch S::f64s is that many doubles, the
+        // size of the register it is copied from.
+        let mut out = [unsafe { core::mem::zeroed::<S::f64s>() }; K];
+        match S::F64_LANES {
+            8 if K >= 8 => {
+                for f0 in chunk_starts::<K>(8) {
+                    // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
+                    let rows = core::array::from_fn(|l| unsafe { load8(src.add(l * K + f0)) });
+                    for (c, v) in transpose8(rows).into_iter().enumerate() {
+                        out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
+                    }
+                }
+            }
+            4 if K >= 4 => {
+                for f0 in chunk_starts::<K>(4) {
+                    // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
+                    let rows = core::array::from_fn(|l| unsafe { load4(src.add(l * K + f0)) });
+                    for (c, v) in transpose4(rows).into_iter().enumerate() {
+                        out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
+                    }
+                }
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
+    /// # Safety
+    /// As [`super::store_records`].
+    #[inline(always)]
+    pub unsafe fn store_records<S: Simd, E: Real, const K: usize>(
+        fields: &[S::f64s; K],
+        dst: *mut E,
+    ) -> bool {
+        // SAFETY (the transmutes below): in each branch S::f64s is that many doubles, the
+        // size of the register it is copied into.
+        match S::F64_LANES {
+            8 if K >= 8 => {
+                for f0 in chunk_starts::<K>(8) {
+                    let cols: [__m512d; 8] = core::array::from_fn(|c| unsafe {
+                        core::mem::transmute_copy(&fields[f0 + c])
+                    });
+                    for (l, v) in transpose8(cols).into_iter().enumerate() {
+                        // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
+                        unsafe { store8(dst.add(l * K + f0), v) };
+                    }
+                }
+                true
+            }
+            4 if K >= 4 => {
+                for f0 in chunk_starts::<K>(4) {
+                    let cols: [__m256d; 4] = core::array::from_fn(|c| unsafe {
+                        core::mem::transmute_copy(&fields[f0 + c])
+                    });
+                    for (l, v) in transpose4(cols).into_iter().enumerate() {
+                        // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
+                        unsafe { store4(dst.add(l * K + f0), v) };
+                    }
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// `N x N` matrices held lane-wise, column-major: `a[j][i]` holds entry `(i, j)` of every
 /// matrix of the group.
 pub type Group<S, const N: usize> = [[<S as Simd>::f64s; N]; N];
@@ -254,6 +522,67 @@ mod tests {
             check_all(simd);
             S::F64_LANES
         }
+    }
+
+    /// Records of every length the kernel uses, f64 and f32: each vector holds one element
+    /// of every record, and storing puts every element back where it was read (rounded to
+    /// the record's type), touching nothing around the records.
+    fn records_round_trip<S: Simd>(simd: S) {
+        fn check<S: Simd, E: Real + PartialEq + core::fmt::Debug, const K: usize>(simd: S) {
+            let lanes = S::F64_LANES;
+            let src: Vec<E> = (0..lanes * K)
+                .map(|k| E::from_f64(k as f64 * 0.75 - 3.0))
+                .collect();
+            // SAFETY: `src` holds lanes * K elements.
+            let fields = unsafe { load_records::<S, E, K>(simd, src.as_ptr()) };
+            for (f, v) in fields.iter().enumerate() {
+                let v: &[f64] = bytemuck::cast_slice(core::slice::from_ref(v));
+                for l in 0..lanes {
+                    assert_eq!(
+                        v[l],
+                        src[l * K + f].to_f64(),
+                        "K = {K}, field {f}, lane {l}"
+                    );
+                }
+            }
+            let mut dst = vec![E::from_f64(7.0); lanes * K + 2];
+            // SAFETY: dst[1..] holds lanes * K elements.
+            unsafe { store_records::<S, E, K>(&fields, dst.as_mut_ptr().add(1)) };
+            assert_eq!(dst[0], E::from_f64(7.0));
+            assert_eq!(&dst[1..=lanes * K], &src[..], "K = {K}");
+            assert_eq!(dst[lanes * K + 1], E::from_f64(7.0));
+        }
+        fn each_k<S: Simd, E: Real + PartialEq + core::fmt::Debug>(simd: S) {
+            check::<S, E, 1>(simd);
+            check::<S, E, 4>(simd);
+            check::<S, E, 9>(simd);
+            check::<S, E, 16>(simd);
+            check::<S, E, 25>(simd);
+            check::<S, E, 36>(simd);
+            check::<S, E, 49>(simd);
+            check::<S, E, 64>(simd);
+        }
+        each_k::<S, f64>(simd);
+        each_k::<S, f32>(simd);
+    }
+
+    struct RoundTrip;
+    impl pulp::WithSimd for RoundTrip {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            records_round_trip(simd);
+        }
+    }
+
+    #[test]
+    fn records_load_and_store_on_every_instruction_set() {
+        pulp::Arch::new().dispatch(RoundTrip);
+        #[cfg(target_arch = "x86_64")]
+        if let Some(v3) = pulp::x86::V3::try_new() {
+            pulp::WithSimd::with_simd(RoundTrip, v3);
+        }
+        records_round_trip(pulp::Scalar::new());
     }
 
     #[test]
