@@ -23,14 +23,19 @@ fn main() {
         let v = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
         let mut out = vec![0.0; a.len()];
         let mut line = format!("n={n:3} count={count:6}:");
-        for (name, ub, ln) in [
-            ("lanes", 64usize, 8usize),
-            ("unblocked", 64, 0),
-            ("faer", 4, 0),
+        // Each configuration sends real sizes to other kernels: the default dispatch; the
+        // unblocked LU up to 64 (no lanes, no Gauss-Jordan); Gauss-Jordan from 2 to 192;
+        // blocked Gauss-Jordan from 5 on.
+        for (name, lanes, gauss_jordan, unblocked) in [
+            ("default", 8usize, 64usize, 32usize),
+            ("unblocked-lu", 0, 0, 64),
+            ("gauss-jordan", 0, 192, 4),
+            ("blocked", 0, 0, 4),
         ] {
             let p = Params {
-                unblocked_max_n: ub,
-                lanes_max_n: ln,
+                lanes_max_n: lanes,
+                gauss_jordan_max_n: gauss_jordan,
+                unblocked_max_n: unblocked,
                 ..Params::default()
             };
             inv_into_with(&v, &mut out, &p).unwrap();

@@ -18,9 +18,10 @@ pub struct Params {
     /// inside each; smaller ones run one matrix per thread. (The structured inverses use
     /// faer's threads inside matrices from this order on.)
     pub parallel_min_n: usize,
-    /// A single real matrix of at least this order uses all threads inside it; a complex
-    /// one from 0.6 of it (4x the flops). (Blocked Gauss-Jordan, 2 threads against one:
-    /// n = 512 4.5 against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms.)
+    /// A single real matrix of at least this order uses all threads inside it, and so does
+    /// each matrix of a stack with fewer matrices than threads; complex ones from 0.6 of
+    /// it (4x the flops). (Blocked Gauss-Jordan, 2 threads against one: n = 512 4.5
+    /// against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms.)
     pub single_parallel_min_n: usize,
     /// Complex matrices up to this order (and real ones not taken by the kernels below) use
     /// the unblocked, cache-resident LU kernel (getf2's evaluation order, as numpy's LAPACK
@@ -80,8 +81,12 @@ impl<F: Field> Workspace<F> {
     pub(crate) fn new(n: usize, with_inv: bool, params: &Params) -> Result<Self, Error> {
         let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
         let blocked = uses_blocked(n, F::REAL, params);
-        // The unblocked kernel also finishes the lanes kernel's last partial group.
-        let unblocked = !blocked && n <= params.unblocked_max_n.max(lanes::MAX_N);
+        // The unblocked LU kernel: its own sizes (not taken by Gauss-Jordan), and the lanes
+        // kernel's, whose last partial group (and single matrices) it inverts.
+        let real = F::REAL;
+        let unblocked = n > 4
+            && ((real && uses_lanes(n, params))
+                || (n <= params.unblocked_max_n && !(real && uses_gauss_jordan(n, params))));
         Ok(Self {
             lu: zeros(if unblocked { nn } else { 0 })?,
             perm: zeros(n)?,
@@ -154,8 +159,14 @@ pub(crate) fn invert_stack<T: Element>(
     let needs_inv = T::as_compute_mut(&mut out[..0]).is_none();
     let flops_per_matrix = 2 * n * n * n + 16;
     // Threads inside each matrix: stacks of large ones, or one matrix large enough.
+    // (A stack with fewer matrices than threads counts as single ones: one thread per
+    // matrix would leave threads idle.)
+    let threads = match params.num_threads {
+        0 => crate::threads::default_num_threads(),
+        t => t,
+    };
     let inside = n >= params.parallel_min_n
-        || (count == 1 && single_uses_threads(n, T::Compute::REAL, params));
+        || (count < threads && single_uses_threads(n, T::Compute::REAL, params));
     // One thread when asked, when there is too little work to be worth waking others (each
     // hand-off costs microseconds), or in a forked child: then no pool is entered at all.
     if params.num_threads == 1
@@ -422,10 +433,10 @@ fn each_lanes<S: Simd, T: Element, const N: usize, const K: usize>(
 
 /// `src` and `dst` as `E` when `T` is `E`.
 #[inline(always)]
-fn as_real<'d, T: Element, E: lanes::Real>(
+fn as_real<T: Element, E: lanes::Real>(
     src: *const T,
-    dst: &'d mut [T],
-) -> Option<(*const E, &'d mut [E])> {
+    dst: &mut [T],
+) -> Option<(*const E, &mut [E])> {
     (core::any::TypeId::of::<T>() == core::any::TypeId::of::<E>()).then(|| {
         // SAFETY: T is E, so this is the same slice.
         let dst =

@@ -357,14 +357,19 @@ fn for_column_chunks<J: Columns>(
         jobs.into_iter().filter(|j| j.ncols() > 0).for_each(f);
         return;
     }
+    // (Two small vectors per call, once per block of a large matrix, not per matrix.)
     let mut jobs: Vec<J> = jobs.into_iter().filter(|j| j.ncols() > 0).collect();
     let total: usize = jobs.iter().map(Columns::ncols).sum();
     // A few chunks per thread, so that a thread busy elsewhere at first (look-ahead) still
-    // finds work when it comes back.
-    let width = total.div_ceil(3 * threads).max(32);
+    // finds work when it comes back. No chunk is cut narrower than MIN_WIDTH (a narrow rest
+    // stays with the chunk before it): GEMM libraries switch to other kernels, with other
+    // summation orders, for products one column wide, and a job's bits must not depend on
+    // how it was cut.
+    const MIN_WIDTH: usize = 32;
+    let width = total.div_ceil(3 * threads).max(MIN_WIDTH);
     let mut chunks = Vec::new();
     for mut job in jobs.drain(..) {
-        while job.ncols() > width {
+        while job.ncols() >= width + MIN_WIDTH {
             let (head, tail) = job.split(width);
             chunks.push(head);
             job = tail;
@@ -452,6 +457,20 @@ mod tests {
                 // Threads change who computes what, never the result.
                 let par = invert(&a, n, block, Par::rayon(2)).unwrap();
                 assert!(seq == par, "n = {n}, b = {block}: threads changed the bits");
+            }
+        }
+    }
+
+    #[test]
+    fn bits_do_not_depend_on_the_number_of_threads() {
+        // The thread count alone sets the chunk widths (whatever the cores): sizes and
+        // counts that leave remainders of every kind, beside one thread's result.
+        for (n, block) in [(449, 64), (513, 64), (300, 32), (200, 16)] {
+            let a = matrix(n, 11, 0.5);
+            let seq = invert(&a, n, block, Par::Seq).unwrap();
+            for threads in [2, 3, 4, 5, 7, 8, 11, 16] {
+                let par = invert(&a, n, block, Par::rayon(threads)).unwrap();
+                assert!(seq == par, "n = {n}, b = {block}, {threads} threads");
             }
         }
     }

@@ -47,9 +47,15 @@ pub fn from_fn<S: Simd>(f: impl Fn(usize) -> f64) -> S::f64s {
     }
 }
 
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for f64 {}
+    impl Sealed for f32 {}
+}
+
 /// A real element the lanes kernel reads and writes directly (in double precision in
-/// registers).
-pub trait Real: Copy + 'static {
+/// registers): `f64` or `f32`, and no other (the vector loads rely on their sizes).
+pub trait Real: Copy + 'static + sealed::Sealed {
     /// Widens to double precision.
     fn to_f64(self) -> f64;
     /// Rounds from double precision.
@@ -95,11 +101,9 @@ pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
     if let Some(v) = unsafe { x86::load_records::<S, E, K>(src) } {
         return v;
     }
+    let _ = simd;
     // SAFETY: l < lanes and f < K, inside the records by the contract.
-    core::array::from_fn(|f| from_fn::<S>(|l| unsafe { *src.add(l * K + f) }.to_f64())).map(|v| {
-        let _ = simd;
-        v
-    })
+    core::array::from_fn(|f| from_fn::<S>(|l| unsafe { *src.add(l * K + f) }.to_f64()))
 }
 
 /// The inverse of [`load_records`]: writes vector `f`'s lane `l` to element `f` of record
@@ -123,15 +127,30 @@ pub unsafe fn store_records<S: Simd, E: Real, const K: usize>(fields: &[S::f64s;
     }
 }
 
-/// The transposes behind [`load_records`] and [`store_records`], for the vector widths of
-/// x86-64. Each function returns `None` / `false` when it does not apply (another width, or
-/// records shorter than a vector), and the caller goes element by element.
+/// The transposes behind [`load_records`] and [`store_records`], for pulp's AVX-512 (`V4`)
+/// and AVX2 (`V3`) instruction sets, chosen by type: a value of those types exists only on
+/// a CPU that has their instructions (other pulp types with as many lanes, such as
+/// `V3_512b` or `Scalar512b`, go element by element). Each function returns `None` /
+/// `false` when it does not apply (another instruction set, or records shorter than a
+/// vector), and the caller goes element by element.
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::Real;
     use core::any::TypeId;
     use core::arch::x86_64::*;
     use pulp::Simd;
+
+    /// The vector width whose transposes apply to `S`: 8 for AVX-512, 4 for AVX2, else 0.
+    #[inline(always)]
+    fn width<S: Simd>() -> usize {
+        if TypeId::of::<S>() == TypeId::of::<pulp::x86::V4>() {
+            8
+        } else if TypeId::of::<S>() == TypeId::of::<pulp::x86::V3>() {
+            4
+        } else {
+            0
+        }
+    }
 
     /// Loads `L` elements at `p` (`f64` or `f32`, widened) as doubles.
     #[inline(always)]
@@ -178,9 +197,12 @@ mod x86 {
     }
 
     /// The transpose of 8 rows of 8 doubles (its own inverse).
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512F.
     #[inline(always)]
-    fn transpose8(r: [__m512d; 8]) -> [__m512d; 8] {
-        // SAFETY: register shuffles only; AVX-512F is there (8 f64 lanes).
+    unsafe fn transpose8(r: [__m512d; 8]) -> [__m512d; 8] {
+        // SAFETY: register shuffles only; AVX-512F is there by the contract.
         unsafe {
             let t = [
                 _mm512_unpacklo_pd(r[0], r[1]),
@@ -217,9 +239,12 @@ mod x86 {
     }
 
     /// The transpose of 4 rows of 4 doubles (its own inverse).
+    ///
+    /// # Safety
+    /// The CPU must have AVX.
     #[inline(always)]
-    fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
-        // SAFETY: register shuffles only; AVX is there (4 f64 lanes).
+    unsafe fn transpose4(r: [__m256d; 4]) -> [__m256d; 4] {
+        // SAFETY: register shuffles only; AVX is there by the contract.
         unsafe {
             let t = [
                 _mm256_unpacklo_pd(r[0], r[1]),
@@ -252,12 +277,14 @@ mod x86 {
         // SAFETY (the transmutes below): in each branch S::f64s is that many doubles, the
         // size of the register it is copied from.
         let mut out = [unsafe { core::mem::zeroed::<S::f64s>() }; K];
-        match S::F64_LANES {
+        match width::<S>() {
+            // SAFETY (the transposes): width 8 means S is V4, whose values exist only on
+            // CPUs with AVX-512; width 4 means V3 (AVX2).
             8 if K >= 8 => {
                 for f0 in chunk_starts::<K>(8) {
                     // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
                     let rows = core::array::from_fn(|l| unsafe { load8(src.add(l * K + f0)) });
-                    for (c, v) in transpose8(rows).into_iter().enumerate() {
+                    for (c, v) in unsafe { transpose8(rows) }.into_iter().enumerate() {
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
                 }
@@ -266,7 +293,7 @@ mod x86 {
                 for f0 in chunk_starts::<K>(4) {
                     // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
                     let rows = core::array::from_fn(|l| unsafe { load4(src.add(l * K + f0)) });
-                    for (c, v) in transpose4(rows).into_iter().enumerate() {
+                    for (c, v) in unsafe { transpose4(rows) }.into_iter().enumerate() {
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
                 }
@@ -285,13 +312,14 @@ mod x86 {
     ) -> bool {
         // SAFETY (the transmutes below): in each branch S::f64s is that many doubles, the
         // size of the register it is copied into.
-        match S::F64_LANES {
+        match width::<S>() {
+            // SAFETY (the transposes): as in `load_records`.
             8 if K >= 8 => {
                 for f0 in chunk_starts::<K>(8) {
                     let cols: [__m512d; 8] = core::array::from_fn(|c| unsafe {
                         core::mem::transmute_copy(&fields[f0 + c])
                     });
-                    for (l, v) in transpose8(cols).into_iter().enumerate() {
+                    for (l, v) in unsafe { transpose8(cols) }.into_iter().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
                         unsafe { store8(dst.add(l * K + f0), v) };
                     }
@@ -303,7 +331,7 @@ mod x86 {
                     let cols: [__m256d; 4] = core::array::from_fn(|c| unsafe {
                         core::mem::transmute_copy(&fields[f0 + c])
                     });
-                    for (l, v) in transpose4(cols).into_iter().enumerate() {
+                    for (l, v) in unsafe { transpose4(cols) }.into_iter().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
                         unsafe { store4(dst.add(l * K + f0), v) };
                     }
@@ -583,6 +611,9 @@ mod tests {
             pulp::WithSimd::with_simd(RoundTrip, v3);
         }
         records_round_trip(pulp::Scalar::new());
+        // As many lanes as AVX-512 or AVX2, without their instructions: element by element.
+        records_round_trip(pulp::Scalar512b);
+        records_round_trip(pulp::Scalar256b);
     }
 
     #[test]
