@@ -75,7 +75,12 @@ fn main() {
     let n: usize = args[1].parse().unwrap();
     let blocks: Vec<usize> = args[2..].iter().map(|s| s.parse().unwrap()).collect();
     let val = |k: usize| {
-        (((k * 7919) % 1000) as f64) / 1000.0 + if k.is_multiple_of(n + 1) { n as f64 } else { 0.0 }
+        (((k * 7919) % 1000) as f64) / 1000.0
+            + if k.is_multiple_of(n + 1) {
+                n as f64
+            } else {
+                0.0
+            }
     };
     if complex {
         run::<c64>(n, &blocks, |k| c64::new(val(k), val(k + 17) - 0.5));
