@@ -141,7 +141,7 @@ pub fn invert_in_place<F: Field>(
     while k0 < n {
         let k1 = (k0 + b).min(n);
         let k2 = (k1 + b).min(n);
-        interchange_rows(a.rb_mut(), k0, k1, &pivots[k0..k1]);
+        interchange_rows(a.rb_mut(), k0, k1, &pivots[k0..k1], par);
         // Columns: [left | block k0..k1 | next k1..k2 | right].
         let (left, rest) = a.rb_mut().split_at_col_mut(k0);
         let (block, rest) = rest.split_at_col_mut(k1 - k0);
@@ -283,16 +283,27 @@ fn update<'a, F: Field, const K: usize>(
 }
 
 /// The block's row interchanges (already made inside its own columns by LU) on the other
-/// columns.
-fn interchange_rows<F: Field>(mut a: MatMut<'_, F>, k0: usize, k1: usize, pivots: &[usize]) {
-    let (mut left, rest) = a.rb_mut().split_at_col_mut(k0);
-    let (_, mut right) = rest.split_at_col_mut(k1 - k0);
-    for (k, &p) in (k0..k1).zip(pivots) {
-        if p != k {
-            faer::perm::swap_rows_idx(left.rb_mut(), k, p);
-            faer::perm::swap_rows_idx(right.rb_mut(), k, p);
-        }
+/// columns, in column chunks on the threads of `par` (with pivoting, up to `2 b` whole rows
+/// move per block).
+fn interchange_rows<F: Field>(
+    mut a: MatMut<'_, F>,
+    k0: usize,
+    k1: usize,
+    pivots: &[usize],
+    par: Par,
+) {
+    if (k0..k1).zip(pivots).all(|(k, &p)| p == k) {
+        return;
     }
+    let (left, rest) = a.rb_mut().split_at_col_mut(k0);
+    let (_, right) = rest.split_at_col_mut(k1 - k0);
+    for_column_chunks(par, [left, right], |mut cols: MatMut<'_, F>| {
+        for (k, &p) in (k0..k1).zip(pivots) {
+            if p != k {
+                faer::perm::swap_rows_idx(cols.rb_mut(), k, p);
+            }
+        }
+    });
 }
 
 /// A matrix every chunk uses whole (not split with the columns).
