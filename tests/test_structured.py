@@ -388,3 +388,29 @@ def test_threads_give_the_same_bits():
         with matinv.threads(2):
             two = matinv.inv(a, assume_a=kind)
         assert np.array_equal(one, two), kind
+
+
+@pytest.mark.parametrize("kind", ["pos", "upper triangular", "lower triangular", "sym", "auto"])
+def test_threads_inside_one_matrix_give_the_same_bits(kind):
+    # One matrix from n = 448 runs all threads inside it, as in the general path; threads
+    # must change neither the bits nor the accuracy. (auto: a general matrix, then an SPD.)
+    rng = np.random.default_rng(9)
+    n = 500
+    b = rng.standard_normal((n, n))
+    spd = b @ b.T / n + np.eye(n)
+    tri = np.triu(rng.standard_normal((n, n)) / np.sqrt(n), 1) + np.diag(rng.uniform(1, 2, n))
+    inputs = {
+        "pos": [spd],
+        "upper triangular": [tri],
+        "lower triangular": [tri.T.copy()],
+        "sym": [(b + b.T) / 2],
+        "auto": [b, spd],
+    }[kind]
+    for a in inputs:
+        results = []
+        for k in (1, 2, 3):
+            with matinv.threads(k):
+                results.append(matinv.inv(a, assume_a=kind))
+        for got in results[1:]:
+            assert np.array_equal(got, results[0]), kind
+        assert accuracy_ratio(a, results[0], np.float64) < THRESHOLD

@@ -15,13 +15,14 @@ use rayon::prelude::*;
 #[derive(Clone, Copy, Debug)]
 pub struct Params {
     /// Stacks of matrices of at least this order run one matrix at a time, all threads
-    /// inside each; smaller ones run one matrix per thread. (The structured inverses use
-    /// faer's threads inside matrices from this order on.)
+    /// inside each; smaller ones run one matrix per thread. (The structured inverses
+    /// follow the same rule, and the one below.)
     pub parallel_min_n: usize,
     /// A single real matrix of at least this order uses all threads inside it, and so does
     /// each matrix of a stack with fewer matrices than threads; complex ones from 0.6 of
     /// it (4x the flops). (Blocked Gauss-Jordan, 2 threads against one: n = 512 4.5
-    /// against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms.)
+    /// against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms. The structured
+    /// inverses gained 1.0-1.5x from threads at n = 448..767 too, none lost.)
     pub single_parallel_min_n: usize,
     /// Complex matrices up to this order (and real ones not taken by the kernels below) use
     /// the unblocked, cache-resident LU kernel (getf2's evaluation order, as numpy's LAPACK
@@ -324,7 +325,7 @@ fn uses_blocked(n: usize, real: bool, params: &Params) -> bool {
 }
 
 /// Whether one matrix of order `n` is worth all threads inside it.
-fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
+pub(crate) fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
     let equivalent = if real { n } else { n * 5 / 3 };
     uses_blocked(n, real, params) && equivalent >= params.single_parallel_min_n
 }

@@ -337,22 +337,26 @@ pub(crate) fn invert_stack<T: Element>(
     } else {
         structure.flops(n)
     };
+    // Threads inside each matrix when the general path would use them (see
+    // `batch::invert_stack`): stacks of large ones, and single ones (or fewer than threads)
+    // from the order where blocked Gauss-Jordan gains from them.
+    let threads = match params.num_threads {
+        0 => crate::threads::default_num_threads(),
+        t => t,
+    };
+    let inside = n >= params.parallel_min_n
+        || (count < threads && batch::single_uses_threads(n, T::Compute::REAL, params));
     if params.num_threads == 1
-        || (n < params.parallel_min_n && count * flops < params.task_flops)
         || !crate::threads::usable()
+        || (!inside && (count == 1 || count * flops < params.task_flops))
     {
         let mut ws = Workspace::new(n, count, structure, Par::Seq, params)?;
         return invert_run(a, 0, out, status, &mut ws, structure, Par::Seq, params);
     }
     crate::threads::install(params.num_threads, || {
-        if n >= params.parallel_min_n || count == 1 {
-            let par = if n >= params.parallel_min_n {
-                Par::rayon(0)
-            } else {
-                Par::Seq
-            };
-            let mut ws = Workspace::new(n, 1, structure, par, params)?;
-            return invert_run(a, 0, out, status, &mut ws, structure, par, params);
+        if inside {
+            let mut ws = Workspace::new(n, 1, structure, Par::rayon(0), params)?;
+            return invert_run(a, 0, out, status, &mut ws, structure, Par::rayon(0), params);
         }
         let grain = (params.task_flops / flops).clamp(1, count);
         let init = || Workspace::new(n, grain, structure, Par::Seq, params);
