@@ -68,7 +68,7 @@ def timed(fn, a):
     return time.perf_counter() - t
 
 
-def run_case(name, count, n, structure, repeats, rng):
+def run_case(name, count, n, structure, repeats, rng, settle):
     a = make(structure, count, n, rng)
     fns = {
         "numpy": np.linalg.inv,
@@ -83,6 +83,9 @@ def run_case(name, count, n, structure, repeats, rng):
     order = list(fns)
     for r in range(repeats):
         for k in order if r % 2 == 0 else order[::-1]:
+            # OpenBLAS's threads spin for ~0.1 s after a call, on the cores the next
+            # timed call needs (see bench/README.md).
+            time.sleep(settle)
             times[k].append(timed(fns[k], a))
     med = {k: statistics.median(v) for k, v in times.items()}
     return {
@@ -106,6 +109,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats")
     p.add_argument("--json", type=Path, default=OUT)
+    p.add_argument(
+        "--settle", type=float, default=0.2, help="pause before every timed call, s"
+    )
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
     results = []
@@ -115,7 +121,7 @@ def main(argv=None):
         for structure in structures:
             work = (count or 1) * n**3
             repeats = 3 if args.quick else (5 if work > 5e8 else 11)
-            r = run_case(name, count, n, structure, repeats, rng)
+            r = run_case(name, count, n, structure, repeats, rng, args.settle)
             results.append(r)
             m = r["median_s"]
             print(
@@ -133,6 +139,7 @@ def main(argv=None):
         "cpus": os.cpu_count(),
         "loadavg": os.getloadavg(),
         "scrubbed_env": os.environ.get("MATINV_BENCH_SCRUBBED_ENV", ""),
+        "settle_s": args.settle,
     }
     args.json.write_text(json.dumps({"meta": meta, "results": results}, indent=1) + "\n")
     print(f"wrote {args.json}")

@@ -229,9 +229,9 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
           symmetric up to rounding only.
         - ``'auto'``: per matrix, diagonal if every off-diagonal entry is zero, else
           triangular if one strict triangle is zero, else Cholesky if the matrix is exactly
-          Hermitian with a positive diagonal (LU if Cholesky fails; real matrices up to
-          8 x 8 take the general path, faster there), else the general path (bit for bit
-          the ``'general'`` result).
+          Hermitian with a positive diagonal (LU if Cholesky fails; real matrices take the
+          general path, as fast or faster there), else the general path (bit for bit the
+          ``'general'`` result).
 
         Cholesky's results (``'pos'``, and ``'sym'``/``'her'`` when it succeeds) are
         exactly Hermitian (``x == x.conj().T`` bit for bit).

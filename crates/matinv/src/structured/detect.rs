@@ -20,8 +20,10 @@ pub(crate) enum Class {
     General,
 }
 
-/// Classifies the `n x n` matrix `m`.
-pub(crate) fn classify<T: Element>(m: MatrixPtr<T>, n: usize) -> Class {
+/// Classifies the `n x n` matrix `m`; without `hermitian`, a Hermitian matrix counts as
+/// general (the Hermitian test is the one that reads the whole matrix, in transposed
+/// order: 27% of the inversion time of a stack of 32 x 32 matrices).
+pub(crate) fn classify<T: Element>(m: MatrixPtr<T>, n: usize, hermitian: bool) -> Class {
     // SAFETY: i, j < n, inside the matrix.
     let get = |i: usize, j: usize| unsafe { m.get(i, j) }.to_compute();
     // Row by row, as numpy's C order stores them.
@@ -36,12 +38,12 @@ pub(crate) fn classify<T: Element>(m: MatrixPtr<T>, n: usize) -> Class {
                 let d = get(i, i);
                 d.re() > 0.0 && d == <T::Compute as Field>::from_re(d.re())
             });
-            let hermitian = || {
+            let is_hermitian = || {
                 (0..n).all(|i| {
                     (i + 1..n).all(|j| get(i, j) == faer::traits::math_utils::conj(&get(j, i)))
                 })
             };
-            if diagonal_positive && hermitian() {
+            if hermitian && diagonal_positive && is_hermitian() {
                 Class::Hermitian
             } else {
                 Class::General

@@ -411,7 +411,17 @@ fn auto_detects_and_matches_general_bits() {
     inv_structured_into(&view, &mut y, Structure::Auto, &p).unwrap();
     assert_eq!(x, y);
     // Detection.
-    let m = |v: &[f64]| detect::classify(StackView::c_contiguous(v, &[2, 2]).unwrap().matrix(0), 2);
+    let classify = |v: &[f64], hermitian| {
+        detect::classify(
+            StackView::c_contiguous(v, &[2, 2]).unwrap().matrix(0),
+            2,
+            hermitian,
+        )
+    };
+    let m = |v: &[f64]| classify(v, true);
+    // Not looked for: general.
+    assert_eq!(classify(&[1.0, 3.0, 3.0, 2.0], false), Class::General);
+    assert_eq!(classify(&[1.0, 3.0, 0.0, 2.0], false), Class::Upper);
     assert_eq!(m(&[1.0, 0.0, 0.0, 2.0]), Class::Diagonal);
     assert_eq!(m(&[1.0, 3.0, 0.0, 2.0]), Class::Upper);
     assert_eq!(m(&[1.0, 0.0, 3.0, 2.0]), Class::Lower);
