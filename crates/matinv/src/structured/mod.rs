@@ -465,9 +465,9 @@ fn invert_run_generic<T: Element>(
         ws.classes.clear();
         // Real matrices invert as fast or faster through the general kernels than through
         // Cholesky, despite its half of the flops (general / Cholesky time, 2 cores: 0.24
-        // for 1e5 8 x 8, 0.58 for 1e4 32 x 32, 0.78 at n = 512, 0.72-1.08 at n = 1024,
-        // 1.08 at 2048): there, Hermitian counts as general, and is not looked for. Complex ones gain from
-        // Cholesky from n = 32 (1.24 for 2,000 32 x 32, 1.07-1.21 at n = 512..1024).
+        // for 1e5 8 x 8, 0.58 for 1e4 32 x 32, 0.78 at n = 512, 0.72-1.08 at n = 1024 and
+        // 2048): there, Hermitian counts as general, and is not looked for. Complex ones
+        // gain from Cholesky from n = 32 (1.24 for 2,000 32 x 32, 1.07-1.21 at n = 512..1024).
         let cholesky = !T::Compute::REAL;
         ws.classes.extend(
             a.matrices(start)
