@@ -162,12 +162,7 @@ pub(crate) fn invert_stack<T: Element>(
     // Threads inside each matrix: stacks of large ones, or one matrix large enough.
     // (A stack with fewer matrices than threads counts as single ones: one thread per
     // matrix would leave threads idle.)
-    let threads = match params.num_threads {
-        0 => crate::threads::default_num_threads(),
-        t => t,
-    };
-    let inside = n >= params.parallel_min_n
-        || (count < threads && single_uses_threads(n, T::Compute::REAL, params));
+    let inside = threads_inside(count, n, T::Compute::REAL, params);
     // One thread when asked, when there is too little work to be worth waking others (each
     // hand-off costs microseconds), or in a forked child: then no pool is entered at all.
     if params.num_threads == 1
@@ -324,8 +319,19 @@ fn uses_blocked(n: usize, real: bool, params: &Params) -> bool {
         && !(real && (uses_lanes(n, params) || uses_gauss_jordan(n, params)))
 }
 
+/// Whether each of `count` matrices of order `n` runs with all threads inside it (rather
+/// than one matrix per thread): stacks of large ones, and single ones (or fewer than
+/// threads) large enough to gain from them.
+pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
+    let threads = match params.num_threads {
+        0 => crate::threads::default_num_threads(),
+        t => t,
+    };
+    n >= params.parallel_min_n || (count < threads && single_uses_threads(n, real, params))
+}
+
 /// Whether one matrix of order `n` is worth all threads inside it.
-pub(crate) fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
+fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
     let equivalent = if real { n } else { n * 5 / 3 };
     uses_blocked(n, real, params) && equivalent >= params.single_parallel_min_n
 }

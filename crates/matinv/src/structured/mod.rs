@@ -337,15 +337,8 @@ pub(crate) fn invert_stack<T: Element>(
     } else {
         structure.flops(n)
     };
-    // Threads inside each matrix when the general path would use them (see
-    // `batch::invert_stack`): stacks of large ones, and single ones (or fewer than threads)
-    // from the order where blocked Gauss-Jordan gains from them.
-    let threads = match params.num_threads {
-        0 => crate::threads::default_num_threads(),
-        t => t,
-    };
-    let inside = n >= params.parallel_min_n
-        || (count < threads && batch::single_uses_threads(n, T::Compute::REAL, params));
+    // Threads inside each matrix when the general path would use them.
+    let inside = batch::threads_inside(count, n, T::Compute::REAL, params);
     if params.num_threads == 1
         || !crate::threads::usable()
         || (!inside && (count == 1 || count * flops < params.task_flops))
