@@ -183,9 +183,9 @@ def test_stack_inv_ex_runs_each_chunk_once(monkeypatch):
     calls = []
     kernel = mdask._inv_ex_chunk
 
-    def counted(block, threads):
+    def counted(block, threads, **structure):
         calls.append(block.shape)
-        return kernel(block, threads)
+        return kernel(block, threads, **structure)
 
     monkeypatch.setattr(mdask, "_inv_ex_chunk", counted)
     x = da.from_array(np.tile(np.eye(3), (40, 1, 1)), chunks=(10, 3, 3))

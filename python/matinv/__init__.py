@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.linalg import LinAlgError
+from numpy.linalg import _umath_linalg
 
-from . import _matinv
+from . import _dispatch, _matinv
 
 __all__ = [
     "inv",
@@ -355,6 +356,8 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
             out = np.empty(shape, dtype=result_t)
             if _matinv.inv_into(a, out, _context_threads.get() or _default_threads or 0):
                 return out
+    if _dispatch.overrides_numpy(a):
+        return _dispatched_inv(a, state, assume_a, lower, ex=False)
     if assume_a is not _GENERAL and _check_assume_a(assume_a) != _GENERAL:
         return _inv_structured(a, state, assume_a, lower)
     arr, wrap, result_t = _prepare(a)
@@ -365,6 +368,24 @@ def inv(a, *, assume_a=_GENERAL, lower=False):
     out, info, rcond = _inv_ex(arr, result_t)
     _apply_errstate(state, out, info, rcond, result_t)
     return wrap(out)
+
+
+def _dispatched_inv(a, state, assume_a, lower, ex):
+    """`inv` / `inv_ex` of an array whose type overrides numpy's functions: what numpy's
+    dispatch gives (see `_dispatch`)."""
+    name = _check_assume_a(assume_a)
+    if _dispatch.is_dask_array(a):
+        from . import dask as matinv_dask
+
+        func = matinv_dask.inv_ex if ex else matinv_dask.inv
+        return func(a, assume_a=name, lower=lower)
+    if ex:
+        _dispatch.refuse(a, "matinv.inv_ex")
+    if name != _GENERAL:
+        _dispatch.refuse(a, f"assume_a={assume_a!r}")
+    if state != _DEFAULT_ERRSTATE:
+        _dispatch.refuse(a, "matinv.errstate other than its default")
+    return np.linalg.inv(a)
 
 
 def _inv_structured(a, state, assume_a, lower):
@@ -438,6 +459,8 @@ def inv_ex(a, *, assume_a=_GENERAL, lower=False):
     array([[nan, nan],
            [nan, nan]])
     """
+    if _dispatch.overrides_numpy(a):
+        return _dispatched_inv(a, _errstate.get(), assume_a, lower, ex=True)
     name = _check_assume_a(assume_a)
     arr, wrap, result_t = _prepare(a)
     if name == _GENERAL:
@@ -468,12 +491,23 @@ def _kernel_array(arr, result_t, ufunc):
     else:
         compute_t = np.complex128 if result_t.kind == "c" else np.float64
         if not np.can_cast(arr.dtype, compute_t, casting="same_kind"):
-            raise TypeError(
-                f"Cannot cast ufunc '{ufunc}' input from {arr.dtype!r} to "
-                f"{np.dtype(compute_t)!r} with casting rule 'same_kind'"
-            )
+            _raise_numpy_cast_error(arr.dtype, ufunc)
         arr = arr.astype(compute_t)
     return arr
+
+
+def _raise_numpy_cast_error(dtype, ufunc):
+    """Raise the error numpy's gufunc `ufunc` raises for input of `dtype` (object, str,
+    datetime...): numpy's own private ``UFuncTypeError`` subclass, made by numpy's own
+    casting machinery on a 1x1 array, so ``type(e)`` and the message are numpy's."""
+    gufunc = getattr(_umath_linalg, ufunc, None)  # (numpy 1.x names some differently)
+    if gufunc is not None:
+        # Only real signatures reach here: every uncastable dtype's result type is float64.
+        gufunc(np.zeros((1, 1), dtype=dtype), signature="d->" + "d" * gufunc.nout)
+    raise TypeError(
+        f"Cannot cast ufunc '{ufunc}' input from {dtype!r} to dtype('float64') with "
+        "casting rule 'same_kind'"
+    )
 
 
 def _run(native, arr, *outputs):

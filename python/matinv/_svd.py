@@ -8,7 +8,7 @@ subclasses and errors, on matinv's threads.
 import numpy as np
 from numpy.linalg import LinAlgError
 
-from . import _kernel_array, _matinv, _result_dtype, _run
+from . import _dispatch, _kernel_array, _matinv, _result_dtype, _run
 
 try:  # numpy's own class, so that isinstance checks and pickles agree with numpy's
     from numpy.linalg._linalg import SVDResult
@@ -44,7 +44,18 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     Raises ``LinAlgError`` for fewer than two dimensions, non-square input with
     ``hermitian=True``, and NaN input ("SVD did not converge"), as numpy's LAPACK does;
     infinite input (and NaN with ``hermitian=True``) gives NaN results, as there.
+
+    Arrays whose type overrides numpy's functions (``__array_function__``: Dask arrays and
+    others) get what ``numpy.linalg.svd`` gives them.
     """
+    if _dispatch.overrides_numpy(a):
+        return _dispatch.numpy_call(
+            np.linalg.svd,
+            a,
+            full_matrices=(full_matrices, True),
+            compute_uv=(compute_uv, True),
+            hermitian=(hermitian, False),
+        )
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     if hermitian:
@@ -79,10 +90,15 @@ def svdvals(x, /):
 
     The same as ``svd(x, compute_uv=False, hermitian=False)``, as in numpy.
     """
+    if _dispatch.overrides_numpy(x) and hasattr(np.linalg, "svdvals"):  # numpy >= 2
+        return np.linalg.svdvals(x)
     return svd(x, compute_uv=False, hermitian=False)
 
 
-_NORMS = {1: "1", -1: "-1", np.inf: "inf", -np.inf: "-inf", "fro": "fro", "nuc": "nuc"}
+# numpy's `norm` takes 'f' for 'fro' too.
+_NORMS = {
+    1: "1", -1: "-1", np.inf: "inf", -np.inf: "-inf", "fro": "fro", "f": "fro", "nuc": "nuc"
+}
 
 
 def cond(x, p=None):
@@ -90,14 +106,19 @@ def cond(x, p=None):
     The condition number of ``x`` ``(..., M, N)`` in norm ``p``, as ``numpy.linalg.cond``.
 
     ``p``: None or 2 (``s_max / s_min`` from the singular values; any shape), -2
-    (``s_min / s_max``), 1, -1, inf, -inf, 'fro', 'nuc' (``||x|| * ||inv(x)||``; square
+    (``s_min / s_max``), 1, -1, inf, -inf, 'fro' (or 'f'), 'nuc' (``||x|| * ||inv(x)||``; square
     only). Singular matrices give ``inf``; the result is real, in ``x``'s precision, a
     scalar for a single matrix.
 
     Differences from numpy (where numpy's LAPACK raises "SVD did not converge"): a matrix
     holding NaN gives NaN for every ``p`` (numpy's documented intent), and ``p='nuc'`` of a
     singular matrix gives ``inf``.
+
+    Arrays whose type overrides numpy's functions (``__array_function__``) get what
+    ``numpy.linalg.cond`` gives them.
     """
+    if _dispatch.overrides_numpy(x):
+        return _dispatch.numpy_call(np.linalg.cond, x, p=(p, None))
     x = np.asarray(x)
     if x.size == 0 and np.prod(x.shape[-2:]) == 0:
         raise LinAlgError("cond is not defined on empty arrays")
@@ -110,10 +131,12 @@ def cond(x, p=None):
         ufunc = "svd"
     else:
         _matinv.check_stack(x.shape)
-        code = _norm_code(p)
         ufunc = "inv"
+    # numpy's order: shape, dtype, casting, then the norm order (its `norm` comes last).
     result_t = _result_dtype(x.dtype)
     arr = _kernel_array(x, result_t, ufunc)
+    if ufunc == "inv":
+        code = _norm_code(p)
     out = np.empty(arr.shape[:-2], dtype=_real(result_t))
     _run(_matinv.cond_into, arr, out, code)
     return out[()] if out.ndim == 0 else out

@@ -41,14 +41,20 @@ _DEFAULT_THREADS = 1
 # --------------------------------------------------------------------------------------
 
 
-def inv(x, *, threads=None):
+def inv(x, *, assume_a="general", lower=False, threads=None):
     """Lazy `matinv.inv` of a Dask array of shape ``(..., n, n)``.
+
+    ``matinv.inv(x)`` of a Dask array ``x`` calls this (``numpy.linalg.inv(x)`` would
+    call Dask's own ``inv``).
 
     Parameters
     ----------
     x : dask.array.Array or array_like
         The matrices. A 2-D array in more than one chunk is inverted blockwise (one large
         matrix); anything else is treated as a stack whose chunks get whole matrices.
+    assume_a, lower
+        As in `matinv.inv`. A structure other than ``'general'`` is inverted a whole
+        matrix per task (a 2-D array chunked along its last axes is rechunked).
     threads : int, optional
         matinv threads per task (default 1, one per Dask worker thread).
 
@@ -64,10 +70,11 @@ def inv(x, *, threads=None):
     LinAlgError, TypeError
         At once, for what `matinv.inv` rejects without looking at the values.
     """
+    name = matinv._check_assume_a(assume_a)
     x, result_t = _prepare(x)
     threads = _threads(threads)
     state = matinv._errstate.get()
-    if _is_blocked(x):
+    if _is_blocked(x) and name == "general":
         if state == matinv._DEFAULT_ERRSTATE:
             out, _ = _blocked_inv(x, result_t, threads, raise_singular=True)
             return out
@@ -78,14 +85,15 @@ def inv(x, *, threads=None):
         )
     x = _whole_matrices(x)
     return x.map_blocks(
-        _inv_chunk, threads, state, dtype=result_t, meta=_meta(x.ndim, result_t),
-        token="matinv-inv",
+        _inv_chunk, threads, state, name, bool(lower), dtype=result_t,
+        meta=_meta(x.ndim, result_t), token="matinv-inv",
     )
 
 
-def inv_ex(x, *, threads=None):
+def inv_ex(x, *, assume_a="general", lower=False, threads=None):
     """Lazy `matinv.inv_ex` of a Dask array of shape ``(..., n, n)``: never raises for
-    singular matrices.
+    singular matrices. ``matinv.inv_ex(x)`` of a Dask array calls this; `assume_a` and
+    `lower` as in `inv`.
 
     Returns
     -------
@@ -95,9 +103,10 @@ def inv_ex(x, *, threads=None):
         Each chunk is inverted once however many of the three are computed, as long as
         they are computed together (``dask.compute(*result)``).
     """
+    name = matinv._check_assume_a(assume_a)
     x, result_t = _prepare(x)
     threads = _threads(threads)
-    if _is_blocked(x):
+    if _is_blocked(x) and name == "general":
         out, info = _blocked_inv(x, result_t, threads, raise_singular=False)
         return InvExResult(out, info, _blocked_rcond(x, out, info))
     x = _whole_matrices(x)
@@ -106,6 +115,8 @@ def inv_ex(x, *, threads=None):
         "(i,j)->(i,j),(),()",
         x,
         threads=threads,
+        assume_a=name,
+        lower=bool(lower),
         meta=(_meta(x.ndim, result_t), _meta(x.ndim - 2, np.int32), _meta(x.ndim - 2, np.float64)),
     )
     return InvExResult(out, info, rcond)
@@ -153,17 +164,17 @@ def _whole_matrices(x):
     return x.rechunk({x.ndim - 2: -1, x.ndim - 1: -1})
 
 
-def _inv_chunk(block, threads, state):
+def _inv_chunk(block, threads, state, assume_a, lower):
     singular, ill_conditioned = state
     with matinv.threads(threads), matinv.errstate(
         singular=singular, ill_conditioned=ill_conditioned
     ):
-        return matinv.inv(block)
+        return matinv.inv(block, assume_a=assume_a, lower=lower)
 
 
-def _inv_ex_chunk(block, threads):
+def _inv_ex_chunk(block, threads, assume_a, lower):
     with matinv.threads(threads):
-        return tuple(matinv.inv_ex(block))
+        return tuple(matinv.inv_ex(block, assume_a=assume_a, lower=lower))
 
 
 def _check_state(block, info, rcond, state, result_t):
