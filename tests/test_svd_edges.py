@@ -77,6 +77,12 @@ def test_scaled_orthogonal_matrices_match_numpy(s, n, dtype):
             assert_allclose(matinv.cond(a, p), np.linalg.cond(a, p), rtol=1e-12, err_msg=str(p))
 
 
+def test_readme_subnormal_cond_example():
+    q = orthogonal(5, np.float64, 5)
+    assert_allclose(matinv.cond(q * 3e-308, 1), np.linalg.cond(q, 1), rtol=1e-12)
+    assert_allclose(matinv.cond(q * 3e-308, 1), 4.195049564309453, rtol=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("s", SCALES)
@@ -130,8 +136,8 @@ def test_random_matrices_at_extreme_scales_succeed(s, dtype):
 def test_single_precision_near_its_limits(s, dtype):
     # numpy computes single precision in double: so does matinv, and both round once.
     for n in (2, 5, 40):
-        a = (orthogonal(n, np.complex128 if dtype == np.complex64 else np.float64, n) * s)
-        a = a.astype(dtype)
+        wide = np.complex128 if dtype == np.complex64 else np.float64
+        a = (orthogonal(n, wide, n) * s).astype(dtype)
         assert np.all(np.isfinite(a))
         want = numpy_svd(a, compute_uv=False)
         got = matinv.svdvals(a)
@@ -144,7 +150,8 @@ def test_single_precision_near_its_limits(s, dtype):
             assert c.dtype == w.dtype
             assert_allclose(c, w, rtol=1.2e-7)
         uh = matinv.svd(a, compute_uv=False, hermitian=True)
-        assert_allclose(uh, numpy_svd(a, compute_uv=False, hermitian=True), rtol=1.2e-7, atol=2e-45)
+        want_h = numpy_svd(a, compute_uv=False, hermitian=True)
+        assert_allclose(uh, want_h, rtol=1.2e-7, atol=2e-45)
 
 
 def test_stacks_scale_each_matrix_on_its_own():
@@ -159,7 +166,10 @@ def test_stacks_scale_each_matrix_on_its_own():
         check_factors(a[i], u[i], got[i], vh[i], 1e-12)
     assert_allclose(matinv.cond(a), np.linalg.cond(a), rtol=1e-12)
     h = np.stack([np.eye(3) * s for s in (1e-308, 1e308, 2.0)])
-    assert_array_equal(matinv.svd(h, compute_uv=False, hermitian=True), np.linalg.svd(h, compute_uv=False, hermitian=True))
+    assert_array_equal(
+        matinv.svd(h, compute_uv=False, hermitian=True),
+        np.linalg.svd(h, compute_uv=False, hermitian=True),
+    )
 
 
 # --- Hermitian input with a nonzero imaginary diagonal ---------------------------------
@@ -219,7 +229,8 @@ def test_svd_and_cond_do_not_depend_on_thread_count(k):
     for a in big_inputs():
         with matinv.threads(1):
             ref = (matinv.svdvals(a), matinv.svd(a, full_matrices=False), matinv.cond(a))
-            sq = a[..., : a.shape[-1], :] if a.shape[-2] >= a.shape[-1] else a[..., :, : a.shape[-2]]
+            k = min(a.shape[-2:])
+            sq = a[..., :k, :k]
             ref_h = matinv.svd(sq, hermitian=True)
             ref_nuc = matinv.cond(sq, "nuc")
         with matinv.threads(k):
