@@ -674,27 +674,38 @@ mod tests {
 
     #[test]
     fn hermitian_path_ignores_the_imaginary_diagonal() {
-        let (r, i) = (c64::new(2.0, 0.0), c64::new(0.0, 1.0));
-        // Lower triangle [[2 + 5i, .], [i, -1 + 3i]]: the matrix is [[2, -i], [i, -1]].
-        let a = [
-            r + i * 5.0,
-            c64::new(7.0, 7.0),
-            i,
-            -c64::new(1.0, 0.0) + i * 3.0,
+        let c = c64::new;
+        // Row-major lower triangles (the upper ones are never read), n = 2 and n = 3.
+        let a2 = [c(2.0, 5.0), c(7.0, 7.0), c(0.0, 1.0), c(-1.0, 3.0)];
+        let b2 = [c(2.0, 0.0), c(7.0, 7.0), c(0.0, 1.0), c(-1.0, 0.0)];
+        let x = c(9.0, 9.0);
+        let a3 = [
+            c(1.0, 4.0),
+            x,
+            x,
+            c(2.0, -1.0),
+            c(-3.0, 2.0),
+            x,
+            c(0.5, 0.5),
+            c(1.0, -2.0),
+            c(2.0, -7.0),
         ];
-        let b = [r, c64::new(7.0, 7.0), i, -c64::new(1.0, 0.0)];
-        let s = |x: &[c64]| {
-            svd(
-                &StackView::c_contiguous(x, &[2, 2]).unwrap(),
-                Vectors::Full,
-                true,
+        let mut b3 = a3;
+        for i in 0..3 {
+            b3[i * 4].im = 0.0;
+        }
+        let s = |x: &[c64], n: usize| {
+            let v = StackView::c_contiguous(x, &[n, n]).unwrap();
+            (
+                svd(&v, Vectors::Full, true).unwrap(),
+                svd(&v, Vectors::None, true).unwrap().s,
             )
-            .unwrap()
         };
-        assert_eq!(s(&a), s(&b));
-        // Eigenvalues (1 +- sqrt(13)) / 2.
+        assert_eq!(s(&a2, 2), s(&b2, 2));
+        assert_eq!(s(&a3, 3), s(&b3, 3));
+        // [[2, -i], [i, -1]] has eigenvalues (1 +- sqrt(13)) / 2.
         let want = [(1.0 + 13f64.sqrt()) / 2.0, (13f64.sqrt() - 1.0) / 2.0];
-        for (x, w) in s(&a).s.iter().zip(want) {
+        for (x, w) in s(&a2, 2).1.iter().zip(want) {
             assert!((x - w).abs() < 1e-15 * w, "{x} {w}");
         }
     }
