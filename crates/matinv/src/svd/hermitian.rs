@@ -10,13 +10,15 @@ use faer::dyn_stack::MemStack;
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{MatMut, Par};
 
-/// The SVD of the Hermitian `n x n` matrix whose lower triangle is gathered in `ws.a`.
+/// The SVD of the Hermitian `n x n` matrix whose lower triangle is gathered in `ws.a`; the
+/// singular values are multiplied by `unscale` (the matrix was scaled by its inverse).
 pub(super) fn one<T: Element>(
     n: usize,
     ws: &mut Workspace<T::Compute>,
     s_out: &mut [T::Real],
     uv_out: Option<(&mut [T], &mut [T])>,
     par: Par,
+    unscale: f64,
 ) -> Result<(), Error> {
     if n == 0 {
         return Ok(());
@@ -45,7 +47,7 @@ pub(super) fn one<T: Element>(
     order.sort_by(|&i, &j| w[i].re().abs().total_cmp(&w[j].re().abs()));
     order.reverse();
     for (o, &i) in s_out.iter_mut().zip(order.iter()) {
-        *o = T::Real::from_compute(w[i].re().abs());
+        *o = T::Real::from_compute(w[i].re().abs() * unscale);
     }
     if let Some((u, vh)) = uv_out {
         for (c, &l) in order.iter().enumerate() {

@@ -4,8 +4,9 @@
 //!
 //! faer does the decomposition (bidiagonalisation and divide and conquer for the general
 //! case, tridiagonalisation for the Hermitian one); this module gathers each strided matrix,
-//! runs faer one matrix per thread (or all threads inside one large matrix), and lays the
-//! results out as numpy does.
+//! scales it into a safe range as LAPACK's drivers do, runs faer one matrix per thread
+//! (never threads inside one matrix, so that results do not depend on the thread count),
+//! and lays the results out as numpy does.
 
 mod hermitian;
 
@@ -258,21 +259,14 @@ pub(crate) fn run<T: Element>(
     if count == 0 {
         return Ok(());
     }
-    // The SVD costs some 10-20 m n k flops: big matrices get every thread inside, small
-    // ones one thread each, in tasks of about `task_flops`.
+    // The SVD costs some 10-20 m n k flops: matrices go to the threads in tasks of about
+    // `task_flops`, one matrix at least. Threads never work inside one matrix: faer's
+    // parallel decompositions add up in an order that depends on the thread count, and the
+    // results must not (a 300 x 300 complex matrix differed in the last bits).
     let flops = 20 * m.max(n) * k * k + 64;
-    let big = k >= 256 && count < 4;
     let threads_ok = params.num_threads != 1 && crate::threads::usable();
-    let par = if big && threads_ok {
-        Par::rayon(0)
-    } else {
-        Par::Seq
-    };
-    let grain = if big {
-        count
-    } else {
-        (params.task_flops / flops).clamp(1, count)
-    };
+    let par = Par::Seq;
+    let grain = (params.task_flops / flops).clamp(1, count);
 
     let mut tasks = Vec::with_capacity(count.div_ceil(grain));
     let (mut s_rest, mut uv_rest) = (s, uv);
@@ -301,7 +295,7 @@ pub(crate) fn run<T: Element>(
         let ws = ws.as_mut().map_err(|e| e.clone())?;
         run_task(a, task, ws, vectors, hermitian, nonfinite, par)
     };
-    if tasks.len() == 1 && !big || !threads_ok {
+    if tasks.len() == 1 || !threads_ok {
         let mut ws = init();
         return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
     }
@@ -349,17 +343,19 @@ fn run_task<T: Element>(
             }
             continue;
         }
+        let unscale = scale_into_range(&mut ws.a, m, n, hermitian);
         if hermitian {
-            hermitian::one(n, ws, s_out, uv_out, par)?;
+            hermitian::one(n, ws, s_out, uv_out, par, unscale)?;
         } else {
-            one(m, n, [uc, vr], ws, s_out, uv_out, par)?;
+            one(m, n, [uc, vr], ws, s_out, uv_out, par, unscale)?;
         }
     }
     Ok(())
 }
 
-/// Copies matrix `mat` column-major into `dst` (only its lower triangle when `lower_only`)
-/// and says whether every copied element is finite, and whether one is NaN.
+/// Copies matrix `mat` column-major into `dst` (only its lower triangle when `lower_only`,
+/// with the real part of the diagonal, as LAPACK's `heevd` reads a Hermitian matrix) and
+/// says whether every copied element is finite, and whether one is NaN.
 fn gather<T: Element>(
     mat: MatrixPtr<T>,
     m: usize,
@@ -373,6 +369,11 @@ fn gather<T: Element>(
         for i in from..m {
             // SAFETY: i < m, j < n: inside the matrix.
             let x = unsafe { mat.get(i, j) }.to_compute();
+            let x = if lower_only && i == j {
+                <T::Compute as Field>::from_re(x.re())
+            } else {
+                x
+            };
             finite &= x.finite();
             dst[j * m + i] = x;
         }
@@ -385,7 +386,60 @@ fn gather<T: Element>(
     (finite, nan)
 }
 
-/// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out.
+/// LAPACK's SVD drivers (`gesdd`, `gesvd`) scale a matrix whose largest entry lies
+/// outside `[SMLNUM, BIGNUM]`, `SMLNUM = sqrt(safmin) / eps = 2^-459`, `BIGNUM = 1 / SMLNUM`,
+/// into that range first, and its singular values back after: without it faer loses tiny
+/// singular values to underflow and fails to converge on huge matrices.
+const SMLNUM: f64 = f64::from_bits(((1023 - 459) as u64) << 52);
+const BIGNUM: f64 = f64::from_bits(((1023 + 459) as u64) << 52);
+
+/// `2^e`, exactly, for `-1022 <= e <= 1023`.
+fn pow2(e: i32) -> f64 {
+    debug_assert!((-1022..=1023).contains(&e));
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// `floor(log2(x))` for finite `x > 0`, subnormals included.
+fn exponent(x: f64) -> i32 {
+    let biased = ((x.to_bits() >> 52) & 0x7ff) as i32;
+    if biased == 0 {
+        exponent(x * pow2(64)) - 64
+    } else {
+        biased - 1023
+    }
+}
+
+/// Scales the matrix gathered in `a` (its lower triangle when `lower_only`) by a power of
+/// two when its largest entry lies outside `[SMLNUM, BIGNUM]`, bringing that entry to just
+/// inside the bound it crossed, as LAPACK does; the scaling is exact but for entries that
+/// become subnormal. Returns the factor that takes the singular values (eigenvalues) back:
+/// 1 for a matrix left alone. The singular vectors need none.
+fn scale_into_range<F: Field>(a: &mut [F], m: usize, n: usize, lower_only: bool) -> f64 {
+    let from = |j: usize| if lower_only { j.min(m) } else { 0 };
+    let amax = (0..n)
+        .flat_map(|j| (from(j)..m).map(move |i| j * m + i))
+        .fold(0f64, |acc, p| acc.max(a[p].max_component()));
+    let e = if amax == 0.0 || (SMLNUM..=BIGNUM).contains(&amax) {
+        return 1.0;
+    } else if amax < SMLNUM {
+        // amax in [2^-1074, 2^-460): e in [1, 615].
+        -459 - exponent(amax)
+    } else {
+        // amax in (2^459, 2^1024): e in [-565, -1].
+        458 - exponent(amax)
+    };
+    let f = pow2(e);
+    for j in 0..n {
+        for x in &mut a[j * m + from(j)..(j + 1) * m] {
+            *x = x.scale(f);
+        }
+    }
+    pow2(-e)
+}
+
+/// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out;
+/// the singular values are multiplied by `unscale` (see [`scale_into_range`]).
+#[allow(clippy::too_many_arguments)]
 fn one<T: Element>(
     m: usize,
     n: usize,
@@ -394,6 +448,7 @@ fn one<T: Element>(
     s_out: &mut [T::Real],
     uv_out: Option<(&mut [T], &mut [T])>,
     par: Par,
+    unscale: f64,
 ) -> Result<(), Error> {
     let k = m.min(n);
     if k == 0 {
@@ -450,7 +505,7 @@ fn one<T: Element>(
     };
     result.map_err(|_| Error::SvdNoConvergence)?;
     for (o, x) in s_out.iter_mut().zip(&ws.s) {
-        *o = T::Real::from_compute(x.re());
+        *o = T::Real::from_compute(x.re() * unscale);
     }
     Ok(())
 }
@@ -551,6 +606,108 @@ mod tests {
         // The Hermitian path reads the lower triangle only: the NaN above is ignored.
         let d = svd(&v, Vectors::Full, true).unwrap();
         assert_eq!(d.s, [2.0, 0.0]);
+    }
+
+    #[test]
+    fn powers_of_two_and_exponents_are_exact() {
+        assert_eq!(SMLNUM, f64::MIN_POSITIVE.sqrt() / f64::EPSILON);
+        assert_eq!(BIGNUM, 1.0 / SMLNUM);
+        for e in [-1022, -459, -1, 0, 1, 459, 1023] {
+            assert_eq!(pow2(e), 2f64.powi(e));
+            assert_eq!(exponent(pow2(e)), e);
+            assert_eq!(exponent(pow2(e) * 1.75), e);
+        }
+        assert_eq!(exponent(f64::from_bits(1)), -1074);
+        assert_eq!(exponent(f64::MIN_POSITIVE / 3.0), -1024);
+        assert_eq!(exponent(f64::MAX), 1023);
+    }
+
+    #[test]
+    fn matrices_at_the_ends_of_the_range_are_scaled() {
+        // A rotation times s: both singular values are s (faer alone gave zeros at 1e-308
+        // and failed to converge from about 1e155 up).
+        let (c, sn) = (0.6f64, 0.8f64);
+        for s in [1e-308f64, 3e-308, 1e-300, 1e-200, 1e155, 1e300, 8e307] {
+            let a = [c * s, -sn * s, sn * s, c * s];
+            let v = StackView::c_contiguous(&a, &[2, 2]).unwrap();
+            let tol = if s < 1e-307 { 1e-12 } else { 1e-15 };
+            for got in [
+                svdvals(&v).unwrap(),
+                svd(&v, Vectors::Full, false).unwrap().s,
+            ] {
+                for x in got {
+                    assert!((x - s).abs() <= tol * s, "{s:e}: {x:e}");
+                }
+            }
+            // Hermitian: diag(s, -s) has singular values s, s.
+            let h: [f64; 4] = [s, 0.0, 0.0, -s];
+            let hv = StackView::c_contiguous(&h, &[2, 2]).unwrap();
+            let d = svd(&hv, Vectors::Full, true).unwrap();
+            assert_eq!(d.s, [s, s]);
+            // U diag(S) Vh = diag(s, -s), with unit-modulus factors.
+            assert!(d
+                .u
+                .iter()
+                .chain(&d.vh)
+                .all(|x: &f64| [0.0, 1.0].contains(&x.abs())));
+            for (i, want) in [(0, 1.0), (1, 0.0), (2, 0.0), (3, -1.0)] {
+                let (r, c) = (i / 2, i % 2);
+                let x: f64 = (0..2).map(|l| d.u[r * 2 + l] * d.vh[l * 2 + c]).sum();
+                assert_eq!(x, want, "{s:e}");
+            }
+        }
+        // A stack scales each matrix on its own; a zero matrix stays zero.
+        let a = [
+            1e-308, 0.0, 0.0, 1e-308, 1e300, 0.0, 0.0, 1e300, 0.0, 0.0, 0.0, 0.0,
+        ];
+        let v = StackView::c_contiguous(&a, &[3, 2, 2]).unwrap();
+        assert_eq!(
+            svdvals(&v).unwrap(),
+            [1e-308, 1e-308, 1e300, 1e300, 0.0, 0.0]
+        );
+        let z = c64::new(1e308, 0.0);
+        let zero = c64::new(0.0, 0.0);
+        let e = [z, zero, zero, z];
+        let ev = StackView::c_contiguous(&e, &[2, 2]).unwrap();
+        assert_eq!(svd(&ev, Vectors::Full, true).unwrap().s, [1e308, 1e308]);
+    }
+
+    #[test]
+    fn hermitian_path_ignores_the_imaginary_diagonal() {
+        let c = c64::new;
+        // Row-major lower triangles (the upper ones are never read), n = 2 and n = 3.
+        let a2 = [c(2.0, 5.0), c(7.0, 7.0), c(0.0, 1.0), c(-1.0, 3.0)];
+        let b2 = [c(2.0, 0.0), c(7.0, 7.0), c(0.0, 1.0), c(-1.0, 0.0)];
+        let x = c(9.0, 9.0);
+        let a3 = [
+            c(1.0, 4.0),
+            x,
+            x,
+            c(2.0, -1.0),
+            c(-3.0, 2.0),
+            x,
+            c(0.5, 0.5),
+            c(1.0, -2.0),
+            c(2.0, -7.0),
+        ];
+        let mut b3 = a3;
+        for i in 0..3 {
+            b3[i * 4].im = 0.0;
+        }
+        let s = |x: &[c64], n: usize| {
+            let v = StackView::c_contiguous(x, &[n, n]).unwrap();
+            (
+                svd(&v, Vectors::Full, true).unwrap(),
+                svd(&v, Vectors::None, true).unwrap().s,
+            )
+        };
+        assert_eq!(s(&a2, 2), s(&b2, 2));
+        assert_eq!(s(&a3, 3), s(&b3, 3));
+        // [[2, -i], [i, -1]] has eigenvalues (1 +- sqrt(13)) / 2.
+        let want = [(1.0 + 13f64.sqrt()) / 2.0, (13f64.sqrt() - 1.0) / 2.0];
+        for (x, w) in s(&a2, 2).1.iter().zip(want) {
+            assert!((x - w).abs() < 1e-15 * w, "{x} {w}");
+        }
     }
 
     #[test]
