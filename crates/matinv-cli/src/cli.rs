@@ -130,6 +130,13 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
             ))
         })?,
     };
+    if matches!(target, Target::Stdout) && out_format.binary() && std::io::stdout().is_terminal() {
+        return Err(Failure::input(format!(
+            "<stdout>: is a terminal; refusing to write binary {} data to it \
+             (redirect stdout, or use -o FILE)",
+            out_format.extension()
+        )));
+    }
     if let Target::File(p) = &target {
         if !stdin && same_file(in_path, p) {
             return Err(Failure::input(format!(
@@ -254,13 +261,6 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
     match &target {
         Target::Stdout => {
             let mut out = std::io::stdout().lock();
-            if out_format.binary() && out.is_terminal() {
-                return Err(Failure::input(format!(
-                    "<stdout>: is a terminal; refusing to write binary {} data to it \
-                     (redirect stdout, or use -o FILE)",
-                    out_format.extension()
-                )));
-            }
             let mut w = std::io::BufWriter::new(&mut out);
             output::serialize_stream(&results, out_format, precision, &mut w)
                 .and_then(|_| w.flush())

@@ -23,7 +23,7 @@ fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
 /// An `.npy` file (format 1.0) with the header dict given as text.
 fn npy_raw(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.as_bytes().to_vec();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(b' ');
     }
     header.push(b'\n');
@@ -553,6 +553,12 @@ fn demo_needs_no_file() {
 /// runner started in the background may have them ignored).
 #[cfg(unix)]
 fn raw_matinv(limit: Option<u64>) -> std::process::Command {
+    raw_matinv_ignoring(limit, None)
+}
+
+/// [`raw_matinv`], with `ignored` (a signal number) set to be ignored, as `nohup` does.
+#[cfg(unix)]
+fn raw_matinv_ignoring(limit: Option<u64>, ignored: Option<i32>) -> std::process::Command {
     use std::os::unix::process::CommandExt;
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_matinv"));
     // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, signal) are
@@ -568,8 +574,14 @@ fn raw_matinv(limit: Option<u64>) -> std::process::Command {
                     return Err(std::io::Error::last_os_error());
                 }
             }
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            libc::signal(libc::SIGTERM, libc::SIG_DFL);
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                let action = if Some(sig) == ignored {
+                    libc::SIG_IGN
+                } else {
+                    libc::SIG_DFL
+                };
+                libc::signal(sig, action);
+            }
             Ok(())
         });
     }
@@ -692,6 +704,18 @@ fn out_of_memory_is_an_input_error_not_an_abort() {
         text.push(b'\n');
     }
     limited_input_error("big.txt", &text, "Unable to allocate");
+    // An endless input: reading it fails cleanly when the memory runs out.
+    if Path::new("/dev/zero").exists() {
+        let r = raw_matinv(Some(SMALL_MEMORY))
+            .args(["inv", "/dev/zero", "--input-format", "npy"])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2), "{:?}", r.status);
+        assert_eq!(
+            String::from_utf8_lossy(&r.stderr),
+            "matinv: error: /dev/zero: cannot read: out of memory\n"
+        );
+    }
 }
 
 /// A 2x2 input and the `.npy` bytes of its inverse, as `-o x.npy` writes them.
@@ -914,6 +938,13 @@ fn dash_output_is_stdout() {
 /// Sends `signal` to a run writing a big output once its temporary file exists.
 #[cfg(unix)]
 fn interrupted_write(signal: i32) {
+    interrupted_write_ignoring(signal, false)
+}
+
+/// [`interrupted_write`]; with `ignored`, the signal is ignored from the start, and the
+/// run must finish its output as if nothing had happened.
+#[cfg(unix)]
+fn interrupted_write_ignoring(signal: i32, ignored: bool) {
     use std::os::unix::process::ExitStatusExt;
     let dir = TempDir::new().unwrap();
     // Two million 1x1 matrices: 16 MB in, about 40 MB of text out.
@@ -929,7 +960,7 @@ fn interrupted_write(signal: i32) {
         ),
     );
     let out = dir.path().join("out.txt");
-    let mut child = raw_matinv(None)
+    let mut child = raw_matinv_ignoring(None, ignored.then_some(signal))
         .arg("inv")
         .arg(&p)
         .arg("-o")
@@ -956,9 +987,15 @@ fn interrupted_write(signal: i32) {
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
     let status = child.wait().unwrap();
-    assert_eq!(status.signal(), Some(signal), "{status:?}");
     no_temp_files(dir.path());
-    assert!(!out.exists());
+    if ignored {
+        assert_eq!(status.code(), Some(0), "{status:?}");
+        let text = fs::read_to_string(&out).unwrap();
+        assert_eq!(text.lines().filter(|l| *l == "0.5").count(), count);
+    } else {
+        assert_eq!(status.signal(), Some(signal), "{status:?}");
+        assert!(!out.exists());
+    }
 }
 
 #[cfg(unix)]
@@ -971,4 +1008,16 @@ fn sigterm_during_the_write_leaves_no_temporary_file() {
 #[test]
 fn sigint_during_the_write_leaves_no_temporary_file() {
     interrupted_write(libc::SIGINT);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_during_the_write_leaves_no_temporary_file() {
+    interrupted_write(libc::SIGHUP);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_ignored_signal_stays_ignored_during_the_write() {
+    interrupted_write_ignoring(libc::SIGTERM, true);
 }
