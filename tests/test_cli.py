@@ -221,3 +221,57 @@ def test_demo():
     p = run("demo")
     out = p.stdout.decode()
     assert "rcond" in out and "singular" in out
+
+
+def _npy_header_only(path, shape):
+    """An .npy file that declares `shape` of float64 and holds no data (all of it empty)."""
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': %r, }" % (shape,)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_AS is POSIX")
+@pytest.mark.parametrize("count", [3_000_000, 100_000_000])
+def test_many_empty_matrices_in_little_memory(tmp_path, count):
+    import resource
+    import time
+
+    limit = 256 << 20
+
+    def small():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    _npy_header_only(tmp_path / "e.npy", (count, 0, 0))
+    assert (tmp_path / "e.npy").stat().st_size <= 128
+    t = time.monotonic()
+    p = subprocess.run(
+        [str(BIN), "inv", tmp_path / "e.npy", "-o", tmp_path / "x.npy"],
+        capture_output=True,
+        preexec_fn=small,
+    )
+    assert p.returncode == 0, (p.returncode, p.stderr.decode())
+    assert time.monotonic() - t < 5
+    x = np.load(tmp_path / "x.npy")
+    assert x.shape == (count, 0, 0) and x.dtype == np.float64
+
+
+def test_binary_output_to_a_terminal_is_refused(tmp_path):
+    pty = pytest.importorskip("pty")
+    np.save(tmp_path / "a.npy", np.array([[2.0, 0.0], [0.0, 4.0]]))
+    master, slave = pty.openpty()
+    try:
+        for fmt in ["npy", "npz"]:
+            p = subprocess.run(
+                [str(BIN), "inv", tmp_path / "a.npy", "-o", "-", "--format", fmt],
+                stdout=slave,
+                stderr=subprocess.PIPE,
+            )
+            assert p.returncode == 2, p.stderr.decode()
+            assert "is a terminal; refusing to write binary" in p.stderr.decode()
+        # Text to a terminal is what the command is for.
+        p = subprocess.run([str(BIN), "inv", tmp_path / "a.npy"], stdout=slave, stderr=subprocess.PIPE)
+        assert p.returncode == 0, p.stderr.decode()
+        assert os.read(master, 1000).replace(b"\r", b"") == b"0.5 0\n0 0.25\n"
+    finally:
+        os.close(slave)
+        os.close(master)

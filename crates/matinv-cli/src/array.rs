@@ -129,19 +129,39 @@ pub fn index_label(k: usize, batch: &[usize]) -> String {
     )
 }
 
+/// An empty vector with room for `len` elements, or numpy's kind of message when the
+/// memory is not there (never an abort: every size here comes from an input file).
+pub fn try_vec<T>(len: usize, what: &str) -> Result<Vec<T>, String> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| {
+        format!(
+            "Unable to allocate {} bytes for {what} ({len} elements): out of memory",
+            len.saturating_mul(std::mem::size_of::<T>())
+        )
+    })?;
+    Ok(v)
+}
+
+/// `v` mapped through `f` into a new vector allocated fallibly (see [`try_vec`]).
+pub fn try_map<S: Copy, T>(v: &[S], what: &str, f: impl Fn(S) -> T) -> Result<Vec<T>, String> {
+    let mut out = try_vec(v.len(), what)?;
+    out.extend(v.iter().map(|&x| f(x)));
+    Ok(out)
+}
+
 /// Reorders Fortran-ordered `data` of `shape` into C order (numpy writes `fortran_order`
 /// files for F-contiguous arrays; everything downstream works on C order).
-pub fn fortran_to_c<T: Copy>(data: &[T], shape: &[usize]) -> Vec<T> {
+pub fn fortran_to_c<T: Copy>(data: &[T], shape: &[usize]) -> Result<Vec<T>, String> {
     let nd = shape.len();
     if nd < 2 || data.is_empty() {
-        return data.to_vec();
+        return try_map(data, "the C-ordered copy", |x| x);
     }
     // Fortran strides: the first axis is the fastest.
     let mut fstride = vec![1usize; nd];
     for k in 1..nd {
         fstride[k] = fstride[k - 1] * shape[k - 1];
     }
-    let mut out = Vec::with_capacity(data.len());
+    let mut out = try_vec(data.len(), "the C-ordered copy")?;
     let mut idx = vec![0usize; nd];
     let mut off = 0usize;
     for _ in 0..data.len() {
@@ -157,7 +177,7 @@ pub fn fortran_to_c<T: Copy>(data: &[T], shape: &[usize]) -> Vec<T> {
             idx[k] = 0;
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -168,10 +188,10 @@ mod tests {
     fn fortran_reorder() {
         // 2x3 matrix [[0,1,2],[3,4,5]] stored column-major.
         let f = [0, 3, 1, 4, 2, 5];
-        assert_eq!(fortran_to_c(&f, &[2, 3]), vec![0, 1, 2, 3, 4, 5]);
+        assert_eq!(fortran_to_c(&f, &[2, 3]).unwrap(), vec![0, 1, 2, 3, 4, 5]);
         // A (2, 2, 2) stack: element (i, j, k) at i + 2j + 4k.
         let f: Vec<usize> = (0..8).collect();
-        let c = fortran_to_c(&f, &[2, 2, 2]);
+        let c = fortran_to_c(&f, &[2, 2, 2]).unwrap();
         let mut want = vec![];
         for i in 0..2 {
             for j in 0..2 {

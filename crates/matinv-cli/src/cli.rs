@@ -130,6 +130,13 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
             ))
         })?,
     };
+    if matches!(target, Target::Stdout) && out_format.binary() && std::io::stdout().is_terminal() {
+        return Err(Failure::input(format!(
+            "<stdout>: is a terminal; refusing to write binary {} data to it \
+             (redirect stdout, or use -o FILE)",
+            out_format.extension()
+        )));
+    }
     if let Target::File(p) = &target {
         if !stdin && same_file(in_path, p) {
             return Err(Failure::input(format!(
@@ -184,7 +191,7 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
 
     // Invert, with a progress bar for long jobs on a terminal.
     let mut results = Vec::with_capacity(arrays.len());
-    let mut all_stats: Vec<MatrixStats> = Vec::new();
+    let mut statuses = Vec::with_capacity(arrays.len());
     let want_stats = args.stats || args.json;
     for (name, a) in &arrays {
         let progress =
@@ -192,30 +199,45 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         let (x, status) = stats::invert(a, progress.chunk(), &mut |c| progress.advance(c))
             .map_err(|e| Failure::input(format!("{label}: {e}")))?;
         progress.finish();
-        all_stats.extend(stats::stats(name, a, &x, &status, want_stats));
         results.push((name.clone(), x));
+        statuses.push(status);
     }
 
+    // The statistics, one matrix at a time: printed as they come (--stats, --json) and
+    // summed up for the messages below, never collected (memory O(1) in the count).
     let stats_to_stderr = matches!(target, Target::Stdout);
-    if want_stats {
-        let text = if args.json {
-            json_report(&label, &arrays, &all_stats)
+    let mut summary = Summary::default();
+    let printed = {
+        let mut sink: Box<dyn Write> = if !want_stats {
+            Box::new(std::io::sink())
+        } else if stats_to_stderr {
+            Box::new(std::io::BufWriter::new(std::io::stderr().lock()))
         } else {
-            table(&all_stats, arrays.len() > 1)
+            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
         };
-        let res = if stats_to_stderr {
-            std::io::stderr().write_all(text.as_bytes())
-        } else {
-            std::io::stdout().write_all(text.as_bytes())
-        };
-        res.map_err(|e| Failure::input(format!("cannot print the statistics: {}", io_reason(&e))))?;
-    }
+        let mut report = want_stats.then_some(Report {
+            json: args.json,
+            show_array: multi,
+            rows: 0,
+        });
+        walk_stats(
+            &mut sink,
+            report.as_mut(),
+            &label,
+            &arrays,
+            &results,
+            &statuses,
+            &mut summary,
+        )
+    };
+    printed
+        .map_err(|e| Failure::input(format!("cannot print the statistics: {}", io_reason(&e))))?;
+    drop(statuses);
 
     // Singular matrices: fail the whole run (numpy's message, plus where), or allow them.
-    let singular: Vec<&MatrixStats> = all_stats.iter().filter(|s| s.singular).collect();
-    if !singular.is_empty() && !args.allow_singular {
-        let s = singular[0];
-        let more = match singular.len() {
+    if summary.singular_count > 0 && !args.allow_singular {
+        let s = &summary.singular[0];
+        let more = match summary.singular_count {
             1 => String::new(),
             k => format!(" and {} more", k - 1),
         };
@@ -235,33 +257,36 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         });
     }
 
-    let payload = output::serialize(&results, out_format, args.precision.map(usize::from))
-        .map_err(|e| Failure::input(format!("{out_label}: {e}")))?;
+    let precision = args.precision.map(usize::from);
     match &target {
         Target::Stdout => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&payload)
-                .and_then(|_| out.flush())
+            let mut w = std::io::BufWriter::new(&mut out);
+            output::serialize_stream(&results, out_format, precision, &mut w)
+                .and_then(|_| w.flush())
                 .map_err(|e| Failure::input(format!("<stdout>: {}", io_reason(&e))))?;
         }
-        Target::File(p) => output::write_atomic(p, &payload)
-            .map_err(|e| Failure::input(format!("{out_label}: cannot write: {}", io_reason(&e))))?,
+        Target::File(p) => output::write_file(
+            p,
+            |mut w| output::serialize_into(&results, out_format, precision, &mut w),
+            |mut w| output::serialize_stream(&results, out_format, precision, &mut w),
+        )
+        .map_err(|e| Failure::input(format!("{out_label}: cannot write: {}", io_reason(&e))))?,
     }
 
-    if !singular.is_empty() && !args.quiet {
+    if summary.singular_count > 0 && !args.quiet {
         eprintln!(
             "matinv: warning: {label}: {} singular {} written as NaN: {}",
-            singular.len(),
-            if singular.len() == 1 {
+            summary.singular_count,
+            if summary.singular_count == 1 {
                 "matrix"
             } else {
                 "matrices"
             },
-            list(&singular, multi)
+            list(&summary.singular, summary.singular_count, multi)
         );
     }
-    let bad: Vec<&MatrixStats> = all_stats.iter().filter(|s| s.ill_conditioned).collect();
-    if bad.is_empty() {
+    if summary.bad_count == 0 {
         return Ok(EXIT_OK);
     }
     if !args.quiet {
@@ -269,24 +294,137 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         eprintln!(
             "matinv: warning: {label}: {} {} rcond below eps ({eps:.1e}), the inverse cannot be \
              trusted: {} (rcond {:.1e})",
-            bad.len(),
-            if bad.len() == 1 {
+            summary.bad_count,
+            if summary.bad_count == 1 {
                 "matrix has"
             } else {
                 "matrices have"
             },
-            list(&bad, multi),
-            bad[0].rcond,
+            list(&summary.bad, summary.bad_count, multi),
+            summary.bad[0].rcond,
         );
     }
     Ok(EXIT_MATRIX)
 }
 
-/// Up to ten matrix labels, then a count.
-fn list(items: &[&MatrixStats], multi: bool) -> String {
+/// Computes every matrix's statistics, prints them through `report` if given, and adds
+/// them up in `summary`.
+fn walk_stats(
+    sink: &mut dyn Write,
+    mut report: Option<&mut Report>,
+    label: &str,
+    arrays: &[(String, Array)],
+    results: &[(String, Array)],
+    statuses: &[Vec<matinv::Status>],
+    summary: &mut Summary,
+) -> std::io::Result<()> {
+    if let Some(r) = report.as_mut() {
+        r.begin(sink, label, arrays)?;
+    }
+    let residuals = report.is_some();
+    for ((name, a), ((_, x), status)) in arrays.iter().zip(results.iter().zip(statuses)) {
+        stats::each(name, a, x, status, residuals, &mut |m| {
+            let r = match report.as_mut() {
+                Some(r) => r.row(sink, &m),
+                None => Ok(()),
+            };
+            summary.add(m);
+            r
+        })?;
+    }
+    if let Some(r) = report.as_mut() {
+        r.end(sink)?;
+    }
+    sink.flush()
+}
+
+/// How many labels the messages list.
+const LISTED: usize = 10;
+
+/// What the messages need of the statistics: counts, and the first few matrices of each
+/// kind.
+#[derive(Default)]
+struct Summary {
+    singular: Vec<MatrixStats>,
+    singular_count: usize,
+    bad: Vec<MatrixStats>,
+    bad_count: usize,
+}
+
+impl Summary {
+    fn add(&mut self, m: MatrixStats) {
+        if m.singular {
+            self.singular_count += 1;
+            if self.singular.len() < LISTED {
+                self.singular.push(m);
+            }
+        } else if m.ill_conditioned {
+            self.bad_count += 1;
+            if self.bad.len() < LISTED {
+                self.bad.push(m);
+            }
+        }
+    }
+}
+
+/// The `--stats` table or `--json` document, written row by row.
+struct Report {
+    json: bool,
+    show_array: bool,
+    rows: usize,
+}
+
+impl Report {
+    fn begin(
+        &mut self,
+        out: &mut dyn Write,
+        label: &str,
+        arrays: &[(String, Array)],
+    ) -> std::io::Result<()> {
+        if !self.json {
+            return out.write_all(table_header(self.show_array).as_bytes());
+        }
+        let arrays: Vec<_> = arrays
+            .iter()
+            .map(|(name, a)| {
+                serde_json::json!({ "name": name, "shape": a.shape, "dtype": a.data.dtype_name(), "eps": a.data.eps() })
+            })
+            .collect();
+        write!(
+            out,
+            "{{\n  \"input\": {},\n  \"arrays\": {},\n  \"matrices\": [",
+            serde_json::Value::from(label),
+            serde_json::Value::from(arrays)
+        )
+    }
+
+    fn row(&mut self, out: &mut dyn Write, m: &MatrixStats) -> std::io::Result<()> {
+        self.rows += 1;
+        if !self.json {
+            return out.write_all(table_row(m, self.show_array).as_bytes());
+        }
+        let sep = if self.rows == 1 { "\n    " } else { ",\n    " };
+        let text = serde_json::to_string(m).map_err(std::io::Error::other)?;
+        write!(out, "{sep}{text}")
+    }
+
+    fn end(&mut self, out: &mut dyn Write) -> std::io::Result<()> {
+        if !self.json {
+            return Ok(());
+        }
+        if self.rows > 0 {
+            writeln!(out, "\n  ]\n}}")
+        } else {
+            writeln!(out, "]\n}}")
+        }
+    }
+}
+
+/// Up to ten matrix labels (the first of `total`), then a count.
+fn list(items: &[MatrixStats], total: usize, multi: bool) -> String {
     let mut s: Vec<String> = items
         .iter()
-        .take(10)
+        .take(LISTED)
         .map(|m| {
             if multi {
                 format!("{}[{}]", m.array, m.label)
@@ -295,8 +433,8 @@ fn list(items: &[&MatrixStats], multi: bool) -> String {
             }
         })
         .collect();
-    if items.len() > 10 {
-        s.push(format!("and {} more", items.len() - 10));
+    if total > LISTED {
+        s.push(format!("and {} more", total - LISTED));
     }
     s.join(", ")
 }
@@ -318,51 +456,43 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The `--stats` table.
 pub fn table(stats: &[MatrixStats], show_array: bool) -> String {
-    let mut s = String::new();
+    let mut s = table_header(show_array);
+    for m in stats {
+        s.push_str(&table_row(m, show_array));
+    }
+    s
+}
+
+fn table_header(show_array: bool) -> String {
     let head = if show_array {
         format!("{:<12} ", "array")
     } else {
         String::new()
     };
-    s.push_str(&format!(
+    format!(
         "{head}{:>10} {:>6} {:>10} {:>10}  {}\n",
         "matrix", "n", "rcond", "residual", "status"
-    ));
-    for m in stats {
-        let arr = if show_array {
-            format!("{:<12} ", m.array)
-        } else {
-            String::new()
-        };
-        let status = if m.singular {
-            format!("singular (zero pivot in column {})", m.pivot.unwrap_or(0))
-        } else if m.ill_conditioned {
-            "untrustworthy (rcond < eps)".into()
-        } else {
-            "ok".into()
-        };
-        let residual = m.residual.map_or("-".to_string(), |r| format!("{r:.2}"));
-        s.push_str(&format!(
-            "{arr}{:>10} {:>6} {:>10.2e} {:>10}  {status}\n",
-            m.label, m.n, m.rcond, residual
-        ));
-    }
-    s
+    )
 }
 
-/// The `--json` document.
-fn json_report(label: &str, arrays: &[(String, Array)], stats: &[MatrixStats]) -> String {
-    let arrays: Vec<_> = arrays
-        .iter()
-        .map(|(name, a)| {
-            serde_json::json!({ "name": name, "shape": a.shape, "dtype": a.data.dtype_name(), "eps": a.data.eps() })
-        })
-        .collect();
-    let doc = serde_json::json!({ "input": label, "arrays": arrays, "matrices": stats });
-    let mut s =
-        serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+fn table_row(m: &MatrixStats, show_array: bool) -> String {
+    let arr = if show_array {
+        format!("{:<12} ", m.array)
+    } else {
+        String::new()
+    };
+    let status = if m.singular {
+        format!("singular (zero pivot in column {})", m.pivot.unwrap_or(0))
+    } else if m.ill_conditioned {
+        "untrustworthy (rcond < eps)".into()
+    } else {
+        "ok".into()
+    };
+    let residual = m.residual.map_or("-".to_string(), |r| format!("{r:.2}"));
+    format!(
+        "{arr}{:>10} {:>6} {:>10.2e} {:>10}  {status}\n",
+        m.label, m.n, m.rcond, residual
+    )
 }
 
 /// For `text` and the demo: prints one array as text.

@@ -2,7 +2,7 @@
 //!
 //! The library behind the `matinv` command: readers and writers for `.npy`, `.npz`,
 //! Matrix Market and text files ([`formats`]), inversion and statistics through the core
-//! crate ([`stats`]), atomic output ([`output`]), and the command line itself ([`cli`]).
+//! crate ([`stats`]), atomic output ([`output`], [`signals`]), and the command line itself ([`cli`]).
 //! The readers are public so that fuzz targets and tests can call them on raw bytes.
 #![deny(missing_docs)]
 
@@ -12,4 +12,5 @@ pub mod demo;
 pub mod formats;
 pub mod output;
 pub mod progress;
+pub mod signals;
 pub mod stats;

@@ -12,6 +12,18 @@ pub fn invert(
     tick: &mut dyn FnMut(usize),
 ) -> Result<(Array, Vec<Status>), String> {
     let (count, n) = (a.count(), a.n());
+    if n == 0 || count == 0 {
+        // No elements: nothing to invert and no per-matrix status. A header may declare
+        // any number of empty matrices (`(10**18, 0, 0)`), so nothing here may cost time
+        // or memory in proportion to `count`.
+        let data = match &a.data {
+            Data::F32(_) => Data::F32(Vec::new()),
+            Data::F64(_) => Data::F64(Vec::new()),
+            Data::C32(_) => Data::C32(Vec::new()),
+            Data::C64(_) => Data::C64(Vec::new()),
+        };
+        return Ok((Array::new(a.shape.clone(), data)?, Vec::new()));
+    }
     let (data, status) = match &a.data {
         Data::F32(v) => {
             let (x, s) = invert_typed(v, count, n, chunk, tick)?;
@@ -42,11 +54,10 @@ fn invert_typed<T: Element>(
 ) -> Result<(Vec<T>, Vec<Status>), String> {
     let nn = n * n;
     let zero = T::from_compute(<T::Compute as Field>::ZERO);
-    let mut out = Vec::new();
-    out.try_reserve_exact(data.len())
-        .map_err(|_| format!("cannot allocate the result ({} elements)", data.len()))?;
+    let mut out = crate::array::try_vec(data.len(), "the inverse")?;
     out.resize(data.len(), zero);
-    let mut status = vec![Status::default(); count];
+    let mut status = crate::array::try_vec(count, "the status of every matrix")?;
+    status.resize(count, Status::default());
     let params = Params::default();
     let chunk = chunk.max(1);
     let mut start = 0;
@@ -92,7 +103,7 @@ pub struct MatrixStats {
 }
 
 /// Per-matrix statistics of `x = inv(a)`; residuals only when `residuals` is set (they
-/// cost a matrix product each).
+/// cost a matrix product each). Empty matrices (`n = 0`) have none.
 pub fn stats(
     name: &str,
     a: &Array,
@@ -100,6 +111,24 @@ pub fn stats(
     status: &[Status],
     residuals: bool,
 ) -> Vec<MatrixStats> {
+    let mut out = Vec::new();
+    let _ = each(name, a, x, status, residuals, &mut |m| {
+        out.push(m);
+        Ok::<(), ()>(())
+    });
+    out
+}
+
+/// [`stats`] one matrix at a time, without collecting them: `f` gets each in turn, and
+/// the first error it returns stops the walk. Memory stays O(1) whatever the count.
+pub fn each<E>(
+    name: &str,
+    a: &Array,
+    x: &Array,
+    status: &[Status],
+    residuals: bool,
+    f: &mut dyn FnMut(MatrixStats) -> Result<(), E>,
+) -> Result<(), E> {
     let eps = a.data.eps();
     let n = a.n();
     status
@@ -126,7 +155,7 @@ pub fn stats(
                 ill_conditioned: !singular && untrustworthy(s.rcond, eps),
             }
         })
-        .collect()
+        .try_for_each(f)
 }
 
 /// The rule for "untrustworthy": rcond below the dtype's eps, or NaN (NaN in the input).

@@ -23,7 +23,7 @@ fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
 /// An `.npy` file (format 1.0) with the header dict given as text.
 fn npy_raw(dict: &str, data: &[u8]) -> Vec<u8> {
     let mut header = dict.as_bytes().to_vec();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(b' ');
     }
     header.push(b'\n');
@@ -544,4 +544,480 @@ fn demo_needs_no_file() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("rcond").and(predicate::str::contains("singular")));
+}
+
+// ---- Hardening: sizes declared by the input, and where the output goes. ----
+
+/// The binary as a plain `std` command, under an address-space limit (RLIMIT_AS) of
+/// `limit` bytes when given, with SIGINT and SIGTERM at their default actions (a test
+/// runner started in the background may have them ignored).
+#[cfg(unix)]
+fn raw_matinv(limit: Option<u64>) -> std::process::Command {
+    raw_matinv_ignoring(limit, None)
+}
+
+/// [`raw_matinv`], with `ignored` (a signal number) set to be ignored, as `nohup` does.
+#[cfg(unix)]
+fn raw_matinv_ignoring(limit: Option<u64>, ignored: Option<i32>) -> std::process::Command {
+    use std::os::unix::process::CommandExt;
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_matinv"));
+    // SAFETY: between fork and exec only async-signal-safe calls (setrlimit, signal) are
+    // made, on values owned by the closure.
+    unsafe {
+        c.pre_exec(move || {
+            if let Some(limit) = limit {
+                let r = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &r) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                let action = if Some(sig) == ignored {
+                    libc::SIG_IGN
+                } else {
+                    libc::SIG_DFL
+                };
+                libc::signal(sig, action);
+            }
+            Ok(())
+        });
+    }
+    c
+}
+
+/// 256 MiB of address space: the binary runs in it, the old code's 850 MB did not.
+#[cfg(unix)]
+const SMALL_MEMORY: u64 = 256 << 20;
+
+#[cfg(unix)]
+#[test]
+fn many_empty_matrices_cost_no_memory() {
+    let dir = TempDir::new().unwrap();
+    for count in [3_000_000u64, 100_000_000, 1_000_000_000_000_000_000] {
+        let shape = format!("({count}, 0, 0)");
+        let p = write(&dir, "e.npy", &npy("<f8", false, &shape, &[]));
+        assert!(fs::metadata(&p).unwrap().len() <= 128);
+        let out = dir.path().join("x.npy");
+        let t = std::time::Instant::now();
+        let r = raw_matinv(Some(SMALL_MEMORY))
+            .arg("inv")
+            .arg(&p)
+            .arg("-o")
+            .arg(&out)
+            .arg("--stats")
+            .output()
+            .unwrap();
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{count}: {:?} {}",
+            r.status,
+            String::from_utf8_lossy(&r.stderr)
+        );
+        assert!(
+            t.elapsed().as_secs_f64() < 5.0,
+            "{count}: {:?}",
+            t.elapsed()
+        );
+        // Empty matrices have no statistics rows: the table is its header.
+        assert_eq!(String::from_utf8(r.stdout).unwrap().lines().count(), 1);
+        let back = matinv_cli::formats::npy::read(&fs::read(&out).unwrap()).unwrap();
+        assert_eq!(back.shape, vec![count as usize, 0, 0]);
+        assert_eq!(back.data, matinv_cli::array::Data::F64(vec![]));
+        // Text on stdout: one line for the whole stack; JSON: no matrices.
+        let r = raw_matinv(Some(SMALL_MEMORY))
+            .arg("inv")
+            .arg(&p)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(0), "{count}: {:?}", r.status);
+        assert_eq!(
+            String::from_utf8(r.stdout).unwrap(),
+            format!("# empty matrices, shape {shape}\n")
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&r.stderr).unwrap();
+        assert_eq!(doc["matrices"], serde_json::json!([]));
+        assert_eq!(doc["arrays"][0]["shape"], serde_json::json!([count, 0, 0]));
+    }
+}
+
+#[cfg(unix)]
+fn limited_input_error(name: &str, bytes: &[u8], want: &str) {
+    let dir = TempDir::new().unwrap();
+    let p = write(&dir, name, bytes);
+    let out = dir.path().join("out.npy");
+    let r = raw_matinv(Some(SMALL_MEMORY))
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(2), "{name}: {:?} {stderr}", r.status);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("matinv: error: "), "{stderr}");
+    assert!(stderr.contains(want), "expected {want:?} in {stderr}");
+    assert!(!out.exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn declared_data_that_is_absent_allocates_nothing() {
+    // 10^12 elements declared, 8 bytes present.
+    limited_input_error(
+        "huge.npy",
+        &npy("<f8", false, "(1000000, 1000, 1000)", &f64s(&[1.0])),
+        "truncated: the header claims shape (1000000, 1000, 1000)",
+    );
+    limited_input_error(
+        "huge.mtx",
+        b"%%MatrixMarket matrix array real general\n1000000 1000000\n1\n",
+        "truncated",
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn out_of_memory_is_an_input_error_not_an_abort() {
+    // Honest inputs too big for the memory there is: each allocation that grows with the
+    // input fails cleanly, exit 2. int8 data becomes float64 (8x the file).
+    limited_input_error(
+        "i8.npy",
+        &npy("|i1", false, "(6000, 6000)", &vec![1u8; 36_000_000]),
+        "Unable to allocate",
+    );
+    // 16 million 1x1 float32 matrices: 64 MB of data, 256 MB of statuses.
+    limited_input_error(
+        "many.npy",
+        &npy("<f4", false, "(16000000, 1, 1)", &vec![0u8; 64_000_000]),
+        "Unable to allocate",
+    );
+    // Text: 24 bytes per number read from two bytes of text.
+    let mut text = Vec::new();
+    for _ in 0..3300 {
+        text.extend(b"1 ".repeat(3300));
+        text.push(b'\n');
+    }
+    limited_input_error("big.txt", &text, "Unable to allocate");
+    // An endless input: reading it fails cleanly when the memory runs out.
+    if Path::new("/dev/zero").exists() {
+        let r = raw_matinv(Some(SMALL_MEMORY))
+            .args(["inv", "/dev/zero", "--input-format", "npy"])
+            .output()
+            .unwrap();
+        assert_eq!(r.status.code(), Some(2), "{:?}", r.status);
+        assert_eq!(
+            String::from_utf8_lossy(&r.stderr),
+            "matinv: error: /dev/zero: cannot read: out of memory\n"
+        );
+    }
+}
+
+/// A 2x2 input and the `.npy` bytes of its inverse, as `-o x.npy` writes them.
+fn small_case(dir: &TempDir) -> (PathBuf, Vec<u8>) {
+    let p = write(dir, "a.csv", b"4,0\n0,2\n");
+    let out = dir.path().join("ref.npy");
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let want = fs::read(&out).unwrap();
+    fs::remove_file(&out).unwrap();
+    (p, want)
+}
+
+#[cfg(unix)]
+fn no_temp_files(dir: &Path) {
+    let left: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".matinv-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_onto_a_fifo_is_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new().unwrap();
+    let (p, want) = small_case(&dir);
+    let fifo = dir.path().join("pipe.npy");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read(fifo).unwrap())
+    };
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&fifo)
+        .assert()
+        .code(0);
+    // Checked before joining: the old code renamed a regular file over the FIFO, and the
+    // reader then waits forever.
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(reader.join().unwrap(), want);
+    no_temp_files(dir.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_onto_a_character_device_is_written_through() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = TempDir::new().unwrap();
+    let (p, _) = small_case(&dir);
+    // A private null device (major 1, minor 3) where we may make one (root), so that a
+    // broken build cannot replace the system's /dev/null; else /dev/null, which only root
+    // could have replaced anyway.
+    let own = dir.path().join("null");
+    let dev = if std::process::Command::new("mknod")
+        .arg(&own)
+        .args(["c", "1", "3"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        own
+    } else {
+        PathBuf::from("/dev/null")
+    };
+    for format in ["npy", "npz", "txt"] {
+        matinv()
+            .arg("inv")
+            .arg(&p)
+            .arg("-o")
+            .arg(&dev)
+            .args(["--format", format])
+            .assert()
+            .code(0)
+            .stderr("");
+        assert!(fs::symlink_metadata(&dev)
+            .unwrap()
+            .file_type()
+            .is_char_device());
+    }
+    no_temp_files(dir.path());
+}
+
+#[cfg(unix)]
+#[test]
+fn output_through_a_symlink_replaces_the_file_it_names() {
+    let dir = TempDir::new().unwrap();
+    let (p, want) = small_case(&dir);
+    // A link to an existing file: the file is replaced, the link stays.
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    let real = dir.path().join("sub/real.npy");
+    fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.npy");
+    std::os::unix::fs::symlink("sub/real.npy", &link).unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&link)
+        .assert()
+        .code(0);
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new("sub/real.npy"));
+    assert_eq!(fs::read(&real).unwrap(), want);
+    // A dangling link: the file it names is created.
+    let dangling = dir.path().join("dangling.npy");
+    std::os::unix::fs::symlink("sub/new.npy", &dangling).unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&dangling)
+        .assert()
+        .code(0);
+    assert!(fs::symlink_metadata(&dangling)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(fs::read(dir.path().join("sub/new.npy")).unwrap(), want);
+    no_temp_files(dir.path());
+    no_temp_files(&dir.path().join("sub"));
+    // A link to the input is the input.
+    let to_input = dir.path().join("in-link.csv");
+    std::os::unix::fs::symlink(&p, &to_input).unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&to_input)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is the input file"));
+    assert_eq!(fs::read(&p).unwrap(), b"4,0\n0,2\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn output_keeps_the_permissions_of_the_file_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new().unwrap();
+    let (p, want) = small_case(&dir);
+    let out = dir.path().join("private.npy");
+    fs::write(&out, b"old").unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o600)).unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&out).unwrap(), want);
+    assert_eq!(
+        fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn output_onto_a_directory_is_an_error() {
+    let dir = TempDir::new().unwrap();
+    let (p, _) = small_case(&dir);
+    let sub = dir.path().join("d.npy");
+    fs::create_dir(&sub).unwrap();
+    matinv()
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&sub)
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "matinv: error: {}: cannot write: is a directory\n",
+            sub.display()
+        ));
+    assert!(sub.is_dir());
+}
+
+#[test]
+fn dash_output_is_stdout() {
+    let dir = TempDir::new().unwrap();
+    let (p, want) = small_case(&dir);
+    for format in ["npy", "npz", "csv"] {
+        let file = dir.path().join(format!("x.{format}"));
+        matinv()
+            .arg("inv")
+            .arg(&p)
+            .arg("-o")
+            .arg(&file)
+            .assert()
+            .code(0);
+        let r = matinv()
+            .arg("inv")
+            .arg(&p)
+            .args(["-o", "-", "--format", format])
+            .assert()
+            .code(0);
+        assert_eq!(r.get_output().stdout, fs::read(&file).unwrap(), "{format}");
+    }
+    assert_eq!(fs::read(dir.path().join("x.npy")).unwrap(), want);
+    assert!(!dir.path().join("-").exists());
+}
+
+/// Sends `signal` to a run writing a big output once its temporary file exists.
+#[cfg(unix)]
+fn interrupted_write(signal: i32) {
+    interrupted_write_ignoring(signal, false)
+}
+
+/// [`interrupted_write`]; with `ignored`, the signal is ignored from the start, and the
+/// run must finish its output as if nothing had happened.
+#[cfg(unix)]
+fn interrupted_write_ignoring(signal: i32, ignored: bool) {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = TempDir::new().unwrap();
+    // Two million 1x1 matrices: 16 MB in, about 40 MB of text out.
+    let count = 2_000_000;
+    let p = write(
+        &dir,
+        "big.npy",
+        &npy(
+            "<f8",
+            false,
+            &format!("({count}, 1, 1)"),
+            &f64s(&vec![2.0; count]),
+        ),
+    );
+    let out = dir.path().join("out.txt");
+    let mut child = raw_matinv_ignoring(None, ignored.then_some(signal))
+        .arg("inv")
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    let seen = loop {
+        let tmp = fs::read_dir(dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".matinv-")
+        });
+        if tmp {
+            break true;
+        }
+        if child.try_wait().unwrap().is_some() || t.elapsed().as_secs() > 60 {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    };
+    assert!(seen, "the run ended before its temporary file was seen");
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let status = child.wait().unwrap();
+    no_temp_files(dir.path());
+    if ignored {
+        assert_eq!(status.code(), Some(0), "{status:?}");
+        let text = fs::read_to_string(&out).unwrap();
+        assert_eq!(text.lines().filter(|l| *l == "0.5").count(), count);
+    } else {
+        assert_eq!(status.signal(), Some(signal), "{status:?}");
+        assert!(!out.exists());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_during_the_write_leaves_no_temporary_file() {
+    interrupted_write(libc::SIGTERM);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_the_write_leaves_no_temporary_file() {
+    interrupted_write(libc::SIGINT);
+}
+
+#[cfg(unix)]
+#[test]
+fn sighup_during_the_write_leaves_no_temporary_file() {
+    interrupted_write(libc::SIGHUP);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_ignored_signal_stays_ignored_during_the_write() {
+    interrupted_write_ignoring(libc::SIGTERM, true);
 }

@@ -57,6 +57,22 @@ impl Format {
         }
     }
 
+    /// True for the binary formats (not for a terminal).
+    pub fn binary(self) -> bool {
+        matches!(self, Format::Npy | Format::Npz)
+    }
+
+    /// The usual file extension, with its dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Npy => ".npy",
+            Format::Npz => ".npz",
+            Format::Mtx => ".mtx",
+            Format::Csv => ".csv",
+            Format::Txt => ".txt",
+        }
+    }
+
     /// True for the formats that hold one matrix only.
     pub fn single_matrix(self) -> bool {
         matches!(self, Format::Mtx)

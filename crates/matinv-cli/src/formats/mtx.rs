@@ -5,7 +5,7 @@
 //! `coordinate` format only, or come inside whole sparse-matrix libraries.
 
 use super::number::{self, fmt_complex, fmt_real, Number};
-use crate::array::{shape_str, Array, Data};
+use crate::array::{shape_str, try_map, try_vec, Array, Data};
 use matinv::c64;
 use std::io::{self, Write};
 
@@ -99,7 +99,7 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
              more than the file can hold"
         ));
     }
-    let mut entries: Vec<c64> = Vec::with_capacity(expected);
+    let mut entries: Vec<c64> = try_vec(expected, "the entries")?;
     let mut pending: Option<f64> = None;
     for (ln, line) in lines {
         let line = line.trim();
@@ -141,7 +141,8 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
         ));
     }
     // Column-major entries into a row-major matrix.
-    let mut a = vec![c64::new(0.0, 0.0); n * n];
+    let mut a = try_vec(n * n, "the matrix")?;
+    a.resize(n * n, c64::new(0.0, 0.0));
     let mut it = entries.into_iter();
     for j in 0..n {
         let first = match symmetry {
@@ -165,7 +166,7 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
     let data = if complex {
         Data::C64(a)
     } else {
-        Data::F64(a.into_iter().map(|z| z.re).collect())
+        Data::F64(try_map(&a, "the matrix", |z| z.re)?)
     };
     Array::new(vec![n, n], data)
 }

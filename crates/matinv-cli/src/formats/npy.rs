@@ -7,7 +7,7 @@
 //! nesting depth of its text (the literal parser recurses), that the element count fits a
 //! `usize`, and that the file really holds the data the shape claims.
 
-use crate::array::{fortran_to_c, shape_str, Array, Data};
+use crate::array::{fortran_to_c, shape_str, try_map, Array, Data};
 use matinv::{c32, c64};
 use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
 use std::io;
@@ -68,18 +68,18 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
         }
     }
     let data = match kind {
-        Kind::Bool => Data::F64(convert(read_vec::<bool>(file)?, |b| b as u8 as f64)),
+        Kind::Bool => Data::F64(convert(read_vec::<bool>(file)?, |b| b as u8 as f64)?),
         Kind::Int => Data::F64(match item {
-            1 => convert(read_vec::<i8>(file)?, f64::from),
-            2 => convert(read_vec::<i16>(file)?, f64::from),
-            4 => convert(read_vec::<i32>(file)?, f64::from),
-            _ => convert(read_vec::<i64>(file)?, |x| x as f64),
+            1 => convert(read_vec::<i8>(file)?, f64::from)?,
+            2 => convert(read_vec::<i16>(file)?, f64::from)?,
+            4 => convert(read_vec::<i32>(file)?, f64::from)?,
+            _ => convert(read_vec::<i64>(file)?, |x| x as f64)?,
         }),
         Kind::Uint => Data::F64(match item {
-            1 => convert(read_vec::<u8>(file)?, f64::from),
-            2 => convert(read_vec::<u16>(file)?, f64::from),
-            4 => convert(read_vec::<u32>(file)?, f64::from),
-            _ => convert(read_vec::<u64>(file)?, |x| x as f64),
+            1 => convert(read_vec::<u8>(file)?, f64::from)?,
+            2 => convert(read_vec::<u16>(file)?, f64::from)?,
+            4 => convert(read_vec::<u32>(file)?, f64::from)?,
+            _ => convert(read_vec::<u64>(file)?, |x| x as f64)?,
         }),
         Kind::F32 => Data::F32(read_vec::<f32>(file)?),
         Kind::F64 => Data::F64(read_vec::<f64>(file)?),
@@ -88,10 +88,10 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
     };
     let data = if fortran {
         match data {
-            Data::F32(v) => Data::F32(fortran_to_c(&v, &shape)),
-            Data::F64(v) => Data::F64(fortran_to_c(&v, &shape)),
-            Data::C32(v) => Data::C32(fortran_to_c(&v, &shape)),
-            Data::C64(v) => Data::C64(fortran_to_c(&v, &shape)),
+            Data::F32(v) => Data::F32(fortran_to_c(&v, &shape)?),
+            Data::F64(v) => Data::F64(fortran_to_c(&v, &shape)?),
+            Data::C32(v) => Data::C32(fortran_to_c(&v, &shape)?),
+            Data::C64(v) => Data::C64(fortran_to_c(&v, &shape)?),
         }
     } else {
         data
@@ -116,16 +116,14 @@ fn unsupported(descr: &str) -> String {
     )
 }
 
-fn convert<S: Copy, T>(v: Vec<S>, f: impl Fn(S) -> T) -> Vec<T> {
-    v.into_iter().map(f).collect()
+fn convert<S: Copy, T>(v: Vec<S>, f: impl Fn(S) -> T) -> Result<Vec<T>, String> {
+    try_map(&v, "the float64 copy", f)
 }
 
 fn read_vec<T: npyz::Deserialize>(file: NpyFile<&[u8]>) -> Result<Vec<T>, String> {
     // The length was checked against the file, so this allocation is backed by real bytes.
     let len = usize::try_from(file.len()).map_err(|_| "array too large".to_string())?;
-    let mut out = Vec::new();
-    out.try_reserve_exact(len)
-        .map_err(|_| format!("cannot allocate {len} elements"))?;
+    let mut out = crate::array::try_vec(len, "the array")?;
     let reader = file
         .data::<T>()
         .map_err(|e| format!("corrupt .npy data: {e}"))?;

@@ -1,7 +1,7 @@
 //! `.npz` archives: a zip file of `.npy` members (`numpy.savez`, `numpy.savez_compressed`),
 //! through the `zip` crate (stored and deflated members) and [`super::npy`].
 
-use crate::array::Array;
+use crate::array::{Array, Data};
 use std::io::{self, Cursor, Read};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -24,6 +24,13 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
         // The declared size may lie; never read (or inflate) more than it, nor more than
         // a deflate stream of this many compressed bytes could honestly hold.
         let declared = member.size();
+        if member.compressed_size() > bytes.len() as u64 {
+            return Err(format!(
+                "member '{raw_name}': claims {} compressed bytes, the archive holds {}",
+                member.compressed_size(),
+                bytes.len()
+            ));
+        }
         let ceiling = member
             .compressed_size()
             .saturating_mul(1032)
@@ -34,7 +41,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
                 member.compressed_size()
             ));
         }
-        let mut buf = Vec::new();
+        // Honest sizes can still exceed the memory there is: ask first, fail cleanly.
+        let mut buf = crate::array::try_vec::<u8>(
+            usize::try_from(declared).unwrap_or(usize::MAX),
+            &format!("member '{raw_name}'"),
+        )?;
         (&mut member)
             .take(declared)
             .read_to_end(&mut buf)
@@ -58,14 +69,22 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
 pub fn write(arrays: &[(String, Array)], out: &mut (impl io::Write + io::Seek)) -> io::Result<()> {
     let mut zip = ZipWriter::new(out);
     for (name, a) in arrays {
-        let mut buf = Vec::new();
-        super::npy::write(a, &mut buf)?;
+        // Streamed into the archive, never buffered whole. The size is only needed to
+        // decide on zip64, so an upper bound does (data plus the longest header).
+        let item = match a.data {
+            Data::F32(_) => 4,
+            Data::F64(_) | Data::C32(_) => 8,
+            Data::C64(_) => 16,
+        };
+        let bound = (a.data.len() as u64)
+            .saturating_mul(item)
+            .saturating_add(2 * super::npy::MAX_HEADER_LEN as u64 + 4096);
         let options = SimpleFileOptions::default()
             .compression_method(CompressionMethod::Stored)
-            .large_file(buf.len() as u64 >= u32::MAX as u64);
+            .large_file(bound >= u32::MAX as u64);
         zip.start_file(format!("{name}.npy"), options)
             .map_err(io::Error::other)?;
-        io::Write::write_all(&mut zip, &buf)?;
+        super::npy::write(a, &mut zip)?;
     }
     zip.finish().map_err(io::Error::other)?;
     Ok(())

@@ -4,7 +4,7 @@
 //! comments, as in `numpy.savetxt` / `numpy.loadtxt`.
 
 use super::number::{self, fmt_complex, fmt_real, Number};
-use crate::array::{index_label, Array, Data};
+use crate::array::{index_label, shape_str, try_map, Array, Data};
 use matinv::c64;
 use std::io::{self, Write};
 
@@ -92,6 +92,17 @@ impl Rows {
                 .map_err(|_| format!("line {line}, field {}: not UTF-8 text", j + 1))?;
             let v = number::parse(s).map_err(|e| format!("line {line}, field {}: {e}", j + 1))?;
             self.complex |= matches!(v, Number::Complex(_));
+            if self.values.len() == self.values.capacity() {
+                // Grow by doubling, as push would, but report a failure instead of aborting.
+                let more = self.values.len().max(64);
+                self.values.try_reserve(more).map_err(|_| {
+                    format!(
+                        "line {line}: Unable to allocate memory for more than {} numbers: \
+                         out of memory",
+                        self.values.len()
+                    )
+                })?;
+            }
             self.values.push(v);
             k += 1;
         }
@@ -114,25 +125,15 @@ impl Rows {
         };
         let shape = vec![self.count, w];
         let data = if self.complex {
-            Data::C64(
-                self.values
-                    .iter()
-                    .map(|v| match *v {
-                        Number::Real(x) => c64::new(x, 0.0),
-                        Number::Complex(z) => z,
-                    })
-                    .collect(),
-            )
+            Data::C64(try_map(&self.values, "the matrix", |v| match v {
+                Number::Real(x) => c64::new(x, 0.0),
+                Number::Complex(z) => z,
+            })?)
         } else {
-            Data::F64(
-                self.values
-                    .iter()
-                    .map(|v| match *v {
-                        Number::Real(x) => x,
-                        Number::Complex(z) => z.re,
-                    })
-                    .collect(),
-            )
+            Data::F64(try_map(&self.values, "the matrix", |v| match v {
+                Number::Real(x) => x,
+                Number::Complex(z) => z.re,
+            })?)
         };
         Array::new(shape, data)
     }
@@ -157,6 +158,11 @@ pub fn write(
     }
     let n = a.n();
     let stack = a.shape.len() > 2;
+    if n == 0 && stack {
+        // Empty matrices have no rows to write; one line for the whole stack, not one per
+        // matrix (a tiny header can declare 10^18 of them).
+        return writeln!(out, "# empty matrices, shape {}", shape_str(&a.shape));
+    }
     for k in 0..a.count() {
         if stack {
             if k > 0 {
