@@ -262,11 +262,11 @@ pub(crate) fn run<T: Element>(
     // ones one thread each, in tasks of about `task_flops`.
     let flops = 20 * m.max(n) * k * k + 64;
     let big = k >= 256 && count < 4;
-    let threads_ok = params.num_threads != 1 && crate::threads::usable();
-    let par = if big && threads_ok {
-        Par::rayon(0)
-    } else {
-        Par::Seq
+    // No team: the calling thread alone, with no rayon call at all.
+    let team = crate::threads::team(params.num_threads);
+    let par = match &team {
+        Some(team) if big => Par::rayon(team.threads()),
+        _ => Par::Seq,
     };
     let grain = if big {
         count
@@ -301,13 +301,14 @@ pub(crate) fn run<T: Element>(
         let ws = ws.as_mut().map_err(|e| e.clone())?;
         run_task(a, task, ws, vectors, hermitian, nonfinite, par)
     };
-    if tasks.len() == 1 && !big || !threads_ok {
-        let mut ws = init();
-        return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
-    }
-    crate::threads::install(params.num_threads, || {
-        tasks.into_par_iter().try_for_each_init(init, work)
-    })
+    let team = match team {
+        Some(team) if big || tasks.len() > 1 => team,
+        _ => {
+            let mut ws = init();
+            return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
+        }
+    };
+    team.install(|| tasks.into_par_iter().try_for_each_init(init, work))
 }
 
 fn run_task<T: Element>(
