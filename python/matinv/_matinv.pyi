@@ -1,4 +1,9 @@
-"""Native half of matinv (Rust, PyO3). Use the functions of ``matinv`` instead."""
+"""Native half of matinv (Rust, PyO3). Use the functions of ``matinv`` instead.
+
+Every ``*_into`` function checks its outputs: exactly the dtype named (native byte order,
+else TypeError), the shape named, C-contiguous, aligned and writeable (else ValueError), and
+sharing no memory with the input or with each other (ValueError, judged on the bytes each
+array addresses), before reading or writing anything."""
 
 from collections.abc import Sequence
 
@@ -16,7 +21,8 @@ def inv_into(a: np.ndarray, out: np.ndarray, num_threads: int = 0) -> bool:
     unaligned or its strides are not whole elements."""
 
 def default_num_threads() -> int:
-    """Threads used when none is asked for (every core, or RAYON_NUM_THREADS)."""
+    """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those
+    threads cannot be started)."""
 
 def inv_ex_into(
     a: np.ndarray,
@@ -53,8 +59,8 @@ def svd_into(
     num_threads: int = 0,
 ) -> bool:
     """Singular values of every matrix of `a` into `s` (real dtype, shape
-    `a.shape[:-2] + (k,)`), and with `u` and `vh` the singular vectors (C-contiguous,
-    numpy's shapes). Returns False, doing nothing, when `a` must be copied first."""
+    `a.shape[:-2] + (k,)`), and with `u` and `vh` (both or neither) the singular vectors
+    (C-contiguous, numpy's shapes). Returns False, doing nothing, when `a` must be copied first."""
 
 def cond_into(a: np.ndarray, out: np.ndarray, p: str, num_threads: int = 0) -> bool:
     """numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of

@@ -3,7 +3,7 @@
 
 use matinv::{c32, c64, Element, StackView, Status, Structure};
 use numpy::{
-    PyArrayDyn, PyArrayMethods, PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
+    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -40,16 +40,19 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
 /// Checks that `shape` is a stack of square matrices; raises numpy's `LinAlgError` if not.
 #[pyfunction]
 fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
-    matinv::stack_dims(&shape)
-        .map(drop)
-        .map_err(|e| to_py_err(py, e))
+    guard(|| {
+        matinv::stack_dims(&shape)
+            .map(drop)
+            .map_err(|e| to_py_err(py, e))
+    })
 }
 
 /// Inverts every matrix of `a` into `out`. Returns False, doing nothing, when `a` is
 /// unaligned or its strides are not multiples of its item size (copy it first).
 ///
 /// `a`: float32, float64, complex64 or complex128, native byte order, aligned, any strides.
-/// `out`: a C-contiguous, writeable array of the same dtype and shape.
+/// `out`: a C-contiguous, aligned, writeable array of the same dtype and shape, sharing no
+/// memory with `a`.
 /// `num_threads`: 0 for every core.
 #[pyfunction]
 #[pyo3(signature = (a, out, num_threads=0))]
@@ -59,39 +62,35 @@ fn inv_into(
     out: &Bound<'_, PyUntypedArray>,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params {
-        num_threads,
-        ..Default::default()
-    };
-    dispatch(py, a, out, None, Structure::General, &params)
+    guard(|| {
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
+        };
+        dispatch(py, a, out, None, Structure::General, &params)
+    })
 }
 
 /// Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
 /// `rcond` (float64), both C-contiguous of shape `a.shape[:-2]`, and NaN inverses for
-/// singular matrices.
+/// singular matrices. No two of `a`, `out`, `info` and `rcond` may share memory.
 #[pyfunction]
 #[pyo3(signature = (a, out, info, rcond, num_threads=0))]
 fn inv_ex_into(
     py: Python<'_>,
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
-    mut info: PyReadwriteArrayDyn<'_, i32>,
-    mut rcond: PyReadwriteArrayDyn<'_, f64>,
+    info: &Bound<'_, PyUntypedArray>,
+    rcond: &Bound<'_, PyUntypedArray>,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params {
-        num_threads,
-        ..Default::default()
-    };
-    with_status(
-        py,
-        a,
-        out,
-        &mut info,
-        &mut rcond,
-        Structure::General,
-        &params,
-    )
+    guard(|| {
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
+        };
+        dispatch(py, a, out, Some((info, rcond)), Structure::General, &params)
+    })
 }
 
 /// `inv_into` (when `info` and `rcond` are None) or `inv_ex_into` for matrices of a known
@@ -106,64 +105,54 @@ fn inv_structured_into(
     py: Python<'_>,
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
-    info: Option<PyReadwriteArrayDyn<'_, i32>>,
-    rcond: Option<PyReadwriteArrayDyn<'_, f64>>,
+    info: Option<&Bound<'_, PyUntypedArray>>,
+    rcond: Option<&Bound<'_, PyUntypedArray>>,
     assume_a: &str,
     lower: bool,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let structure = Structure::from_name(assume_a, lower).map_err(|e| to_py_err(py, e))?;
-    let params = matinv::Params {
-        num_threads,
-        ..Default::default()
-    };
-    let (mut info, mut rcond) = match (info, rcond) {
-        (None, None) => return dispatch(py, a, out, None, structure, &params),
-        (Some(info), Some(rcond)) => (info, rcond),
-        _ => {
-            return Err(PyValueError::new_err(
-                "give both info and rcond, or neither",
-            ))
-        }
-    };
-    with_status(py, a, out, &mut info, &mut rcond, structure, &params)
+    guard(|| {
+        let structure = Structure::from_name(assume_a, lower).map_err(|e| to_py_err(py, e))?;
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
+        };
+        let status = both(info, rcond, "info and rcond")?;
+        dispatch(py, a, out, status, structure, &params)
+    })
 }
 
-/// Inverts with a status per matrix, copied out into numpy's `info` and `rcond` arrays.
-fn with_status(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    out: &Bound<'_, PyUntypedArray>,
-    info: &mut PyReadwriteArrayDyn<'_, i32>,
-    rcond: &mut PyReadwriteArrayDyn<'_, f64>,
-    structure: Structure,
-    params: &matinv::Params,
-) -> PyResult<bool> {
-    let count: usize = a.shape().iter().rev().skip(2).product();
-    let (info, rcond) = (info.as_slice_mut()?, rcond.as_slice_mut()?);
-    if a.ndim() < 2 || info.len() != count || rcond.len() != count {
-        return Err(PyValueError::new_err(
-            "info and rcond must hold one entry per matrix",
-        ));
+/// Both optional arguments, or neither.
+fn both<'b, 'py>(
+    x: Option<&'b Bound<'py, PyUntypedArray>>,
+    y: Option<&'b Bound<'py, PyUntypedArray>>,
+    names: &str,
+) -> PyResult<
+    Option<(
+        &'b Bound<'py, PyUntypedArray>,
+        &'b Bound<'py, PyUntypedArray>,
+    )>,
+> {
+    match (x, y) {
+        (None, None) => Ok(None),
+        (Some(x), Some(y)) => Ok(Some((x, y))),
+        _ => Err(PyValueError::new_err(format!(
+            "give both {names}, or neither"
+        ))),
     }
-    let mut status = Vec::new();
-    status
-        .try_reserve_exact(count)
-        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
-    status.resize(count, Status::default());
-    let done = dispatch(py, a, out, Some(&mut status), structure, params)?;
-    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
-        *i = s.info as i32;
-        *r = s.rcond;
-    }
-    Ok(done)
 }
+
+/// The outputs `info` and `rcond` of the `*_ex` entry points.
+type StatusArrays<'b, 'py> = (
+    &'b Bound<'py, PyUntypedArray>,
+    &'b Bound<'py, PyUntypedArray>,
+);
 
 fn dispatch(
     py: Python<'_>,
     a: &Bound<'_, PyUntypedArray>,
     out: &Bound<'_, PyUntypedArray>,
-    status: Option<&mut [Status]>,
+    status: Option<StatusArrays<'_, '_>>,
     structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
@@ -176,11 +165,15 @@ fn dispatch(
     } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
         invert::<c32>(py, a, out, status, structure, params)
     } else {
-        Err(PyTypeError::new_err(format!(
-            "array type {} is unsupported by the native kernels",
-            a.dtype()
-        )))
+        Err(unsupported(a))
     }
+}
+
+fn unsupported(a: &Bound<'_, PyUntypedArray>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "array type {} is unsupported by the native kernels",
+        a.dtype()
+    ))
 }
 
 /// numpy's WRITEABLE flag (rust-numpy exposes it only through its borrow checker).
@@ -189,24 +182,153 @@ fn is_writeable(a: &Bound<'_, PyUntypedArray>) -> bool {
     unsafe { (*a.as_array_ptr()).fields.flags & numpy::npyffi::flags::NPY_ARRAY_WRITEABLE != 0 }
 }
 
+/// The bytes `[first, end)` that `a` addresses (from its data pointer, shape and strides,
+/// negative and zero strides included), or None when it has no element.
+fn extent(a: &Bound<'_, PyUntypedArray>) -> Option<(i128, i128)> {
+    if a.shape().contains(&0) {
+        return None;
+    }
+    // SAFETY: `a` is a live numpy array; reading its data pointer field is always valid.
+    let data = unsafe { (*a.as_array_ptr()).fields.data } as usize as i128;
+    let (mut first, mut last) = (data, data);
+    for (&d, &s) in a.shape().iter().zip(a.strides()) {
+        let reach = (d as i128 - 1) * s as i128;
+        if reach < 0 {
+            first += reach;
+        } else {
+            last += reach;
+        }
+    }
+    Some((first, last + a.dtype().itemsize() as i128))
+}
+
+/// Refuses arrays that share memory: the input (first) with any output, and the outputs
+/// with each other. Judged on the bytes each one addresses, so interleaved views of one
+/// buffer count as overlapping too.
+fn check_disjoint(arrays: &[(&str, &Bound<'_, PyUntypedArray>)]) -> PyResult<()> {
+    for (i, (x_name, x)) in arrays.iter().enumerate() {
+        for (y_name, y) in &arrays[i + 1..] {
+            if let (Some(x), Some(y)) = (extent(x), extent(y)) {
+                if x.0 < y.1 && y.0 < x.1 {
+                    return Err(PyValueError::new_err(format!(
+                        "{y_name} shares memory with {x_name}; \
+                         outputs must not overlap the input or each other"
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `out` can be written as a `&mut [T]` holding an array of `shape` in C
+/// order: exactly dtype `T` in native byte order (TypeError otherwise), that shape,
+/// C-contiguous, aligned and writeable (ValueError otherwise).
+fn check_out<T: numpy::Element>(
+    out: &Bound<'_, PyUntypedArray>,
+    shape: &[usize],
+    name: &str,
+) -> PyResult<()> {
+    let expected = numpy::dtype::<T>(out.py());
+    let dtype = out.dtype();
+    if out.cast::<PyArrayDyn<T>>().is_err() || dtype.is_native_byteorder() == Some(false) {
+        return Err(PyTypeError::new_err(format!(
+            "{name} must have dtype {expected} in native byte order, not {dtype}"
+        )));
+    }
+    if out.shape() != shape {
+        return Err(PyValueError::new_err(format!(
+            "{name} must have shape {shape:?}, not {:?}",
+            out.shape()
+        )));
+    }
+    if !out.is_c_contiguous() || !out.is_aligned() || !is_writeable(out) {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a writeable, aligned, C-contiguous array"
+        )));
+    }
+    Ok(())
+}
+
+/// The data of `out` as a mutable slice.
+///
+/// # Safety
+/// [`check_out::<T>`] must have accepted `out` (dtype `T`, C-contiguous, aligned,
+/// writeable), and nothing else may read or write `out`'s data while the slice lives:
+/// [`check_disjoint`] must have accepted it against every other array of the call, and
+/// no other slice of it may be made.
+#[allow(clippy::mut_from_ref)] // the numpy array owns its buffer; see the safety contract
+unsafe fn out_slice<'o, T: numpy::Element>(out: &'o Bound<'_, PyUntypedArray>) -> &'o mut [T] {
+    let len = out.len();
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: `out` is a live, C-contiguous, aligned, writeable array of `len` elements of
+    // `T` (checked by `check_out`, the caller's contract), alive for 'o as it is borrowed;
+    // unaliased by the caller's contract.
+    unsafe { std::slice::from_raw_parts_mut((*out.as_array_ptr()).fields.data.cast::<T>(), len) }
+}
+
+/// The shape of `a` without its last two dimensions, after checking that `a` is a stack
+/// of matrices (numpy's LinAlgError otherwise); and the matrices' rows and columns.
+fn batch_of<'s>(py: Python<'_>, shape: &'s [usize]) -> PyResult<(&'s [usize], usize, usize)> {
+    let (_, m, n) = matinv::matrix_dims(shape).map_err(|e| to_py_err(py, e))?;
+    Ok((&shape[..shape.len() - 2], m, n))
+}
+
 fn invert<T: Element + numpy::Element>(
     py: Python<'_>,
     a: &Bound<'_, PyArrayDyn<T>>,
     out: &Bound<'_, PyUntypedArray>,
-    status: Option<&mut [Status]>,
+    status: Option<StatusArrays<'_, '_>>,
     structure: Structure,
     params: &matinv::Params,
 ) -> PyResult<bool> {
+    let (batch, _, _) = batch_of(py, a.shape())?;
+    check_out::<T>(out, a.shape(), "out")?;
+    match status {
+        None => check_disjoint(&[("a", a.as_untyped()), ("out", out)])?,
+        Some((info, rcond)) => {
+            check_out::<i32>(info, batch, "info")?;
+            check_out::<f64>(rcond, batch, "rcond")?;
+            check_disjoint(&[
+                ("a", a.as_untyped()),
+                ("out", out),
+                ("info", info),
+                ("rcond", rcond),
+            ])?;
+        }
+    }
     let Some(view) = view_of(py, a)? else {
         return Ok(false);
     };
-    // SAFETY: python/matinv passes a fresh output array.
-    let dst = unsafe { out_slice::<T>(out, a.shape(), "out")? };
-    compute(py, || match status {
-        // `General` is `inv_into_with` / `inv_ex_into` itself.
-        None => matinv::inv_structured_into(&view, dst, structure, params),
-        Some(status) => matinv::inv_ex_structured_into(&view, dst, status, structure, params),
+    // SAFETY: `check_out` accepted `out` for `T`; `check_disjoint` found it sharing no
+    // byte with `a` (read through `view`) or the status arrays; it is sliced once.
+    let dst = unsafe { out_slice::<T>(out) };
+    let Some((info, rcond)) = status else {
+        // `General` is `inv_into_with` itself.
+        compute(py, || {
+            matinv::inv_structured_into(&view, dst, structure, params)
+        })?;
+        return Ok(true);
+    };
+    let count = view.len();
+    let mut status = Vec::new();
+    status
+        .try_reserve_exact(count)
+        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
+    status.resize(count, Status::default());
+    compute(py, || {
+        matinv::inv_ex_structured_into(&view, dst, &mut status, structure, params)
     })?;
+    // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the batch
+    // shape (`count` elements); `check_disjoint` found each sharing no byte with `a`,
+    // `out` or the other; each is sliced once.
+    let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
+    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
+        *i = s.info as i32;
+        *r = s.rcond;
+    }
     Ok(true)
 }
 
@@ -221,39 +343,36 @@ fn view_of<'a, T: Element + numpy::Element>(
         return Ok(None);
     }
     let strides: Vec<isize> = a.strides().iter().map(|s| s / item).collect();
-    // SAFETY: numpy guarantees that `a`'s data pointer, shape and strides describe valid,
-    // aligned (checked above) elements, alive while `a` is borrowed.
+    // SAFETY: readable and aligned: numpy's invariant for its arrays is that the data
+    // pointer, shape and strides address elements inside the memory the array (or its
+    // base) holds, alive while `a` is borrowed (a view made with `as_strided` that breaks
+    // it is invalid for numpy too); alignment and whole-element strides are checked above
+    // (`from_raw_parts` checks only the shape). Not written to: the callers write only
+    // outputs that `check_disjoint` found sharing no byte with `a` (Python code writing
+    // to `a` from another thread while the GIL is released races as it would with
+    // numpy's own functions).
     let view = unsafe { StackView::from_raw_parts(a.data(), a.shape(), &strides) }
         .map_err(|e| to_py_err(py, e))?;
     Ok(Some(view))
 }
 
-/// The data of `out` as a mutable slice, after checking its dtype, shape, layout and flags.
-///
-/// # Safety
-/// Nothing else may read or write `out`'s data while the slice lives (the callers pass
-/// fresh arrays made by `python/matinv`, distinct from each other and from the input).
-#[allow(clippy::mut_from_ref)] // the numpy array owns its buffer; see the safety contract
-unsafe fn out_slice<'o, T: numpy::Element>(
-    out: &'o Bound<'_, PyUntypedArray>,
-    shape: &[usize],
-    name: &str,
-) -> PyResult<&'o mut [T]> {
-    let out = out
-        .cast::<PyArrayDyn<T>>()
-        .map_err(|_| PyTypeError::new_err(format!("{name} has the wrong dtype")))?;
-    if out.shape() != shape || !out.is_c_contiguous() || !is_writeable(out.as_untyped()) {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a writeable C-contiguous array of shape {shape:?}"
-        )));
-    }
-    let len = out.len();
-    Ok(if len == 0 {
-        &mut []
-    } else {
-        // SAFETY: a C-contiguous array of `len` elements of `T`, alive for 'o; unaliased by
-        // the caller's contract.
-        unsafe { std::slice::from_raw_parts_mut(out.data(), len) }
+/// The message of a panic's payload.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+/// Runs an entry point's body, turning a panic into a RuntimeError (pyo3 would raise its
+/// PanicException, which derives from BaseException, not Exception).
+fn guard<R>(f: impl FnOnce() -> PyResult<R>) -> PyResult<R> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        Err(PyRuntimeError::new_err(format!(
+            "internal error in matinv: {}",
+            panic_message(&*panic)
+        )))
     })
 }
 
@@ -265,22 +384,17 @@ fn compute<R: Send>(
     match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => Err(to_py_err(py, e)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            Err(PyRuntimeError::new_err(format!(
-                "internal error in matinv: {what}"
-            )))
-        }
+        Err(panic) => Err(PyRuntimeError::new_err(format!(
+            "internal error in matinv: {}",
+            panic_message(&*panic)
+        ))),
     }
 }
 
 /// Singular values of every matrix of `a` into `s` (real dtype, shape `a.shape[:-2] + (k,)`),
-/// and with `u` and `vh` the singular vectors (C-contiguous, numpy's shapes). Returns False,
-/// doing nothing, when `a` must be copied first (unaligned or odd strides).
+/// and with `u` and `vh` (both or neither) the singular vectors (C-contiguous, numpy's
+/// shapes). No two of `a`, `s`, `u` and `vh` may share memory. Returns False, doing
+/// nothing, when `a` must be copied first (unaligned or odd strides).
 #[pyfunction]
 #[pyo3(signature = (a, s, u=None, vh=None, full_matrices=true, hermitian=false, num_threads=0))]
 #[allow(clippy::too_many_arguments)]
@@ -294,26 +408,25 @@ fn svd_into(
     hermitian: bool,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params {
-        num_threads,
-        ..Default::default()
-    };
-    let uv = u.zip(vh);
-    macro_rules! go {
-        ($t:ty) => {
-            if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                return svd_typed::<$t>(py, a, s, uv, full_matrices, hermitian, &params);
-            }
+    guard(|| {
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
         };
-    }
-    go!(f64);
-    go!(f32);
-    go!(c64);
-    go!(c32);
-    Err(PyTypeError::new_err(format!(
-        "array type {} is unsupported by the native kernels",
-        a.dtype()
-    )))
+        let uv = both(u, vh, "u and vh")?;
+        macro_rules! go {
+            ($t:ty) => {
+                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                    return svd_typed::<$t>(py, a, s, uv, full_matrices, hermitian, &params);
+                }
+            };
+        }
+        go!(f64);
+        go!(f32);
+        go!(c64);
+        go!(c32);
+        Err(unsupported(a))
+    })
 }
 
 fn svd_typed<T: Element + numpy::Element>(
@@ -328,38 +441,43 @@ fn svd_typed<T: Element + numpy::Element>(
 where
     T::Real: numpy::Element,
 {
-    let Some(view) = view_of(py, a)? else {
-        return Ok(false);
-    };
-    if hermitian {
-        view.order().map_err(|e| to_py_err(py, e))?;
+    let (batch, m, n) = batch_of(py, a.shape())?;
+    if hermitian && m != n {
+        return Err(to_py_err(py, matinv::Error::NotSquare));
     }
-    let (m, n) = (view.rows(), view.cols());
-    let batch = view.batch_shape().to_vec();
-    let with = |tail: &[usize]| [&batch[..], tail].concat();
-    // SAFETY (all three): python/matinv passes fresh, distinct arrays.
-    let s = unsafe { out_slice::<T::Real>(s, &with(&[m.min(n)]), "s")? };
+    let with = |tail: &[usize]| [batch, tail].concat();
+    check_out::<T::Real>(s, &with(&[m.min(n)]), "s")?;
     let vectors = match (uv.is_some(), full_matrices) {
         (false, _) => matinv::Vectors::None,
         (true, true) => matinv::Vectors::Full,
         (true, false) => matinv::Vectors::Thin,
     };
     let [ur, uc, vr, vc] = matinv::factor_shapes(m, n, vectors, hermitian);
-    let uv = match uv {
-        None => None,
-        Some((u, vh)) => Some((
-            unsafe { out_slice::<T>(u, &with(&[ur, uc]), "u")? },
-            unsafe { out_slice::<T>(vh, &with(&[vr, vc]), "vh")? },
-        )),
+    match uv {
+        None => check_disjoint(&[("a", a.as_untyped()), ("s", s)])?,
+        Some((u, vh)) => {
+            check_out::<T>(u, &with(&[ur, uc]), "u")?;
+            check_out::<T>(vh, &with(&[vr, vc]), "vh")?;
+            check_disjoint(&[("a", a.as_untyped()), ("s", s), ("u", u), ("vh", vh)])?;
+        }
+    }
+    let Some(view) = view_of(py, a)? else {
+        return Ok(false);
     };
+    // SAFETY (all three): `check_out` accepted each for its dtype and shape, and
+    // `check_disjoint` found no two of `a`, `s`, `u` and `vh` sharing a byte; each is
+    // sliced once.
+    let s = unsafe { out_slice::<T::Real>(s) };
+    let uv = uv.map(|(u, vh)| unsafe { (out_slice::<T>(u), out_slice::<T>(vh)) });
     compute(py, || {
         matinv::svd_into(&view, s, uv, full_matrices, hermitian, params)
     })?;
     Ok(true)
 }
 
-/// numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of "2",
-/// "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied first.
+/// numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`, sharing no memory
+/// with `a`); `p` is one of "2", "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns
+/// False when `a` must be copied first.
 #[pyfunction]
 #[pyo3(signature = (a, out, p, num_threads=0))]
 fn cond_into(
@@ -369,40 +487,56 @@ fn cond_into(
     p: &str,
     num_threads: usize,
 ) -> PyResult<bool> {
-    let params = matinv::Params {
-        num_threads,
-        ..Default::default()
-    };
-    let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
-    macro_rules! go {
-        ($t:ty) => {
-            if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                let Some(view) = view_of(py, a)? else {
-                    return Ok(false);
-                };
-                // SAFETY: python/matinv passes a fresh array.
-                let dst =
-                    unsafe { out_slice::<<$t as Element>::Real>(out, view.batch_shape(), "out")? };
-                let r = compute(py, || matinv::cond_with(&view, p, &params))?;
-                dst.copy_from_slice(&r);
-                return Ok(true);
-            }
+    guard(|| {
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
         };
-    }
-    go!(f64);
-    go!(f32);
-    go!(c64);
-    go!(c32);
-    Err(PyTypeError::new_err(format!(
-        "array type {} is unsupported by the native kernels",
-        a.dtype()
-    )))
+        let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
+        macro_rules! go {
+            ($t:ty) => {
+                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                    return cond_typed::<$t>(py, a, out, p, &params);
+                }
+            };
+        }
+        go!(f64);
+        go!(f32);
+        go!(c64);
+        go!(c32);
+        Err(unsupported(a))
+    })
 }
 
-/// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`).
+fn cond_typed<T: Element + numpy::Element>(
+    py: Python<'_>,
+    a: &Bound<'_, PyArrayDyn<T>>,
+    out: &Bound<'_, PyUntypedArray>,
+    p: matinv::Norm,
+    params: &matinv::Params,
+) -> PyResult<bool>
+where
+    T::Real: numpy::Element,
+{
+    let (batch, _, _) = batch_of(py, a.shape())?;
+    check_out::<T::Real>(out, batch, "out")?;
+    check_disjoint(&[("a", a.as_untyped()), ("out", out)])?;
+    let Some(view) = view_of(py, a)? else {
+        return Ok(false);
+    };
+    let r = compute(py, || matinv::cond_with(&view, p, params))?;
+    // SAFETY: `check_out` accepted `out` for `T::Real` and the batch shape (as many
+    // elements as `r`), `check_disjoint` found it sharing no byte with `a`; sliced once.
+    let dst = unsafe { out_slice::<T::Real>(out) };
+    dst.copy_from_slice(&r);
+    Ok(true)
+}
+
+/// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`; 1 when those
+/// threads cannot be started).
 #[pyfunction]
-fn default_num_threads() -> usize {
-    matinv::default_num_threads()
+fn default_num_threads() -> PyResult<usize> {
+    guard(|| Ok(matinv::default_num_threads()))
 }
 
 #[pymodule]

@@ -164,15 +164,18 @@ pub(crate) fn invert_stack<T: Element>(
     // matrix would leave threads idle.)
     let inside = threads_inside(count, n, T::Compute::REAL, params);
     // One thread when asked, when there is too little work to be worth waking others (each
-    // hand-off costs microseconds), or in a forked child: then no pool is entered at all.
-    if params.num_threads == 1
-        || !crate::threads::usable()
-        || (!inside && (count == 1 || count * flops_per_matrix < params.task_flops))
-    {
+    // hand-off costs microseconds), in a forked child, or when no pool runs: then no pool
+    // is entered and rayon is not called at all.
+    let team = if !inside && (count == 1 || count * flops_per_matrix < params.task_flops) {
+        None
+    } else {
+        crate::threads::team(params.num_threads)
+    };
+    let Some(team) = team else {
         let mut ws = Workspace::new(n, needs_inv, params)?;
         return invert_run(a, 0, out, status, &mut ws, Par::Seq, params);
-    }
-    crate::threads::install(params.num_threads, || {
+    };
+    team.install(|| {
         if inside {
             // One matrix after the other, all threads inside each.
             let mut ws = Workspace::new(n, needs_inv, params)?;

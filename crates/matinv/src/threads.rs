@@ -1,11 +1,23 @@
 //! Thread pools of a chosen size, built once and reused (building one costs far more than
 //! a small inversion).
+//!
+//! rayon starts its global pool lazily, at the first parallel call made outside a pool, and
+//! panics when the OS refuses its threads (say `RAYON_NUM_THREADS=2000` under a small
+//! `ulimit -v`), at that call and at every later one. So matinv starts the global pool
+//! itself, once and fallibly ([`global_threads`]), and the drivers reach rayon only inside
+//! [`Team::install`] of a team that [`team`] handed out: without one they run on the
+//! calling thread with no rayon at all (`Par::Seq`, no parallel iterator).
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::error::Error as _;
+use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
+
+/// The size of rayon's global pool once started, None when it could not start.
+static GLOBAL: OnceLock<Option<usize>> = OnceLock::new();
 
 /// The process that started our threads. A child made by `fork` inherits the pools but not
 /// their threads, so handing it work would wait forever.
@@ -20,26 +32,95 @@ pub(crate) fn usable() -> bool {
     }
 }
 
-/// The number of threads used when none is asked for: rayon's global pool (every core, or
-/// `RAYON_NUM_THREADS`).
-pub fn default_num_threads() -> usize {
-    rayon::current_num_threads()
+/// The number of threads of rayon's global pool, which is started here (every core, or
+/// `RAYON_NUM_THREADS`) unless something started it before; None when it does not run.
+/// Called from threads outside any pool only (`rayon::current_num_threads` then reads the
+/// global pool).
+fn global_threads() -> Option<usize> {
+    *GLOBAL.get_or_init(|| match ThreadPoolBuilder::new().build_global() {
+        Ok(()) => Some(rayon::current_num_threads()),
+        // Started before (by the program, or by a library sharing this rayon): it runs
+        // unless that start failed too, and then asking for its size panics.
+        Err(e) if e.source().is_none() => catch_unwind(rayon::current_num_threads).ok(),
+        // The OS refused the threads (the error wraps its io::Error).
+        Err(_) => None,
+    })
 }
 
-/// Runs `f` on a pool of `threads` threads (`0`: the global pool; `1`: the calling thread,
-/// as handing work to another thread costs microseconds). Requests beyond the number of
-/// cores get one thread per core: more would only add pools that live forever.
-pub(crate) fn install<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+/// The size of the pool that work started on this thread runs on: the thread's own pool
+/// for a rayon worker, otherwise the global one; None when that does not run (or in a
+/// process forked after threads started, whose pools have lost their threads).
+fn current_threads() -> Option<usize> {
+    // First, so that a pool started now counts as started by this process.
+    if !usable() {
+        return None;
+    }
+    if rayon::current_thread_index().is_some() {
+        Some(rayon::current_num_threads())
+    } else {
+        global_threads()
+    }
+}
+
+/// The number of threads used when none is asked for: rayon's global pool (every core, or
+/// `RAYON_NUM_THREADS`), or the pool of the rayon worker calling. 1 when that pool could
+/// not be started, or in a forked child (work then stays on the calling thread).
+pub fn default_num_threads() -> usize {
+    current_threads().unwrap_or(1)
+}
+
+/// Threads that parallel work can be handed to; see [`team`].
+pub(crate) enum Team {
+    /// The pool of [`default_num_threads`] (of this many threads), known to run.
+    Current(usize),
+    /// A pool of matinv's own.
+    Pool(Arc<ThreadPool>),
+}
+
+impl Team {
+    /// Runs `f` with these threads: rayon calls inside `f` run on them.
+    pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
+        match self {
+            Team::Current(_) => f(),
+            Team::Pool(pool) => pool.install(f),
+        }
+    }
+
+    /// The number of threads (for `Par::rayon` outside [`Team::install`], where
+    /// `Par::rayon(0)` would ask rayon's global pool).
+    pub(crate) fn threads(&self) -> usize {
+        match self {
+            Team::Current(threads) => *threads,
+            Team::Pool(pool) => pool.current_num_threads(),
+        }
+    }
+}
+
+/// The threads for work asking for `threads` of them (`0`: the default), or None when it
+/// must run on the calling thread without rayon: one thread asked for or available (handing
+/// work to another thread costs microseconds), a process forked after threads started, or
+/// no pool that runs. Requests beyond the number of cores get one thread per core: more
+/// would only add pools that live forever.
+pub(crate) fn team(threads: usize) -> Option<Team> {
+    if threads == 1 || !usable() {
+        return None;
+    }
+    let current = current_threads();
+    let default = current.unwrap_or(1);
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let threads = threads.min(cores.max(rayon::current_num_threads()));
-    if threads <= 1 || threads == rayon::current_num_threads() {
-        return f();
+    let threads = match threads {
+        0 => default,
+        t => t.min(cores.max(default)),
+    };
+    if threads <= 1 {
+        return None;
     }
-    match pool(threads) {
-        Some(pool) => pool.install(f),
-        // A pool that cannot be built (the OS refused threads): run where we are.
-        None => f(),
+    let shared = current.filter(|&c| c > 1).map(Team::Current);
+    if current == Some(threads) {
+        return shared;
     }
+    // A pool that cannot be built (the OS refused threads): the shared one, or none.
+    pool(threads).map(Team::Pool).or(shared)
 }
 
 fn pool(threads: usize) -> Option<Arc<ThreadPool>> {

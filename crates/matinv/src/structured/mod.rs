@@ -339,14 +339,17 @@ pub(crate) fn invert_stack<T: Element>(
     };
     // Threads inside each matrix when the general path would use them.
     let inside = batch::threads_inside(count, n, T::Compute::REAL, params);
-    if params.num_threads == 1
-        || !crate::threads::usable()
-        || (!inside && (count == 1 || count * flops < params.task_flops))
-    {
+    // The calling thread alone as in the general path (no rayon call at all then).
+    let team = if !inside && (count == 1 || count * flops < params.task_flops) {
+        None
+    } else {
+        crate::threads::team(params.num_threads)
+    };
+    let Some(team) = team else {
         let mut ws = Workspace::new(n, count, structure, Par::Seq, params)?;
         return invert_run(a, 0, out, status, &mut ws, structure, Par::Seq, params);
-    }
-    crate::threads::install(params.num_threads, || {
+    };
+    team.install(|| {
         if inside {
             let mut ws = Workspace::new(n, 1, structure, Par::rayon(0), params)?;
             return invert_run(a, 0, out, status, &mut ws, structure, Par::rayon(0), params);

@@ -264,9 +264,10 @@ pub(crate) fn run<T: Element>(
     // parallel decompositions add up in an order that depends on the thread count, and the
     // results must not (a 300 x 300 complex matrix differed in the last bits).
     let flops = 20 * m.max(n) * k * k + 64;
-    let threads_ok = params.num_threads != 1 && crate::threads::usable();
     let par = Par::Seq;
     let grain = (params.task_flops / flops).clamp(1, count);
+    // No team: the calling thread alone, with no rayon call at all.
+    let team = crate::threads::team(params.num_threads);
 
     let mut tasks = Vec::with_capacity(count.div_ceil(grain));
     let (mut s_rest, mut uv_rest) = (s, uv);
@@ -295,13 +296,14 @@ pub(crate) fn run<T: Element>(
         let ws = ws.as_mut().map_err(|e| e.clone())?;
         run_task(a, task, ws, vectors, hermitian, nonfinite, par)
     };
-    if tasks.len() == 1 || !threads_ok {
-        let mut ws = init();
-        return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
-    }
-    crate::threads::install(params.num_threads, || {
-        tasks.into_par_iter().try_for_each_init(init, work)
-    })
+    let team = match team {
+        Some(team) if tasks.len() > 1 => team,
+        _ => {
+            let mut ws = init();
+            return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
+        }
+    };
+    team.install(|| tasks.into_par_iter().try_for_each_init(init, work))
 }
 
 fn run_task<T: Element>(

@@ -1,0 +1,328 @@
+"""The native module's own checks, called directly (not through the matinv package, which
+always passes fresh arrays): outputs that share memory with the input or with each other,
+outputs of the wrong kind, and a rayon global pool that cannot start."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from matinv import _matinv
+
+N = 3
+BATCH = (2,)
+
+
+def matrices(batch=BATCH, n=N):
+    rng = np.random.default_rng(7)
+    return rng.standard_normal(batch + (n, n)) + n * np.eye(n)
+
+
+# Each entry point: its outputs (name -> (shape, dtype) for an input `a`) and how to call it.
+def _inv_outputs(a):
+    return {"out": (a.shape, a.dtype)}
+
+
+def _ex_outputs(a):
+    return {
+        "out": (a.shape, a.dtype),
+        "info": (a.shape[:-2], np.int32),
+        "rcond": (a.shape[:-2], np.float64),
+    }
+
+
+def _svd_outputs(a):
+    k = min(a.shape[-2:])
+    return {
+        "s": (a.shape[:-2] + (k,), a.dtype),
+        "u": (a.shape[:-2] + (a.shape[-2],) * 2, a.dtype),
+        "vh": (a.shape[:-2] + (a.shape[-1],) * 2, a.dtype),
+    }
+
+
+ENTRY_POINTS = {
+    "inv_into": (_inv_outputs, lambda a, o: _matinv.inv_into(a, o["out"], 1)),
+    "inv_ex_into": (
+        _ex_outputs,
+        lambda a, o: _matinv.inv_ex_into(a, o["out"], o["info"], o["rcond"], 1),
+    ),
+    "inv_structured_into": (
+        _inv_outputs,
+        lambda a, o: _matinv.inv_structured_into(a, o["out"], None, None, "upper triangular"),
+    ),
+    "inv_structured_into_ex": (
+        _ex_outputs,
+        lambda a, o: _matinv.inv_structured_into(a, o["out"], o["info"], o["rcond"], "sym"),
+    ),
+    "svd_into": (
+        _svd_outputs,
+        lambda a, o: _matinv.svd_into(a, o["s"], o["u"], o["vh"], True, False, 1),
+    ),
+    "svd_into_values": (
+        lambda a: {"s": _svd_outputs(a)["s"]},
+        lambda a, o: _matinv.svd_into(a, o["s"], None, None, True, False, 1),
+    ),
+    "cond_into": (
+        lambda a: {"out": (a.shape[:-2], np.float64)},
+        lambda a, o: _matinv.cond_into(a, o["out"], "1", 1),
+    ),
+}
+
+
+def fresh(outputs):
+    return {name: np.zeros(shape, dtype) for name, (shape, dtype) in outputs.items()}
+
+
+def expected(entry, a):
+    """The outputs for `a`, from numpy (or, for `info`, what numpy would say)."""
+    if entry in ("inv_into", "inv_ex_into", "inv_structured_into_ex"):
+        if entry == "inv_structured_into_ex":
+            a = np.triu(a) + np.swapaxes(np.triu(a, 1), -1, -2)
+        return {"out": np.linalg.inv(a)}
+    if entry == "inv_structured_into":
+        return {"out": np.linalg.inv(np.triu(a))}
+    if entry == "cond_into":
+        return {"out": np.linalg.cond(a, 1)}
+    s = np.linalg.svd(a, compute_uv=False)
+    return {"s": s}
+
+
+class Buffer:
+    """One float64 buffer that arrays of any dtype and shape are carved from, at byte
+    offsets (so that overlaps are chosen exactly)."""
+
+    def __init__(self, nbytes=4096):
+        self.buf = np.zeros(nbytes // 8, dtype=np.float64)
+
+    def at(self, offset, shape, dtype):
+        return np.ndarray(shape, dtype=dtype, buffer=self.buf, offset=offset)
+
+
+def carve(entry, a_value, positions):
+    """`a` and the outputs of `entry` carved from one buffer: `a` at byte 0, each output at
+    `positions[name]` (in bytes; default: after everything before it)."""
+    outputs_of, _ = ENTRY_POINTS[entry]
+    b = Buffer()
+    a = b.at(0, a_value.shape, a_value.dtype)
+    a[...] = a_value
+    outs, end = {}, 1024
+    for name, (shape, dtype) in outputs_of(a).items():
+        start = positions.get(name, end)
+        outs[name] = b.at(start, shape, dtype)
+        end = max(end, (start + outs[name].nbytes + 127) // 64 * 64)
+    return a, outs
+
+
+def refused(entry, a, outs, error, match):
+    _, call = ENTRY_POINTS[entry]
+    before = a.copy()
+    with pytest.raises(error, match=match):
+        call(a, outs)
+    np.testing.assert_array_equal(a, before)
+
+
+SHARES = "shares memory"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_disjoint_slices_of_one_buffer_are_accepted(entry):
+    a, outs = carve(entry, matrices(), {})
+    _, call = ENTRY_POINTS[entry]
+    assert call(a, outs)
+    for name, want in expected(entry, a).items():
+        np.testing.assert_allclose(outs[name], want, rtol=1e-12, atol=1e-12)
+    if "info" in outs:
+        np.testing.assert_array_equal(outs["info"], 0)
+    # The same results as with fresh arrays.
+    again = fresh(ENTRY_POINTS[entry][0](a))
+    call(a, again)
+    for name in outs:
+        np.testing.assert_array_equal(outs[name], again[name])
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_output_over_the_input_is_refused(entry):
+    outputs_of, _ = ENTRY_POINTS[entry]
+    for name in outputs_of(matrices()):
+        # The same bytes as the input, then one element of overlap at its end.
+        for start in (0, matrices().nbytes - 8):
+            a, outs = carve(entry, matrices(), {name: start})
+            refused(entry, a, outs, ValueError, f"{name} {SHARES} with a")
+
+
+def test_reversed_input_over_its_output_is_refused():
+    # The review's example: the input is a reversed view of the output.
+    b = matrices(batch=(4,))
+    before = b.copy()
+    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+        _matinv.inv_into(b[::-1], b, 1)
+    np.testing.assert_array_equal(b, before)
+    for entry in ("inv_ex_into", "inv_structured_into", "inv_structured_into_ex"):
+        outs = fresh(ENTRY_POINTS[entry][0](b))
+        outs["out"] = b
+        with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+            ENTRY_POINTS[entry][1](b[::-1], outs)
+        np.testing.assert_array_equal(b, before)
+    # Negative strides inside the matrices too.
+    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+        _matinv.inv_into(b[:, ::-1, ::-1], b, 1)
+    np.testing.assert_array_equal(b, before)
+
+
+def test_broadcast_input_over_its_output_is_refused():
+    # Zero strides: the input addresses one matrix's bytes, the output starts there.
+    b = Buffer()
+    m = b.at(0, (N, N), np.float64)
+    m[...] = matrices()[0]
+    out = b.at(0, (4, N, N), np.float64)
+    a = np.broadcast_to(m, (4, N, N))
+    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+        _matinv.inv_into(a, out, 1)
+    np.testing.assert_array_equal(m, matrices()[0])
+    # Just past it, they are disjoint.
+    out = b.at(N * N * 8, (4, N, N), np.float64)
+    assert _matinv.inv_into(a, out, 1)
+    np.testing.assert_allclose(out, np.linalg.inv(np.broadcast_to(matrices()[0], (4, N, N))))
+
+
+@pytest.mark.parametrize(
+    "entry, first, second",
+    [
+        ("inv_ex_into", "out", "info"),
+        ("inv_ex_into", "out", "rcond"),
+        ("inv_ex_into", "info", "rcond"),
+        ("inv_structured_into_ex", "out", "rcond"),
+        ("inv_structured_into_ex", "info", "rcond"),
+        ("svd_into", "u", "vh"),
+        ("svd_into", "s", "u"),
+        ("svd_into", "s", "vh"),
+    ],
+)
+def test_outputs_over_each_other_are_refused(entry, first, second):
+    # `second` at the same bytes as `first`, then overlapping only its last element (or
+    # its first).
+    a, outs = carve(entry, matrices(), {})
+    start = outs[first].ctypes.data - a.ctypes.data
+    align = outs[second].dtype.alignment
+    last = (start + outs[first].nbytes - 1) // align * align
+    if last == start:  # `first` is too short: `second` ends in its first element instead
+        last = start - outs[second].nbytes + align
+    for at in (start, last):
+        a, outs = carve(entry, matrices(), {first: start, second: at})
+        refused(entry, a, outs, ValueError, f"{second} {SHARES} with {first}")
+
+
+def test_u_is_vh_is_refused():
+    a = matrices()
+    outs = fresh(_svd_outputs(a))
+    before = a.copy()
+    with pytest.raises(ValueError, match=f"vh {SHARES} with u"):
+        _matinv.svd_into(a, outs["s"], outs["u"], outs["u"], True, False, 1)
+    np.testing.assert_array_equal(a, before)
+
+
+def test_empty_arrays_overlap_nothing():
+    b = Buffer()
+    a = b.at(0, (0, N, N), np.float64)
+    out = b.at(0, (0, N, N), np.float64)
+    assert _matinv.inv_into(a, out, 1)
+    info, rcond = b.at(0, (0,), np.int32), b.at(0, (0,), np.float64)
+    assert _matinv.inv_ex_into(a, out, info, rcond, 1)
+
+
+def _bad_outputs(shape, dtype):
+    """(what is wrong, the array, the error, the message) for an output of `shape`, `dtype`."""
+    dtype = np.dtype(dtype)
+    other = np.float32 if dtype != np.float32 else np.float64
+    readonly = np.zeros(shape, dtype)
+    readonly.setflags(write=False)
+    raw = np.zeros(int(np.prod(shape)) * dtype.itemsize + 1, np.uint8)
+    unaligned = np.ndarray(shape, dtype=dtype, buffer=raw, offset=1)
+    yield "read-only", readonly, ValueError, "writeable, aligned, C-contiguous"
+    yield "strided", np.zeros(shape + (2,), dtype)[..., 0], ValueError, "C-contiguous"
+    yield "unaligned", unaligned, ValueError, "aligned"
+    yield "dtype", np.zeros(shape, other), TypeError, "must have dtype"
+    yield "byte order", np.zeros(shape, dtype.newbyteorder()), TypeError, "must have dtype"
+    yield "shape", np.zeros(shape + (1,), dtype), ValueError, "must have shape"
+    yield "flat", np.zeros((int(np.prod(shape)),), dtype), ValueError, "must have shape"
+
+
+@pytest.mark.parametrize("entry", ENTRY_POINTS)
+def test_bad_outputs_are_refused(entry):
+    # A batch of two dimensions, so that `info` and `rcond` have rows and columns (a
+    # Fortran-ordered or flat one was accepted before) and every output can be strided.
+    a = matrices(batch=(2, 3))
+    outputs_of, _ = ENTRY_POINTS[entry]
+    for name, (shape, dtype) in outputs_of(a).items():
+        fortran = np.asfortranarray(np.zeros(shape, dtype))
+        cases = list(_bad_outputs(shape, dtype))
+        cases.append(("fortran", fortran, ValueError, "C-contiguous"))
+        for what, bad, error, match in cases:
+            outs = fresh(outputs_of(a))
+            outs[name] = bad
+            try:
+                refused(entry, a, outs, error, f"^{name} .*{match}")
+            except BaseException as e:
+                raise AssertionError(f"{entry}: {name} {what}") from e
+
+
+def test_only_one_of_a_pair_is_refused():
+    a = matrices()
+    outs = fresh(_ex_outputs(a))
+    with pytest.raises(ValueError, match="both info and rcond"):
+        _matinv.inv_structured_into(a, outs["out"], outs["info"], None, "sym")
+    svd = fresh(_svd_outputs(a))
+    with pytest.raises(ValueError, match="both u and vh"):
+        _matinv.svd_into(a, svd["s"], svd["u"], None)
+    # Nothing was written.
+    np.testing.assert_array_equal(outs["out"], 0)
+    np.testing.assert_array_equal(svd["u"], 0)
+
+
+# The child process for a rayon global pool that cannot start: 2000 threads of 2 MiB stacks
+# need 4 GB of address space, more than the 2 GB limit (set before matinv is imported).
+CHILD = textwrap.dedent(
+    """
+    import resource
+    limit = 2_000_000 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import numpy as np
+    import matinv
+
+    rng = np.random.default_rng(3)
+    def close(got, want):
+        assert np.allclose(got, want, rtol=1e-10, atol=1e-12), (got, want)
+
+    a = np.array([[4.0, 7.0], [2.0, 6.0]])
+    close(matinv.inv(a), np.linalg.inv(a))
+    stack = rng.standard_normal((10000, 4, 4)) + 4 * np.eye(4)
+    close(matinv.inv(stack), np.linalg.inv(stack))
+    big = rng.standard_normal((600, 600)) + 600 * np.eye(600)
+    close(matinv.inv(big), np.linalg.inv(big))
+    inv, info, rcond = matinv.inv_ex(stack)
+    close(inv, np.linalg.inv(stack))
+    assert (info == 0).all() and (rcond > 0).all()
+    s = matinv.svd(stack[:100], compute_uv=False)
+    close(s, np.linalg.svd(stack[:100], compute_uv=False))
+    u, s, vh = matinv.svd(big)
+    close((u * s) @ vh, big)
+    close(matinv.cond(stack[:100]), np.linalg.cond(stack[:100]))
+    # The pool did not start (else this test would not test anything): one thread.
+    print("threads", matinv.get_num_threads())
+    print("OK")
+    """
+)
+
+
+def test_a_global_pool_that_cannot_start_leaves_the_calling_thread():
+    env = dict(os.environ, RAYON_NUM_THREADS="2000", OPENBLAS_NUM_THREADS="1")
+    env.pop("MATINV_NUM_THREADS", None)
+    r = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.split() == ["threads", "1", "OK"], r.stdout + r.stderr
+    assert "panicked" not in r.stderr, r.stderr
