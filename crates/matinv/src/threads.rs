@@ -71,8 +71,8 @@ pub fn default_num_threads() -> usize {
 
 /// Threads that parallel work can be handed to; see [`team`].
 pub(crate) enum Team {
-    /// The pool of [`default_num_threads`] (of this many threads), known to run.
-    Current(usize),
+    /// The pool of [`default_num_threads`], known to run.
+    Current,
     /// A pool of matinv's own.
     Pool(Arc<ThreadPool>),
 }
@@ -81,17 +81,8 @@ impl Team {
     /// Runs `f` with these threads: rayon calls inside `f` run on them.
     pub(crate) fn install<R: Send>(&self, f: impl FnOnce() -> R + Send) -> R {
         match self {
-            Team::Current(_) => f(),
+            Team::Current => f(),
             Team::Pool(pool) => pool.install(f),
-        }
-    }
-
-    /// The number of threads (for `Par::rayon` outside [`Team::install`], where
-    /// `Par::rayon(0)` would ask rayon's global pool).
-    pub(crate) fn threads(&self) -> usize {
-        match self {
-            Team::Current(threads) => *threads,
-            Team::Pool(pool) => pool.current_num_threads(),
         }
     }
 }
@@ -115,7 +106,7 @@ pub(crate) fn team(threads: usize) -> Option<Team> {
     if threads <= 1 {
         return None;
     }
-    let shared = current.filter(|&c| c > 1).map(Team::Current);
+    let shared = current.filter(|&c| c > 1).map(|_| Team::Current);
     if current == Some(threads) {
         return shared;
     }
