@@ -179,6 +179,11 @@ pub(crate) struct Workspace<F: Field> {
 
 impl<F: Field> Workspace<F> {
     fn new(m: usize, n: usize, vectors: Vectors, hermitian: bool, par: Par) -> Result<Self, Error> {
+        if m.max(n) >= 16 {
+            // faer's products up to (n + 1)^3 = 16^3 use no packing buffer; larger ones
+            // need the threads' buffers.
+            crate::kernels::gemm_buffer::reserve(par)?;
+        }
         let k = m.min(n);
         let (req, ul, vl) = if hermitian {
             let eig = if vectors == Vectors::None {
