@@ -70,6 +70,8 @@ CASES = {
     "auto_complex": (lambda: matinv.inv(hpd, assume_a="auto"), lambda: inv(hpd)),
     "upper": (lambda: matinv.inv(upper, assume_a="upper triangular"), lambda: inv(upper)),
     "svd": (lambda: matinv.svd(a)[1], lambda: np.linalg.svd(a)[1]),
+    # Two matrices: one per thread, or (in older builds) both threads inside each.
+    "svd_pair": (lambda: matinv.svd(np.stack([a, a]))[1], lambda: np.linalg.svd(np.stack([a, a]))[1]),
     "svd_thin": (lambda: matinv.svd(a, full_matrices=False)[1], lambda: np.linalg.svd(a)[1]),
     "svd_no_uv": (lambda: matinv.svd(a, compute_uv=False), lambda: np.linalg.svd(a)[1]),
     "svd_hermitian": (lambda: matinv.svd(spd, hermitian=True)[1], lambda: np.linalg.svd(spd)[1]),
@@ -153,11 +155,20 @@ def test_no_room_for_the_product_buffer_is_a_memory_error(case, buffer_bytes):
     assert out.startswith("MemoryError"), out
 
 
-@pytest.mark.parametrize("case", ["inv", "pos", "auto_complex", "svd"])
+@pytest.mark.parametrize("case", ["inv", "pos", "auto_complex", "svd_pair"])
 def test_every_thread_reserves_its_buffer(case, buffer_bytes):
     # n = 512 with two threads runs both inside each matrix (the pool threads multiply
-    # too): room for the calling thread's buffer, not for the others'.
+    # too), or for the SVD one matrix per thread: room for one thread's buffer, not for
+    # the others'.
     out = _child(case, 512, buffer_bytes + buffer_bytes // 2, threads=2)
+    assert out.startswith("MemoryError"), out
+
+
+@pytest.mark.parametrize("case", ["inv", "svd"])
+def test_room_for_all_but_a_megabyte_of_the_buffer_is_a_memory_error(case, buffer_bytes):
+    # The reservation asks for no less than the buffer: had it asked for a megabyte less, it
+    # would succeed here and the buffer's own allocation abort.
+    out = _child(case, 200, buffer_bytes - (1 << 20), threads=1)
     assert out.startswith("MemoryError"), out
 
 
@@ -166,3 +177,11 @@ def test_room_for_the_buffer_gives_the_result(case, buffer_bytes):
     # The reservation asks for the buffer's size, not more: with room for it (plus 16 MiB
     # for the rest of the call) every case completes, and agrees with numpy.
     assert _child(case, 200, buffer_bytes + (16 << 20), threads=1) == "OK"
+
+
+@pytest.mark.parametrize("case", ["inv", "pos", "auto_complex", "svd", "svd_pair"])
+def test_room_for_every_threads_buffer_gives_the_result(case, buffer_bytes):
+    # Two threads: the calling thread's buffer and the pool threads' (three at most) plus
+    # 128 MiB for the rest (the threads' malloc arenas among it) are enough: no product,
+    # faer's threaded Cholesky and SVD included, asks for a buffer beyond one per thread.
+    assert _child(case, 512, 3 * buffer_bytes + (128 << 20), threads=2) == "OK"
