@@ -13,19 +13,19 @@
 //! product, which makes the real buffer while the memory just proven available is free.
 //! Failure of the first step is [`Error::TooLarge`] (numpy's `MemoryError`); after the
 //! second the thread never allocates for products again. Between the two steps another
-//! thread of the process could take the memory: the reservation is exact for the memory
-//! limits of one thread's work (`RLIMIT_AS`, a full heap), not a lock against the rest of
-//! the process.
+//! thread of the process could take the memory: the check is exact for a limit on the
+//! process's address space (`RLIMIT_AS`) while no other thread allocates in between, not a
+//! lock against the rest of the process.
 //!
 //! Not covered, and so still aborting on failure:
 //! - other CPUs (no AVX2/FMA, not x86-64): faer then uses the `gemm` crate, which allocates
 //!   its packing buffers on every product (`gemm-common` 0.19, `src/gemm.rs`), and
 //!   systems without `/sys/devices/system/cpu` (outside Linux), where the size cannot be
 //!   told: there [`reserve`] does nothing;
-//! - a product started on a thread already inside one (possible only in faer's threaded
-//!   SVD and eigendecomposition, when a thread waiting inside a product picks up another),
-//!   which gets a buffer of its own, and the small `nrows x threads` scratch of faer's
-//!   threaded matrix-vector product (`faer/src/linalg/matmul/mod.rs`).
+//! - a product started on a thread already inside one (matinv's own products never nest;
+//!   faer's threaded decompositions might, when a thread waiting inside a product picks up
+//!   another), which gets a buffer of its own, and the small `nrows x threads` scratch of
+//!   faer's threaded matrix-vector product (`faer/src/linalg/matmul/mod.rs`).
 
 use crate::Error;
 use faer::Par;
@@ -218,6 +218,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn cache_entries_parse_as_listed() {
         let files = [
             ("level", "3"),
@@ -232,11 +233,14 @@ mod tests {
     }
 
     #[test]
-    fn reserving_twice_is_a_flag() {
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    fn the_buffer_size_is_known_on_linux() {
+        // At least twice the 2 MiB floor of the L3 estimate, in whole pages.
+        let pages = buffer_pages().expect("Linux describes its caches");
+        assert!(pages >= 2 * 512, "{pages} pages");
         std::thread::spawn(|| {
             reserve(Par::Seq).unwrap();
             assert!(RESERVED.get());
-            reserve(Par::Seq).unwrap();
         })
         .join()
         .unwrap();
