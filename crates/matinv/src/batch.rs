@@ -177,7 +177,9 @@ pub(crate) fn invert_stack<T: Element>(
     };
     team.install(|| {
         if inside {
-            // One matrix after the other, all threads inside each.
+            // One matrix after the other, all threads inside each (each with its buffer
+            // for faer's products).
+            crate::kernels::gemm_buffer::reserve(Par::rayon(0))?;
             let mut ws = Workspace::new(n, needs_inv, params)?;
             return invert_run(a, 0, out, status, &mut ws, Par::rayon(0), params);
         }

@@ -143,17 +143,17 @@ pub fn cond_with<T: Element>(
             (0..m).any(|i| (0..n).any(|j| unsafe { mat.get(i, j) }.to_compute().any_nan()))
         })
     };
-    Ok(r.iter()
-        .enumerate()
-        .map(|(k, &r)| {
-            let r = if r.is_nan() && !has_nan(k) {
-                f64::INFINITY
-            } else {
-                r
-            };
-            T::Real::from_compute(r)
-        })
-        .collect())
+    let mut out = Vec::new();
+    out.try_reserve_exact(count).map_err(|_| Error::TooLarge)?;
+    out.extend(r.iter().enumerate().map(|(k, &r)| {
+        let r = if r.is_nan() && !has_nan(k) {
+            f64::INFINITY
+        } else {
+            r
+        };
+        T::Real::from_compute(r)
+    }));
+    Ok(out)
 }
 
 /// Norm `p` (not a 2-norm) of the row-major `n x n` matrix `a`.

@@ -80,8 +80,11 @@ struct Factors<F: Field> {
 
 impl<F: Field> Workspace<F> {
     /// Room for order `n` in blocks of `block` columns; fails rather than aborting when
-    /// the memory cannot be had.
+    /// the memory cannot be had, faer's packing buffer for the calling thread's matrix
+    /// products included (threads of a pool that [`invert_in_place`] is to use need
+    /// theirs reserved too; the crate's drivers do it).
     pub fn new(n: usize, block: usize) -> Result<Self, Error> {
+        crate::kernels::gemm_buffer::reserve(Par::Seq)?;
         let b = block.clamp(1, n.max(1));
         let nb = n.checked_mul(b).ok_or(Error::TooLarge)?;
         let req = plu::lu_in_place_scratch::<usize, F>(n, b, Par::Seq, Default::default());

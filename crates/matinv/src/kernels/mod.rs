@@ -3,6 +3,7 @@
 
 pub mod gauss_jordan;
 pub mod gauss_jordan_blocked;
+pub(crate) mod gemm_buffer;
 pub mod lanes;
 pub mod unblocked;
 

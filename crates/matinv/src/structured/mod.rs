@@ -279,6 +279,10 @@ impl<T: Element> Workspace<T> {
             Structure::Symmetric { .. } | Structure::Hermitian { .. } => (n, true, true, true),
             Structure::Auto => (n, true, false, true),
         };
+        if dense && blocked {
+            // faer's blocked kernels (and LU's) run its matrix products.
+            crate::kernels::gemm_buffer::reserve(par)?;
+        }
         let req = if cholesky && blocked {
             cholesky::scratch::<T::Compute>(n, par)
         } else {

@@ -180,6 +180,11 @@ pub(crate) struct Workspace<F: Field> {
 
 impl<F: Field> Workspace<F> {
     fn new(m: usize, n: usize, vectors: Vectors, hermitian: bool, par: Par) -> Result<Self, Error> {
+        if m.max(n) >= 16 {
+            // faer's SVD and eigensolver multiply with its packing buffer from a side of
+            // 17 on (measured: 16 x 16 ran no such product, 17 x 17 did).
+            crate::kernels::gemm_buffer::reserve(par)?;
+        }
         let k = m.min(n);
         let (req, ul, vl) = if hermitian {
             let eig = if vectors == Vectors::None {
