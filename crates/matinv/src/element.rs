@@ -57,6 +57,18 @@ pub trait Field:
     fn finite(self) -> bool;
     /// True when a component is NaN.
     fn any_nan(self) -> bool;
+    /// The imaginary part (0 for reals).
+    fn im(self) -> f64;
+    /// The value `re + i im` (`re` for reals, which have no imaginary part).
+    fn from_parts(re: f64, im: f64) -> Self;
+    /// Whether getf2 scales the multipliers of this pivot by its reciprocal: a component
+    /// of magnitude at least the smallest normal double (so never for NaN).
+    fn normal_pivot(self) -> bool;
+    /// The reciprocal getf2 scales the multipliers by: `1 / x` for reals; for complex
+    /// pivots OpenBLAS's `zgetf2` formula, `r = im/re`, `1 / (re (1 + r r))` (or the same
+    /// with `re` and `im` exchanged when `|im| > |re|`), which rounds differently from
+    /// [`Field::pivot_recip`].
+    fn getf2_recip(self) -> Self;
     /// True for an exact zero (the only thing LAPACK calls a singular pivot).
     #[inline(always)]
     fn is_zero(self) -> bool {
@@ -66,6 +78,22 @@ pub trait Field:
 
 impl Field for f64 {
     const REAL: bool = true;
+    #[inline(always)]
+    fn im(self) -> f64 {
+        0.0
+    }
+    #[inline(always)]
+    fn from_parts(re: f64, _: f64) -> Self {
+        re
+    }
+    #[inline(always)]
+    fn normal_pivot(self) -> bool {
+        self.abs() >= f64::MIN_POSITIVE
+    }
+    #[inline(always)]
+    fn getf2_recip(self) -> Self {
+        1.0 / self
+    }
     #[inline(always)]
     fn conjugate(self) -> Self {
         self
@@ -115,6 +143,31 @@ impl Field for f64 {
 }
 
 impl Field for c64 {
+    #[inline(always)]
+    fn im(self) -> f64 {
+        self.im
+    }
+    #[inline(always)]
+    fn from_parts(re: f64, im: f64) -> Self {
+        c64::new(re, im)
+    }
+    #[inline(always)]
+    fn normal_pivot(self) -> bool {
+        self.re.abs() >= f64::MIN_POSITIVE || self.im.abs() >= f64::MIN_POSITIVE
+    }
+    #[inline(always)]
+    fn getf2_recip(self) -> Self {
+        // Written as zgetf2_k.c evaluates it (a NaN component takes the second branch).
+        if self.re.abs() >= self.im.abs() {
+            let ratio = self.im / self.re;
+            let den = 1.0 / (self.re * (1.0 + ratio * ratio));
+            c64::new(den, -ratio * den)
+        } else {
+            let ratio = self.re / self.im;
+            let den = 1.0 / (self.im * (1.0 + ratio * ratio));
+            c64::new(ratio * den, -den)
+        }
+    }
     #[inline(always)]
     fn conjugate(self) -> Self {
         num_complex::Complex::conj(&self)

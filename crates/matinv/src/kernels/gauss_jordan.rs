@@ -40,17 +40,11 @@ impl Pivot {
     }
 }
 
-/// i?amax below row `k`: the first entry of largest magnitude on or below the diagonal.
+/// i?amax below row `k`: the first entry of largest magnitude on or below the diagonal
+/// (with a NaN among them, [`super::amax`]'s choice; a NaN pivot is not a zero one).
 #[inline(always)]
 fn pivot_row(col: &[f64], k: usize) -> usize {
-    let (mut p, mut best) = (k, -1.0);
-    for (i, &v) in col.iter().enumerate().skip(k) {
-        if v.abs() > best {
-            best = v.abs();
-            p = i;
-        }
-    }
-    p
+    k + super::amax(col.len() - k, false, |i| col[k + i].abs())
 }
 
 #[inline(always)]

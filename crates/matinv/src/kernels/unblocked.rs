@@ -47,7 +47,16 @@ pub fn invert_in_place<F: Field>(
 
 /// `P A = L U` in place (unit `L` below the diagonal, `U` on and above), getf2's order:
 /// column `j` is finished by subtracting, from each entry, its dot product with the
-/// factors to the left, accumulated left to right.
+/// factors to the left, accumulated left to right (real matrices; complex ones in the
+/// order of OpenBLAS's `zgetf2`, see [`complex_column`]).
+///
+/// Pivots are chosen, and treated, as numpy's LAPACK (OpenBLAS's `getf2`) does: the row
+/// [`super::amax`] picks, singular at an exact zero; a NaN pivot is no zero, and getf2
+/// neither interchanges the rows in the factored columns nor scales the multipliers for it
+/// (the columns to its right still see the interchange); a pivot whose reciprocal is zero
+/// (an infinite one) makes the multipliers zero (OpenBLAS's `scal` with a zero factor),
+/// not `x * 0`. (getf2 also skips the interchange and the scaling for a subnormal pivot,
+/// giving a wrong inverse: here the multipliers are divided by it instead.)
 #[inline(always)]
 fn factor<F: Field>(
     a: &mut [F],
@@ -58,49 +67,134 @@ fn factor<F: Field>(
     for j in 0..n {
         let (left, right) = a.split_at_mut(j * n);
         let b = &mut right[..n];
-        // U part of column j: b[k] is final once the first k products are in.
-        acc[..j].fill(F::ZERO);
-        for k in 0..j {
-            let bk = b[k] - acc[k];
-            b[k] = bk;
-            let l = &left[k * n..(k + 1) * n];
-            for (s, &lik) in acc[k + 1..j].iter_mut().zip(&l[k + 1..j]) {
-                *s = *s + lik * bk;
+        if F::REAL {
+            // U part of column j: b[k] is final once the first k products are in.
+            acc[..j].fill(F::ZERO);
+            for k in 0..j {
+                let bk = b[k] - acc[k];
+                b[k] = bk;
+                let l = &left[k * n..(k + 1) * n];
+                for (s, &lik) in acc[k + 1..j].iter_mut().zip(&l[k + 1..j]) {
+                    *s = *s + lik * bk;
+                }
             }
-        }
-        // Below: every row takes all j products, a plain matrix-vector product.
-        gemv(left, n, j, &b[..j], &mut acc[j..n]);
-        // The rest of column j, and i?amax: the first entry of largest |re| + |im|.
-        let mut p = j;
-        let mut best = -1.0;
-        for i in j..n {
-            let v = b[i] - acc[i];
-            b[i] = v;
-            if v.abs1() > best {
-                best = v.abs1();
-                p = i;
+            // Below: every row takes all j products, a plain matrix-vector product.
+            gemv(left, n, j, &b[..j], &mut acc[j..n]);
+            for (v, &s) in b[j..].iter_mut().zip(&acc[j..n]) {
+                *v = *v - s;
             }
+        } else {
+            complex_column(left, n, j, b);
         }
+        // i?amax: the first entry of largest |re| + |im| (NaN aside).
+        let p = j + super::amax(n - j, !F::REAL, |i| b[j + i].abs1());
         piv[j] = p;
         let d = b[p];
         if d.is_zero() {
             return Err(j);
         }
+        let normal = d.normal_pivot();
+        let skip = !normal && d.any_nan();
         if p != j {
-            for c in 0..n {
+            for c in if skip { j + 1 } else { 0 }..n {
                 a.swap(j + c * n, p + c * n);
             }
         }
+        if skip {
+            continue;
+        }
         let below = &mut a[j * n + j + 1..(j + 1) * n];
-        // getf2 scales by the reciprocal unless that would overflow, then divides.
-        if d.abs1() >= f64::MIN_POSITIVE {
-            let r = d.pivot_recip();
-            below.iter_mut().for_each(|x| *x = *x * r);
+        // getf2 scales by the reciprocal unless that would overflow; then this divides.
+        if normal {
+            let r = d.getf2_recip();
+            if r.is_zero() {
+                below.fill(F::ZERO);
+            } else {
+                below.iter_mut().for_each(|x| *x = *x * r);
+            }
         } else {
             below.iter_mut().for_each(|x| *x = x.pivot_div(d));
         }
     }
     Ok(())
+}
+
+/// `re(a x), im(a x)` with the first product of each part fused, as GCC compiles
+/// OpenBLAS's C loops (`a_r * x_r - a_i * x_i`) for CPUs with FMA.
+#[inline(always)]
+fn fused_product<F: Field>(a: F, x: F) -> (f64, f64) {
+    (
+        a.re().mul_add(x.re(), -(a.im() * x.im())),
+        a.re().mul_add(x.im(), a.im() * x.re()),
+    )
+}
+
+/// Column `j` of a complex LU before its pivot, in the order of numpy's `zgetf2`
+/// (OpenBLAS 0.3.31 on x86-64 with AVX2, measured bit-for-bit identical to it on 150
+/// random and integer matrices, n = 2..8): the U part by `ztrsv`, one `zaxpy` per column
+/// to the left; the rest by `zgemv`, rows in blocks of 4 through its assembly kernel
+/// (columns in groups of 4, 2, 1: real and imaginary parts of `x` as separate
+/// fused-multiply-add chains, combined per group) and the last `(n - j) % 4` rows by its C
+/// loop (a dot product of fused products). Exact singularity is decided by these
+/// roundings: the plain dot-product order disagreed with numpy on 63 of 5,718 low-rank
+/// integer 4x4 matrices.
+#[inline(always)]
+fn complex_column<F: Field>(left: &[F], n: usize, j: usize, b: &mut [F]) {
+    // ztrsv: b[i] += (-b[k]) L[i, k] for i in k + 1..j (zaxpy's C loop below 16 entries).
+    for k in 0..j {
+        let alpha = F::from_parts(-b[k].re(), -b[k].im());
+        let l = &left[k * n..(k + 1) * n];
+        for (y, &x) in b[k + 1..j].iter_mut().zip(&l[k + 1..j]) {
+            let (pr, pi) = fused_product(alpha, x);
+            *y = F::from_parts(y.re() + pr, y.im() + pi);
+        }
+    }
+    if j == 0 {
+        return;
+    }
+    let (x, rows) = b.split_at_mut(j);
+    let blocked = (n - j) - (n - j) % 4;
+    for (r, y) in rows.iter_mut().enumerate() {
+        let i = j + r;
+        let (sr, si) = if r < blocked {
+            // The assembly kernel: a running sum over groups of columns.
+            let (mut yr, mut yi) = (0.0, 0.0);
+            let mut c = 0;
+            while c < j {
+                let width = if j - c >= 4 {
+                    4
+                } else if (j - c) & 2 != 0 {
+                    2
+                } else {
+                    1
+                };
+                let (a0, x0) = (left[c * n + i], x[c]);
+                let (mut pr, mut pi) = (a0.re() * x0.re(), a0.im() * x0.re());
+                let (mut qr, mut qi) = (a0.re() * x0.im(), a0.im() * x0.im());
+                for cc in c + 1..c + width {
+                    let (ac, xc) = (left[cc * n + i], x[cc]);
+                    pr = ac.re().mul_add(xc.re(), pr);
+                    pi = ac.im().mul_add(xc.re(), pi);
+                    qr = ac.re().mul_add(xc.im(), qr);
+                    qi = ac.im().mul_add(xc.im(), qi);
+                }
+                yr = yr + (pr - qi);
+                yi = yi + (pi + qr);
+                c += width;
+            }
+            (yr, yi)
+        } else {
+            let (mut tr, mut ti) = (0.0, 0.0);
+            for c in 0..j {
+                let (pr, pi) = fused_product(left[c * n + i], x[c]);
+                tr = tr + pr;
+                ti = ti + pi;
+            }
+            (tr, ti)
+        };
+        // y += alpha * s with alpha = -1 + 0i, as written there (0 * inf is NaN).
+        *y = F::from_parts(y.re() + (-sr - 0.0 * si), y.im() + (-si + 0.0 * sr));
+    }
 }
 
 /// Replaces `U` (on and above the diagonal) by `inv(U)`, column by column (trti2's order).
@@ -384,6 +478,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn c(re: i32, im: i32) -> c64 {
+        c64::new(re as f64, im as f64)
+    }
+
+    #[test]
+    fn complex_singular_verdicts_are_numpys() {
+        // The rank-3 4x4 as complex128: numpy's zgetf2 meets an exact zero pivot
+        // (the plain dot-product order left -1.1e-16 there).
+        let m = [
+            [3, -5, -1, 1],
+            [1, 6, -3, -1],
+            [2, 2, -2, -2],
+            [-1, 8, -2, -1],
+        ]
+        .map(|row| row.map(|v| c(v, 0)));
+        assert_eq!(invert(m), Err(3));
+        // Low-rank complex integer matrices where that order and numpy disagreed: these
+        // raise in numpy (zgetrf's info > 0) ...
+        assert!(invert([
+            [c(12, 14), c(-8, -15), c(-1, 13), c(14, -12), c(11, -7)],
+            [c(10, -10), c(-11, 7), c(10, 0), c(-10, -10), c(-6, -8)],
+            [c(-14, -18), c(9, 19), c(2, -16), c(-18, 14), c(-14, 8)],
+            [c(20, 0), c(-18, -4), c(10, 10), c(0, -20), c(2, -14)],
+            [c(18, 16), c(-13, -18), c(1, 17), c(16, -18), c(13, -11)]
+        ])
+        .is_err());
+        assert!(invert([
+            [c(48, 0), c(-24, -32), c(26, -10), c(-51, 21), c(4, 0)],
+            [c(-38, -2), c(4, 42), c(-10, 2), c(36, -14), c(-10, -18)],
+            [c(10, 9), c(-41, -33), c(28, 39), c(-27, -10), c(23, -5)],
+            [c(-30, 37), c(67, 18), c(0, -15), c(40, -39), c(22, 16)],
+            [c(-13, 1), c(-28, 1), c(29, 25), c(7, 1), c(27, 7)]
+        ])
+        .is_err());
+        assert!(invert([
+            [c(4, 2), c(-3, 4), c(4, -2), c(-2, 5), c(4, -4)],
+            [c(18, 4), c(-8, 19), c(14, -12), c(-3, 22), c(12, -20)],
+            [c(-16, 2), c(1, -18), c(-8, 14), c(-4, -19), c(-4, 20)],
+            [c(-18, 16), c(-14, -23), c(2, 24), c(-21, -20), c(12, 28)],
+            [c(-22, 14), c(-11, -27), c(-2, 26), c(-19, -25), c(8, 32)]
+        ])
+        .is_err());
+        // ... and these do not.
+        assert!(invert([
+            [c(10, 25), c(-31, -5), c(15, 23), c(9, 8)],
+            [c(-15, 25), c(-16, -30), c(-10, 28), c(-1, 13)],
+            [c(-5, 15), c(-12, -14), c(-2, 16), c(1, 7)],
+            [c(15, 20), c(-29, 3), c(19, 17), c(10, 5)]
+        ])
+        .is_ok());
+        assert!(invert([
+            [c(-7, 1), c(4, 8), c(10, 0)],
+            [c(-13, -1), c(4, 16), c(18, 4)],
+            [c(0, 10), c(12, -4), c(2, -14)]
+        ])
+        .is_ok());
+        assert!(invert([
+            [c(-20, 12), c(7, -11), c(7, 23)],
+            [c(12, -12), c(-3, 9), c(-9, -15)],
+            [c(0, -12), c(3, 6), c(-12, -3)]
+        ])
+        .is_ok());
+    }
+
+    #[test]
+    fn a_nan_pivot_is_not_a_zero_pivot() {
+        // numpy: [[nan, nan], [0, 1]]; the NaN stays the pivot of column 0.
+        let x = invert([[f64::NAN, 1.0], [0.0, 1.0]]).unwrap();
+        assert!(x[0][0].is_nan() && x[0][1].is_nan());
+        assert_eq!((x[1][0], x[1][1]), (0.0, 1.0));
+        let n = c64::new(f64::NAN, 0.0);
+        let x = invert([[n, c64::ONE], [c64::ZERO, c64::ONE]]).unwrap();
+        assert_eq!((x[1][0], x[1][1]), (c64::ZERO, c64::ONE));
+        // A zero pivot with a NaN below it is still singular (numpy raises).
+        assert_eq!(invert([[0.0, 1.0], [f64::NAN, 1.0]]), Err(0));
+    }
+
+    #[test]
+    fn an_infinite_pivot_gives_zero_multipliers() {
+        // getf2 scales by 1/inf = 0 through `scal`, which writes zeros: numpy gives
+        // inv([[inf, 0], [inf, 0]]) no NaN multiplier and raises at column 1.
+        assert_eq!(invert([[f64::INFINITY, 0.0], [f64::INFINITY, 0.0]]), Err(1));
+        let i = c64::new(f64::INFINITY, 0.0);
+        assert_eq!(invert([[i, c64::ZERO], [i, c64::ZERO]]), Err(1));
     }
 
     #[test]
