@@ -127,3 +127,37 @@ def test_low_rank_complex_integer_verdicts_match_numpy(n):
         assert (expected is None) == (got is None), a.tolist()
         raised += expected is None
     assert raised > 0
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8])
+def test_nonfinite_verdicts_in_stacks_match_numpy(n, dtype, layout):
+    """The same in stacks, where real matrices of order <= 8 go through the SIMD lanes
+    kernel a group at a time (C order: whole-row transposes; Fortran order: gathered entry
+    by entry): a group holding NaN or an infinity goes through the scalar kernel, so each
+    matrix gets numpy's verdict (``inv_ex``'s ``info``), and ``inv`` of the stack raises
+    exactly when numpy raises for one of its matrices."""
+    rng = np.random.default_rng(77 * n + (dtype == np.float32))
+    with np.errstate(all="ignore"):  # 1e300 overflows float32
+        mats = [a.astype(dtype) for a in (random_nonfinite(rng, n, False) for _ in range(800))]
+    mats = [a for a in mats if not subnormal_pivot(a)]
+    # Finite matrices among them, so that groups mix both kinds.
+    finite = rng.integers(-2, 3, (len(mats), n, n)) + 3 * n * np.eye(n)
+    stack = np.where(rng.random(len(mats))[:, None, None] < 0.5, np.array(mats), finite)
+    stack[::37, :, 0] = 0  # singular whatever else they hold
+    stack = stack.astype(dtype)
+    if layout == "F":
+        stack = np.asfortranarray(stack.transpose(0, 2, 1)).transpose(0, 2, 1)
+    expected = [inv_or_none(np.linalg.inv, a) for a in stack]
+    with np.errstate(all="ignore"):
+        x, info, _ = matinv.inv_ex(stack)
+    for k, want in enumerate(expected):
+        assert (want is None) == (info[k] > 0), (k, stack[k].tolist())
+        if want is not None and np.all(np.isfinite(want)):
+            assert np.all(np.isfinite(x[k])), (k, stack[k].tolist())
+    any_singular = any(e is None for e in expected)
+    assert (inv_or_none(matinv.inv, stack) is None) == any_singular
+    ok = np.array([e is not None for e in expected])
+    assert ok.sum() > 100 and (~ok).sum() >= 2
+    assert inv_or_none(matinv.inv, stack[ok]) is not None

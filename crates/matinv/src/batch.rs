@@ -486,12 +486,21 @@ fn lanes_contiguous<S: Simd, E: lanes::Real + Element, const N: usize, const K: 
         let fields = unsafe { lanes::load_records::<S, E, K>(simd, src) };
         let mut x: lanes::Group<S, N> =
             core::array::from_fn(|j| core::array::from_fn(|i| fields[i * N + j]));
+        let special = nonfinite_lanes::<S, N>(simd, &x);
         let zero = lanes::invert::<S, N>(simd, &mut x);
-        let zero: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&zero));
-        first_singular(zero, start + g * lanes, status.is_none())?;
+        let mut zero = lane_values::<S>(zero);
         let fields: [S::f64s; K] = core::array::from_fn(|f| x[f % N][f / N]);
         // SAFETY: as above.
         unsafe { lanes::store_records::<S, E, K>(&fields, out) };
+        if special != 0 {
+            // SAFETY: the group's outputs were just written, inside `body`; matrix
+            // start + g * lanes + l of the C-contiguous stack.
+            let outs = unsafe { core::slice::from_raw_parts_mut(out, group) };
+            redo_nonfinite::<E, N>(special, &mut zero, outs, |l| unsafe {
+                MatrixPtr::row_major(src.wrapping_add(l * K), N)
+            });
+        }
+        first_singular(&zero[..lanes], start + g * lanes, status.is_none())?;
         if let Some(st) = status.as_deref_mut() {
             // SAFETY: the group's outputs were just written, inside `body`.
             let outs = unsafe { core::slice::from_raw_parts_mut(out, group) };
@@ -549,9 +558,9 @@ fn lanes_strided<S: Simd, T: Element, const N: usize>(
                 *v = lanes::from_fn::<S>(|l| unsafe { ms[l].get(i, j) }.to_compute().re());
             }
         }
+        let special = nonfinite_lanes::<S, N>(simd, &x);
         let zero = lanes::invert::<S, N>(simd, &mut x);
-        let zero: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&zero));
-        first_singular(zero, start + g * lanes, status.is_none())?;
+        let mut zero = lane_values::<S>(zero);
         let xs: &[f64] = bytemuck::cast_slice(x.as_flattened());
         for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
             for (i, row) in out.chunks_exact_mut(N).enumerate() {
@@ -559,12 +568,66 @@ fn lanes_strided<S: Simd, T: Element, const N: usize>(
                     *d = T::from_compute(T::Compute::from_re(xs[(j * N + i) * lanes + l]));
                 }
             }
+        }
+        if special != 0 {
+            redo_nonfinite::<T, N>(special, &mut zero, out, |l| ms[l]);
+        }
+        first_singular(&zero[..lanes], start + g * lanes, status.is_none())?;
+        for (l, out) in out.chunks_exact_mut(N * N).enumerate() {
             if let Some(st) = status.as_deref_mut() {
                 st[g * lanes + l] = lane_status(zero[l], ms[l], N, out);
             }
         }
     }
     Ok(())
+}
+
+/// The lanes of a gathered group whose matrix holds NaN or an infinity, as a bit mask.
+/// The lanes kernel's branch-free pivot search does not pick NaN pivots where numpy's
+/// OpenBLAS does, nor give zero multipliers under an infinite pivot as getf2 does: those
+/// matrices go to the scalar kernel, which follows both (`kernels::amax`, `unblocked`).
+/// `v - v` is 0 for finite `v` and NaN otherwise; NaN survives the sum.
+#[inline(always)]
+fn nonfinite_lanes<S: Simd, const N: usize>(simd: S, x: &lanes::Group<S, N>) -> u32 {
+    let mut acc = simd.splat_f64s(0.0);
+    for col in x {
+        for &v in col {
+            acc = simd.add_f64s(acc, simd.sub_f64s(v, v));
+        }
+    }
+    if !simd.reduce_sum_f64s(acc).is_nan() {
+        return 0;
+    }
+    let acc = lane_values::<S>(acc);
+    (0..S::F64_LANES).fold(0, |mask, l| mask | (u32::from(acc[l].is_nan()) << l))
+}
+
+/// The lanes of `v`, in an array of the widest lane count.
+#[inline(always)]
+fn lane_values<S: Simd>(v: S::f64s) -> [f64; lanes::MAX_LANES] {
+    let mut out = [0.0; lanes::MAX_LANES];
+    let lanes: &[f64] = bytemuck::cast_slice(core::slice::from_ref(&v));
+    out[..lanes.len()].copy_from_slice(lanes);
+    out
+}
+
+/// Inverts again, with the scalar kernel, the lanes of `special` (matrix `matrix(l)`,
+/// output `outs[l * N * N..]`), and records their zero pivots (-1: none) in `zero`.
+#[inline(always)]
+fn redo_nonfinite<T: Element, const N: usize>(
+    special: u32,
+    zero: &mut [f64; lanes::MAX_LANES],
+    outs: &mut [T],
+    matrix: impl Fn(usize) -> MatrixPtr<T>,
+) {
+    for (l, out) in outs.chunks_exact_mut(N * N).enumerate() {
+        if special & (1 << l) != 0 {
+            zero[l] = match invert_tiny::<T, N>(matrix(l), out) {
+                Ok(()) => -1.0,
+                Err(k) => k as f64,
+            };
+        }
+    }
 }
 
 /// Without per-matrix status, the first lane of a group (matrix `first + lane`) that met
