@@ -12,9 +12,13 @@ What must agree with numpy, and where (each limit is a documented property, READ
 
 * always: result dtype, shape and class; exception class and message when both raise; the
   input is never modified;
-* raise / no-raise verdicts and which entries are finite: everywhere except on exactly
-  singular (rank-deficient) matrices of order above 8, where the kernels do not evaluate LU
-  in getf2's order (and rounding decides whether a pivot is exactly zero);
+* raise / no-raise verdicts, and a finite inverse wherever numpy's is finite: on every
+  matrix of full rank; on matrices holding NaN or infinities for n <= 8 (numpy's getf2
+  pivots); on complex matrices singular in exact arithmetic for n <= 8 (zgetf2's rounding);
+  and on matrices with a zero column. Not promised, so not asserted: real matrices singular
+  in exact arithmetic (numpy's dgetf2 fuses multiply-adds, matinv's real kernels do not,
+  and rounding decides whether a pivot is exactly zero), any of these above n = 8 (other
+  algorithms than getf2), and matrices where a subnormal entry could be a pivot;
 * finite inverses: LAPACK's criterion ``||I - X A||_1 / (n ||A||_1 ||X||_1 eps) < 30``, or
   no worse than 4x numpy's ratio on the same matrix;
 * singular values to ``n * eps * s_max``, and ``U``, ``Vh`` that reconstruct ``A``;
@@ -180,8 +184,23 @@ def _numpy(func, *args, **kwargs):
 
 
 def _verdicts_must_agree(case):
-    """Where matinv promises numpy's raise / NaN verdicts (see the module docstring)."""
-    return not (case["family"] == "rank deficient" and case["n"] > 8)
+    """Where matinv promises numpy's raise / finiteness verdicts (module docstring)."""
+    a, n = np.asarray(case["a"]), case["n"]
+    if case["special"] == "zero column":
+        return True
+    if a.dtype.kind in "fc":
+        with np.errstate(all="ignore"):
+            size = np.abs(a.real) + np.abs(a.imag) if a.dtype.kind == "c" else np.abs(a)
+        if np.any((size > 0) & (size < np.finfo(a.dtype).tiny)):
+            return False  # a subnormal pivot: getf2 neither interchanges nor scales
+        if not np.isfinite(a).all():
+            return n <= 8
+    exactly_singular = case["family"] == "rank deficient" or (
+        a.dtype.kind in "iub" and a.size and (np.linalg.matrix_rank(a.astype(float)) < n).any()
+    )
+    if exactly_singular:
+        return a.dtype.kind == "c" and n <= 8
+    return True
 
 
 def _same_error(e_mi, e_np):
@@ -236,7 +255,7 @@ def test_inv_matches_numpy(case):
     finite_np = np.isfinite(want).all(axis=(-2, -1))
     finite_mi = np.isfinite(got).all(axis=(-2, -1))
     if agree:
-        assert (finite_np == finite_mi).all(), "finite inverses differ from numpy's"
+        assert (finite_mi | ~finite_np).all(), "numpy's inverse is finite, matinv's is not"
     both = finite_np & finite_mi
     if both.any() and np.isfinite(np.asarray(a)).all():
         r_mi = _criterion(np.asarray(a)[both], got[both], got.dtype)
