@@ -140,6 +140,23 @@ def test_array_function_type_that_refuses_raises_numpys_type_error():
         assert got == want and got[0] is TypeError
 
 
+class NoneFunction:
+    """Sets ``__array_function__`` to None: numpy raises TypeError for it."""
+
+    __array_function__ = None
+
+    def __array__(self, dtype=None, copy=None):
+        return np.eye(2)
+
+
+def test_array_function_none_raises_numpys_type_error():
+    a = NoneFunction()
+    for mi, nu in [(matinv.inv, np.linalg.inv), (matinv.svd, np.linalg.svd),
+                   (matinv.cond, np.linalg.cond), (matinv.svdvals, np.linalg.svdvals)]:
+        got, want = _outcome(mi, a), _outcome(nu, a)
+        assert got == want and got[0] is TypeError, (got, want)
+
+
 @pytest.mark.parametrize(
     "call",
     [

@@ -185,3 +185,48 @@ def test_room_for_every_threads_buffer_gives_the_result(case, buffer_bytes):
     # 128 MiB for the rest (the threads' malloc arenas among it) are enough: no product,
     # faer's threaded Cholesky and SVD included, asks for a buffer beyond one per thread.
     assert _child(case, 512, 3 * buffer_bytes + (128 << 20), threads=2) == "OK"
+
+
+# The cache description could not be read at the first large product (every file
+# descriptor taken): that must not leave later threads unreserved (it did: the size was
+# remembered as unknown, and a new thread's first product under a limit aborted).
+UNREADABLE_FIRST = r"""
+import os, resource, threading
+import numpy as np
+import matinv
+
+a = np.eye(65) * 2
+fds = []
+try:
+    while True:
+        fds.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+matinv.inv(a)
+for fd in fds:
+    os.close(fd)
+with open("/proc/self/status") as f:
+    vm = next(int(l.split()[1]) << 10 for l in f if l.startswith("VmSize:"))
+resource.setrlimit(resource.RLIMIT_AS, (vm + (64 << 20), resource.RLIM_INFINITY))
+
+def work():
+    try:
+        matinv.inv(a)
+        print("OK")
+    except MemoryError:
+        print("MemoryError")
+
+t = threading.Thread(target=work)
+t.start()
+t.join()
+"""
+
+
+def test_a_cache_description_unreadable_once_is_read_again():
+    env = dict(os.environ, MATINV_NUM_THREADS="1")
+    r = subprocess.run(
+        [sys.executable, "-c", UNREADABLE_FIRST], env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, (r.returncode, r.stderr[-2000:])
+    assert r.stdout.strip() == "MemoryError", r.stdout + r.stderr

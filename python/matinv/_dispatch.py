@@ -15,11 +15,15 @@ import numpy as np
 _NDARRAY_ARRAY_FUNCTION = np.ndarray.__array_function__
 
 
+_MISSING = object()
+
+
 def overrides_numpy(a):
     """Whether numpy's functions would dispatch on `a` (its type overrides
-    ``__array_function__``; ndarray and subclasses that inherit it do not)."""
-    method = getattr(type(a), "__array_function__", None)
-    return method is not None and method is not _NDARRAY_ARRAY_FUNCTION
+    ``__array_function__``; ndarray and subclasses that inherit it do not). A type that
+    sets it to None is dispatched too: numpy then raises its TypeError for it."""
+    method = getattr(type(a), "__array_function__", _MISSING)
+    return method is not _MISSING and method is not _NDARRAY_ARRAY_FUNCTION
 
 
 def is_dask_array(a):

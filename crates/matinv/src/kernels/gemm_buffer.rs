@@ -106,11 +106,15 @@ fn first_product() {
 /// its cache estimate cannot be followed.
 #[cfg(target_arch = "x86_64")]
 fn buffer_pages() -> Option<usize> {
-    static PAGES: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
-    *PAGES.get_or_init(|| {
-        let l3 = last_level_cache()?;
-        l3.div_ceil(4096).checked_mul(2)
-    })
+    // Only a size that was read is kept: a description that could not be read this time
+    // (no file descriptor or no memory free) is read again next time, rather than leaving
+    // every later thread unreserved for the life of the process.
+    static PAGES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if let Some(&pages) = PAGES.get() {
+        return Some(pages);
+    }
+    let pages = last_level_cache()?.div_ceil(4096).checked_mul(2)?;
+    Some(*PAGES.get_or_init(|| pages))
 }
 
 /// private-gemm-x86 0.1.22's estimate of the last level cache in bytes, from Linux's
