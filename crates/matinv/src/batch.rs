@@ -612,8 +612,11 @@ fn lane_values<S: Simd>(v: S::f64s) -> [f64; lanes::MAX_LANES] {
 }
 
 /// Inverts again, with the scalar kernel, the lanes of `special` (matrix `matrix(l)`,
-/// output `outs[l * N * N..]`), and records their zero pivots (-1: none) in `zero`.
-#[inline(always)]
+/// output `outs[l * N * N..]`), and records their zero pivots (-1: none) in `zero`. Kept
+/// out of the SIMD loop (rare, and inlined there its frames overflowed the stack of the
+/// doctests' builds).
+#[cold]
+#[inline(never)]
 fn redo_nonfinite<T: Element, const N: usize>(
     special: u32,
     zero: &mut [f64; lanes::MAX_LANES],
