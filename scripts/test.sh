@@ -28,3 +28,6 @@ VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --release -q
 
 echo "== pytest"
 "$venv/bin/python" -m pytest -q tests "$@"
+
+echo "== lints"
+MATINV_VENV="$venv" bash scripts/lint.sh
