@@ -36,6 +36,16 @@ if [ "${MATINV_DOCS_REBUILD:-0}" = 1 ] || ! "$py" -c "import matinv._matinv" 2>/
     VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --release -q
 fi
 
+echo "== every public name of matinv (its __all__) in docs/api.md"
+"$py" - <<'PY'
+import pathlib, sys
+import matinv
+api = pathlib.Path("docs/api.md").read_text(encoding="utf-8")
+missing = [n for n in matinv.__all__ if f"matinv.{n}" not in api]
+if missing:
+    sys.exit(f"docs/api.md does not document: {', '.join(missing)}")
+PY
+
 echo "== doctests (README.md, docs/*.md, docstrings)"
 # The pages' examples through docs/_ext/doctest_md.py (only ```python blocks), the
 # docstrings' through pytest's --doctest-modules; warnings are errors (pyproject.toml),
