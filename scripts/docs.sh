@@ -50,7 +50,7 @@ echo "== doctests (README.md, docs/*.md, docstrings)"
 # The pages' examples through docs/_ext/doctest_md.py (only ```python blocks), the
 # docstrings' through pytest's --doctest-modules; warnings are errors (pyproject.toml),
 # except numpy's notice that np.matrix, whose subclass matinv keeps, is not recommended.
-PYTHONPATH=docs/_ext "$py" -m pytest -q -p no:cacheprovider -p doctest_md \
+PYTHONPATH="docs/_ext${PYTHONPATH:+:$PYTHONPATH}" "$py" -m pytest -q -p no:cacheprovider -p doctest_md \
     -o doctest_optionflags="NORMALIZE_WHITESPACE ELLIPSIS" \
     -W "ignore:the matrix subclass is not the recommended way:PendingDeprecationWarning" \
     --doctest-modules --ignore=docs/_build --ignore=docs/conf.py --ignore=docs/_ext \
