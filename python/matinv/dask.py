@@ -11,8 +11,8 @@ never imports it.
 * A 2-D array chunked along its last axes is inverted blockwise: block LU with partial
   pivoting (each panel, one block column below the diagonal, factored in one task with row
   pivoting across all its block rows), then ``inv(A) = inv(U) inv(L) P`` by block
-  triangular inversions and block products, each a Dask task. See the README, "matinv on
-  Dask", for why this algorithm and what it costs.
+  triangular inversions and block products, each a Dask task. See docs/dask.md for why
+  this algorithm and what it costs.
 
 Inside tasks matinv runs on ``threads`` threads (default 1): Dask already runs one task per
 worker thread, and its workers pin BLAS to one thread for the same reason.
