@@ -211,7 +211,7 @@ unsafe fn invert_strided<T: LoopElement>(call: &LoopCall) -> Result<bool, Fallba
     let whole = |steps: [isize; 3]| steps.iter().all(|s| s % item as isize == 0);
 
     let gathered: Vec<T>;
-    let view = if call.input as usize % align == 0 && whole(call.in_steps) {
+    let view = if (call.input as usize).is_multiple_of(align) && whole(call.in_steps) {
         let strides = call.in_steps.map(|s| s / item as isize);
         // SAFETY: the caller's contract: every element addressed is readable, not written
         // during the call; aligned for `T` and whole-element strides, checked above.
@@ -241,7 +241,7 @@ unsafe fn invert_strided<T: LoopElement>(call: &LoopCall) -> Result<bool, Fallba
     let (out_lo, out_hi) = call.extent(call.output as usize, call.out_steps, item);
     let disjoint = out_hi <= in_lo || in_hi <= out_lo;
     let singular;
-    if contiguous_out && disjoint && call.output as usize % align == 0 {
+    if contiguous_out && disjoint && (call.output as usize).is_multiple_of(align) {
         // SAFETY: the caller's contract: the output's `len` elements, C-contiguous as
         // checked above (from `call.output` up), aligned, writable, and sharing no byte
         // with the input read through `view` (checked above).
@@ -301,8 +301,8 @@ fn set_fp_invalid_or_clear(error: bool) {
 /// Raises the invalid flag of this thread's FP status (what `npy_set_floatstatus_invalid`
 /// does): 0/0, computed at run time.
 fn raise_invalid() {
-    let zero = std::hint::black_box(0.0f64);
-    std::hint::black_box(zero / zero);
+    let (x, y) = (std::hint::black_box(0.0f64), std::hint::black_box(0.0f64));
+    std::hint::black_box(x / y);
 }
 
 unsafe extern "C" fn inv_loop_d(
