@@ -421,6 +421,19 @@ def test_tensorinv():
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("p", [1, -1, np.inf, -np.inf, "fro", "nuc"])
+def test_cond_with_norms_calls_the_gufunc(p):
+    if p == "nuc":  # the SVD of a NaN inverse fails, patched or not: a regular stack
+        a = rand(4, 3, 3)
+    else:
+        a = singular_stack()
+    got = patched_inv(a, lambda a: np.linalg.cond(a, p))
+    was = np.linalg.cond(a, p)
+    if p != "nuc":
+        assert np.isinf(got[2]) and np.isinf(was[2])  # the singular matrix: numpy's inf
+    np.testing.assert_allclose(got, was, rtol=1e-10)
+
+
 # --- internal failures fall back to numpy's loop ------------------------------------------
 
 

@@ -75,12 +75,14 @@ def run_suite(root, tmp_path, patched):
     counters = tmp_path / f"counters-{tag}.txt"
     (tmp_path / f"matinv_fp_{tag}.py").write_text(PLUGIN.format(path=str(counters)))
     runner = ["-m", "matinv", "run", "-m", "pytest"] if patched else ["-m", "pytest"]
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "MPLBACKEND": "Agg"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]), "MPLBACKEND": "Agg"}
     r = subprocess.run(
         [sys.executable, *runner, "-q", "-p", "no:cacheprovider", "-p", f"matinv_fp_{tag}",
          "filterpy"],
         cwd=root, env=env, capture_output=True, text=True, timeout=1800,
     )
+    assert counters.exists(), (r.stdout[-3000:], r.stderr[-3000:])
     state, calls, fallbacks = map(int, counters.read_text().split())
     return r, summary(r.stdout), (state, calls, fallbacks)
 

@@ -8,6 +8,7 @@ negative exponents, ``tensorinv``, ``np.matrix.I``, ``pinv``'s and ``cond``'s ca
 then went through matinv's loop; the others run too, unaffected.
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -44,10 +45,12 @@ def run_suites(tmp_path, patched):
         sys.executable, *runner, "-q", "-p", "no:cacheprovider",
         "-p", f"matinv_counters_{tag}", "--pyargs", *SUITES,
     ]
-    env = {**__import__("os").environ, "PYTHONPATH": str(tmp_path)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
     # cwd: a scratch directory, so this repository's pytest configuration (warnings as
     # errors, strict markers) does not apply to numpy's files; numpy's own conftest does.
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert counters.exists(), (r.stdout[-3000:], r.stderr[-3000:])
     state, calls, matrices, fallbacks = map(int, counters.read_text().split())
     return r, summary_counts(r.stdout), (state, calls, matrices, fallbacks)
 
