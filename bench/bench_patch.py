@@ -100,7 +100,13 @@ def run_kf(dims, steps):
 def run_rts(dims, steps):
     dt, zs = tracking_problem(dims, steps)
     kf = make_kf(dims, dt)
-    means, covs, _, _ = kf.batch_filter(np.array(zs))
+    means, covs = [], []
+    for z in zs:
+        kf.predict()
+        kf.update(z)
+        means.append(kf.x.copy())
+        covs.append(kf.P.copy())
+    means, covs = np.array(means), np.array(covs)
 
     def work():
         smoothed, _, _, _ = kf.rts_smoother(means, covs)
