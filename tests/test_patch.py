@@ -349,6 +349,20 @@ def test_unaligned_input():
     assert got.tobytes() == matinv.inv(a).tobytes()
 
 
+def test_unaligned_output_and_byteswapped_input():
+    a = rand(3, 4, 4)
+    buf = np.zeros(a.nbytes + 1, dtype=np.uint8)
+    out = np.frombuffer(buf[1:].data, dtype=np.float64).reshape(a.shape)
+    assert not out.flags.aligned
+    with matinv.patched_numpy():
+        _umath_linalg.inv(a, signature="d->d", out=out)
+    assert out.tobytes() == matinv.inv(a).tobytes()
+    swapped = a.astype(">f8")
+    got = patched_inv(swapped)
+    assert got.dtype == numpy_inv(swapped).dtype
+    assert got.tobytes() == matinv.inv(a).tobytes()
+
+
 def test_out_argument_strided_and_in_place():
     a = rand(4, 5, 5)
     want = matinv.inv(a)
