@@ -31,6 +31,10 @@ __all__ = [
     "set_num_threads",
     "get_num_threads",
     "threads",
+    "patch_numpy",
+    "unpatch_numpy",
+    "is_patched",
+    "patched_numpy",
 ]
 __version__ = _matinv.__version__
 
@@ -67,6 +71,7 @@ def set_num_threads(n):
     the ``MATINV_NUM_THREADS`` environment variable). ``threads(n)`` blocks override it."""
     global _default_threads
     _default_threads = _check_threads(n)
+    _patch._sync_threads(_default_threads)
 
 
 def get_num_threads():
@@ -576,3 +581,7 @@ def _apply_errstate(state, out, info, rcond, result_t, cholesky=False, stackleve
 
 # Last: these modules use the helpers above.
 from ._svd import SVDResult, cond, svd, svdvals  # noqa: E402
+from . import _patch, _threadpool  # noqa: E402,F401
+from ._patch import is_patched, patch_numpy, patched_numpy, unpatch_numpy  # noqa: E402
+
+_patch._sync_threads(_default_threads)  # MATINV_NUM_THREADS

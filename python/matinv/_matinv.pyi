@@ -66,3 +66,27 @@ def cond_into(a: np.ndarray, out: np.ndarray, p: str, num_threads: int = 0) -> b
     """numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of
     "2", "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied
     first."""
+
+# numpy's own inv gufunc with matinv's loops (python/matinv/_patch.py)
+
+def patch_install(ufunc: np.ufunc) -> bool:
+    """Install matinv's `d->d` and `D->D` loops into numpy's `inv` gufunc
+    (numpy.linalg._umath_linalg.inv), keeping numpy's; False when installed already.
+    TypeError for any other object."""
+
+def patch_remove(ufunc: np.ufunc) -> bool:
+    """Put numpy's own loops back into `ufunc`; False when matinv's were not installed."""
+
+def patch_active() -> bool:
+    """Whether matinv's loops are installed in numpy's `inv`."""
+
+def patch_counters() -> tuple[int, int, int]:
+    """(calls, matrices, fallbacks) of matinv's loop: calls computed by matinv, the
+    matrices in them, calls handed back to numpy's loop after an internal error."""
+
+def set_loop_threads(n: int) -> None:
+    """Threads matinv's loop uses (0: matinv's default); matinv.set_num_threads calls it."""
+
+def patch_test_failure(mode: int) -> None:
+    """Test hook: 0 normal, 1 every loop call fails internally, 2 every loop call panics
+    (both fall back to numpy's own loop)."""

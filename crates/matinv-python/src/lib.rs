@@ -9,6 +9,8 @@ use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError}
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod patch;
+
 /// Maps a core error onto the exception numpy raises for it.
 fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
     use matinv::Error as E;
@@ -548,6 +550,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_structured_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
+    patch::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
