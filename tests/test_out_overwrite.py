@@ -214,6 +214,26 @@ def test_out_is_refused_for_types_that_override_numpy():
     assert matinv.inv(Duck()) == "numpy's"
 
 
+def test_out_is_refused_for_dask_arrays():
+    da = pytest.importorskip("dask.array")
+    x = da.from_array(matrices((4, 3, 3), np.float64), chunks=(2, 3, 3))
+    for func in (matinv.inv, matinv.inv_ex):
+        with pytest.raises(TypeError, match="out= is not supported for dask"):
+            func(x, out=np.empty((4, 3, 3)))
+
+
+def test_out_keeps_every_inverse_when_ill_conditioned_raises():
+    a = matrices((3, 3, 3), np.float64)
+    a[2] = [[1.0, 1.0, 0.0], [1.0, 1.0 + 1e-16 * 4, 0.0], [0.0, 0.0, 1.0]]
+    expected = matinv.inv_ex(a)
+    assert expected.info[2] == 0 and expected.rcond[2] < 2.2e-16
+    out = np.zeros_like(a)
+    with matinv.errstate(ill_conditioned="raise"):
+        with pytest.raises(np.linalg.LinAlgError, match="Ill-conditioned matrix"):
+            matinv.inv(a, out=out)
+    np.testing.assert_array_equal(out, expected.inv)
+
+
 # ---------------------------------------------------------------------------------------
 # overwrite_a
 # ---------------------------------------------------------------------------------------
