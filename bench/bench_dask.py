@@ -95,9 +95,12 @@ def main():
     rows = []
     # The single matrices go into the graph from this process (up to 128 MiB), on purpose.
     dask.config.set({"distributed.admin.large-graph-warning-threshold": "1GiB"})
-    with distributed.LocalCluster(
-        n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         count, n, chunk = stack
         x = da.random.default_rng(0).standard_normal((count, n, n), chunks=(chunk, n, n))
         x = client.persist(x)
@@ -111,8 +114,9 @@ def main():
         label = f"{count:.0e} x {n}x{n} f64, chunks of {chunk}"
         base = t["matinv.dask.inv"][0]
         for name, (med, samples) in t.items():
-            rows.append(dict(case=label, method=name, seconds=med, samples=samples,
-                             ratio=med / base))
+            rows.append(
+                dict(case=label, method=name, seconds=med, samples=samples, ratio=med / base)
+            )
             print(f"{label:40} {name:28} {med * 1e3:9.1f} ms  x{med / base:.2f}", flush=True)
         del x
 
@@ -130,12 +134,25 @@ def main():
                 med, samples = time_persist(client, f, x, args.repeats)
                 ratio = lapack_ratio(a, f(x).compute())
                 base = base or med
-                rows.append(dict(case=label, method=name, seconds=med, samples=samples,
-                                 ratio=med / base, lapack_ratio=ratio))
-                print(f"{label:40} {name:28} {med:9.2f} s   x{med / base:.2f}  "
-                      f"lapack ratio {ratio:.3g}", flush=True)
-            for name, f in {"matinv.inv (local)": matinv.inv,
-                            "numpy.linalg.inv (local)": np.linalg.inv}.items():
+                rows.append(
+                    dict(
+                        case=label,
+                        method=name,
+                        seconds=med,
+                        samples=samples,
+                        ratio=med / base,
+                        lapack_ratio=ratio,
+                    )
+                )
+                print(
+                    f"{label:40} {name:28} {med:9.2f} s   x{med / base:.2f}  "
+                    f"lapack ratio {ratio:.3g}",
+                    flush=True,
+                )
+            for name, f in {
+                "matinv.inv (local)": matinv.inv,
+                "numpy.linalg.inv (local)": np.linalg.inv,
+            }.items():
                 med = time_local(f, a, args.repeats)
                 rows.append(dict(case=label, method=name, seconds=med, ratio=med / base))
                 print(f"{label:40} {name:28} {med:9.2f} s   x{med / base:.2f}", flush=True)
@@ -145,22 +162,35 @@ def main():
         a = np.random.default_rng(3).standard_normal((1024, 1024))
         a[:256, :256] = 0.0
         x = da.from_array(a, chunks=256)
-        for name, f in {"matinv.dask.inv": mdask.inv, "dask.array.linalg.inv": da.linalg.inv}.items():
+        for name, f in {
+            "matinv.dask.inv": mdask.inv,
+            "dask.array.linalg.inv": da.linalg.inv,
+        }.items():
             try:
                 out = f(x).compute()
                 ratio = lapack_ratio(a, out) if np.isfinite(out).all() else float("nan")
                 result = f"lapack ratio {ratio:.3g}"
             except np.linalg.LinAlgError as e:  # Dask's LU does not pivot across blocks
                 ratio, result = None, f"fails: LinAlgError({e})"
-            rows.append(dict(case="zero leading block 1024, 256 blocks", method=name,
-                             lapack_ratio=ratio, result=result))
+            rows.append(
+                dict(
+                    case="zero leading block 1024, 256 blocks",
+                    method=name,
+                    lapack_ratio=ratio,
+                    result=result,
+                )
+            )
             print(f"zero leading block 1024x1024, 256 blocks  {name:28} {result}")
 
     meta = dict(
         time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        argv=sys.argv, nproc=os.cpu_count(), workers=args.workers,
-        numpy=np.__version__, dask=dask.__version__,
-        distributed=distributed.__version__, matinv=matinv.__version__,
+        argv=sys.argv,
+        nproc=os.cpu_count(),
+        workers=args.workers,
+        numpy=np.__version__,
+        dask=dask.__version__,
+        distributed=distributed.__version__,
+        matinv=matinv.__version__,
         matinv_threads_local=matinv.get_num_threads(),
         loadavg=os.getloadavg(),
     )

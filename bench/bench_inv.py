@@ -32,8 +32,9 @@ def _reexec_without_openblas_overrides():
     if not found:
         return
     if "numpy" in sys.modules:  # cannot happen when run as a script; be loud if it does
-        print("warning: numpy already imported, OPENBLAS_* overrides stay in effect",
-              file=sys.stderr)
+        print(
+            "warning: numpy already imported, OPENBLAS_* overrides stay in effect", file=sys.stderr
+        )
         return
     import json as _json
 
@@ -42,8 +43,11 @@ def _reexec_without_openblas_overrides():
     prior.update(found)
     env[_SCRUBBED_KEY] = _json.dumps(prior)
     removed = " ".join(f"{k}={v}" for k, v in found.items())
-    print(f"[bench] re-executing without {removed} (they slow numpy's OpenBLAS)",
-          file=sys.stderr, flush=True)
+    print(
+        f"[bench] re-executing without {removed} (they slow numpy's OpenBLAS)",
+        file=sys.stderr,
+        flush=True,
+    )
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
 
@@ -96,7 +100,8 @@ CASES = [
 QUICK_SKIP = {"single2048", "single4096"}  # unless named explicitly with --cases
 QUICK_STACK_DIVISOR = 10
 PER_CALL_CASES = {"single3": 10_000}
-BUSY_CPUS = 0.2  # other processes' average CPU use above which a case's timing is flagged  # calls per timed sample: per-call overhead cases
+# Other processes' average CPU use above which a case's timing is flagged.
+BUSY_CPUS = 0.2
 
 DTYPE_SHORT = {"float32": "f32", "float64": "f64", "complex64": "c64", "complex128": "c128"}
 
@@ -125,7 +130,9 @@ def select_cases(patterns, quick):
     for p in wanted:
         if not fnmatch.filter(names, p):
             sys.exit(f"error: no case matches {p!r}; cases: {', '.join(names)}")
-    return [case_dict(*c, quick) for c in CASES if any(fnmatch.fnmatchcase(c[0], p) for p in wanted)]
+    return [
+        case_dict(*c, quick) for c in CASES if any(fnmatch.fnmatchcase(c[0], p) for p in wanted)
+    ]
 
 
 def shape_label(case):
@@ -167,8 +174,11 @@ def import_matinv(retries=6, wait=20.0):
         except ImportError as e:  # pragma: no cover - depends on the build state
             if attempt == retries:
                 raise
-            print(f"[bench] import matinv failed ({e}); retrying in {wait:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"[bench] import matinv failed ({e}); retrying in {wait:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
             for k in [m for m in sys.modules if m == "matinv" or m.startswith("matinv.")]:
                 del sys.modules[k]
             time.sleep(wait)
@@ -183,8 +193,11 @@ def blas_info():
         try:
             cfg = np.show_config(mode="dicts")
             deps = cfg.get("Build Dependencies", {})
-            return {"source": "numpy.show_config", "blas": deps.get("blas"),
-                    "lapack": deps.get("lapack")}
+            return {
+                "source": "numpy.show_config",
+                "blas": deps.get("blas"),
+                "lapack": deps.get("lapack"),
+            }
         except Exception as e:  # pragma: no cover
             return {"source": "none", "error": repr(e)}
 
@@ -197,10 +210,13 @@ def blas_summary(info):
         return "; ".join(
             f"{p.get('internal_api')} {p.get('version')} core type "
             f"{p.get('architecture', '?')}, {p.get('num_threads')} threads"
-            for p in blas)
+            for p in blas
+        )
     blas = info.get("blas") or {}
-    return (f"{blas.get('name')} {blas.get('version')} ({blas.get('openblas configuration', '')}); "
-            "install threadpoolctl for the runtime core type and thread count")
+    return (
+        f"{blas.get('name')} {blas.get('version')} ({blas.get('openblas configuration', '')}); "
+        "install threadpoolctl for the runtime core type and thread count"
+    )
 
 
 def cpu_model():
@@ -223,11 +239,16 @@ def _loadavg():
 
 def git_revision():
     try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True,
-                             text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO_DIR, capture_output=True, text=True,
-                               timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_DIR,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return {"commit": rev or None, "dirty": bool(dirty)}
     except Exception:
         return {"commit": None, "dirty": None}
@@ -255,9 +276,13 @@ def native_module_info(matinv):
 
 
 def collect_metadata(matinv, args, cases):
-    env_keys = list(_OPENBLAS_OVERRIDES) + ["OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                            "MKL_NUM_THREADS", "RAYON_NUM_THREADS",
-                                            "MATINV_NUM_THREADS"]
+    env_keys = list(_OPENBLAS_OVERRIDES) + [
+        "OPENBLAS_NUM_THREADS",
+        "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "RAYON_NUM_THREADS",
+        "MATINV_NUM_THREADS",
+    ]
     try:
         affinity = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover
@@ -293,8 +318,10 @@ def check(case, a, x_mi, x_np, max_matrices=4096):
     inversions), and residuals max|A X - I| of both on an evenly spread subset."""
     res = {"ok": False}
     if not isinstance(x_mi, np.ndarray) or x_mi.shape != x_np.shape or x_mi.dtype != x_np.dtype:
-        res["error"] = (f"shape/dtype mismatch: matinv {getattr(x_mi, 'shape', None)} "
-                        f"{getattr(x_mi, 'dtype', None)} vs numpy {x_np.shape} {x_np.dtype}")
+        res["error"] = (
+            f"shape/dtype mismatch: matinv {getattr(x_mi, 'shape', None)} "
+            f"{getattr(x_mi, 'dtype', None)} vs numpy {x_np.shape} {x_np.dtype}"
+        )
         return res
     # per matrix k: max|matinv_k - numpy_k| <= tol_k * max|numpy_k|, with
     # tol_k = floor + 1e-13 * cond_inf(A_k) (both are LU with partial pivoting in double
@@ -313,14 +340,21 @@ def check(case, a, x_mi, x_np, max_matrices=4096):
     rel = diff / scale
     bad = ~(rel <= tol)  # NaN counts as bad
     ok = ok_finite and not bool(bad.any())
-    res.update(ok=ok, tol_floor=floor, max_rel_diff=float(np.max(rel)),
-               max_rel_diff_over_tol=float(np.max(rel / tol)), max_cond_inf=float(np.max(cond)),
-               matrices_compared=int(rel.size))
+    res.update(
+        ok=ok,
+        tol_floor=floor,
+        max_rel_diff=float(np.max(rel)),
+        max_rel_diff_over_tol=float(np.max(rel / tol)),
+        max_cond_inf=float(np.max(cond)),
+        matrices_compared=int(rel.size),
+    )
     if not ok:
         res["bad_matrices"] = int(bad.sum())
         res["first_bad"] = int(np.argmax(bad))
-        res["error_detail"] = (f"{int(bad.sum())} of {rel.size} matrices differ from numpy "
-                               f"beyond tolerance (max relative difference {np.max(rel):.3g})")
+        res["error_detail"] = (
+            f"{int(bad.sum())} of {rel.size} matrices differ from numpy "
+            f"beyond tolerance (max relative difference {np.max(rel):.3g})"
+        )
     if case["n"] <= 1024:  # residuals, where the products are cheap
         if case["stacked"]:
             count = case["count"]
@@ -421,16 +455,26 @@ def time_case(case, a, f_np, f_mi, args):
                 t_mi.append(timed(f_mi))
                 t_np.append(timed(f_np))
             # the calibration can be far off on a busy machine: cap the case's wall time
-            if (not args.repeats and r + 1 >= 3 and r + 1 < repeats
-                    and time.perf_counter() - t_loop - settled > 2 * budget):
+            if (
+                not args.repeats
+                and r + 1 >= 3
+                and r + 1 < repeats
+                and time.perf_counter() - t_loop - settled > 2 * budget
+            ):
                 stopped_early = True
                 break
     finally:
         if gc_was:
             gc.enable()
-    return {"repeats": len(t_np), "repeats_planned": repeats, "stopped_early": stopped_early,
-            "calls_per_sample": number, "numpy_s": t_np, "matinv_s": t_mi,
-            "background_cpus": background_cpu(snap0, cpu_snapshot())}
+    return {
+        "repeats": len(t_np),
+        "repeats_planned": repeats,
+        "stopped_early": stopped_early,
+        "calls_per_sample": number,
+        "numpy_s": t_np,
+        "matinv_s": t_mi,
+        "background_cpus": background_cpu(snap0, cpu_snapshot()),
+    }
 
 
 def summarize(case, timing):
@@ -473,8 +517,11 @@ def memprobe_child(spec):
     a = make_input(case)
     # warm up on one small matrix of the same order and dtype: code pages, thread pools,
     # BLAS buffers are not what this measures
-    fn(np.ascontiguousarray(make_input(dict(case, stacked=False, count=1,
-                                            shape=[case["n"], case["n"]]))))
+    fn(
+        np.ascontiguousarray(
+            make_input(dict(case, stacked=False, count=1, shape=[case["n"], case["n"]]))
+        )
+    )
     gc.collect()
     reset = True
     try:
@@ -488,20 +535,28 @@ def memprobe_child(spec):
     hwm1 = _status_kib("VmHWM")
     base = rss0 if reset else max(rss0, hwm0)
     extra_kib = hwm1 - base - out.nbytes / 1024
-    print(json.dumps({
-        "lib": lib,
-        "hwm_reset": reset,
-        "input_mib": a.nbytes / 2**20,
-        "output_mib": out.nbytes / 2**20,
-        "rss_before_mib": rss0 / 1024,
-        "hwm_after_mib": hwm1 / 1024,
-        "peak_extra_mib": extra_kib / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "lib": lib,
+                "hwm_reset": reset,
+                "input_mib": a.nbytes / 2**20,
+                "output_mib": out.nbytes / 2**20,
+                "rss_before_mib": rss0 / 1024,
+                "hwm_after_mib": hwm1 / 1024,
+                "peak_extra_mib": extra_kib / 1024,
+            }
+        )
+    )
 
 
 def measure_memory(case, lib, timeout=300):
-    cmd = [sys.executable, os.path.abspath(__file__), "--_memprobe",
-           json.dumps({"case": case, "lib": lib})]
+    cmd = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--_memprobe",
+        json.dumps({"case": case, "lib": lib}),
+    ]
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if p.returncode != 0:
@@ -530,7 +585,7 @@ def fmt_num(x, digits=3):
         return "-"
     if abs(x) >= 1e6:
         return f"{x:.{digits}g}"
-    if abs(x) >= 10 ** digits:
+    if abs(x) >= 10**digits:
         return f"{x:.0f}"
     return f"{x:.{digits}g}"
 
@@ -548,11 +603,24 @@ def fmt_mem(m):
 
 COLUMNS = [
     # header, width, align
-    ("case", 16, "<"), ("shape", 17, "<"), ("reps", 9, ">"),
-    ("numpy med", 10, ">"), ("matinv med", 10, ">"), ("np min", 9, ">"), ("mi min", 9, ">"),
-    ("ratio", 7, ">"), ("goal", 5, ">"), ("met", 4, "<"),
-    ("np GF/s", 8, ">"), ("mi GF/s", 8, ">"), ("np ns/mat", 10, ">"), ("mi ns/mat", 10, ">"),
-    ("mi +MiB", 8, ">"), ("np +MiB", 8, ">"), ("check", 5, "<"), ("bg cpu", 6, ">"),
+    ("case", 16, "<"),
+    ("shape", 17, "<"),
+    ("reps", 9, ">"),
+    ("numpy med", 10, ">"),
+    ("matinv med", 10, ">"),
+    ("np min", 9, ">"),
+    ("mi min", 9, ">"),
+    ("ratio", 7, ">"),
+    ("goal", 5, ">"),
+    ("met", 4, "<"),
+    ("np GF/s", 8, ">"),
+    ("mi GF/s", 8, ">"),
+    ("np ns/mat", 10, ">"),
+    ("mi ns/mat", 10, ">"),
+    ("mi +MiB", 8, ">"),
+    ("np +MiB", 8, ">"),
+    ("check", 5, "<"),
+    ("bg cpu", 6, ">"),
 ]
 
 
@@ -564,18 +632,30 @@ def table_lines(results):
     for r in results:
         s, c = r["summary"], r["case"]
         reps = f"{r['timing']['repeats']}x{r['timing']['calls_per_sample']}"
-        lines.append(row([
-            c["name"], shape_label(c), reps,
-            fmt_time(s["numpy"]["median_s"]),
-            fmt_time(s["matinv"]["median_s"]),
-            fmt_time(s["numpy"]["min_s"]), fmt_time(s["matinv"]["min_s"]),
-            fmt_num(s["ratio_median"]), fmt_num(c["goal"], 2), r["met"],
-            fmt_num(s["numpy"]["gflops_median"]), fmt_num(s["matinv"]["gflops_median"]),
-            fmt_num(s["numpy"]["ns_per_matrix_median"]), fmt_num(s["matinv"]["ns_per_matrix_median"]),
-            fmt_mem(r.get("memory", {}).get("matinv")), fmt_mem(r.get("memory", {}).get("numpy")),
-            "ok" if r["check"]["ok"] else "FAIL",
-            fmt_cpus(r["timing"].get("background_cpus")),
-        ]))
+        lines.append(
+            row(
+                [
+                    c["name"],
+                    shape_label(c),
+                    reps,
+                    fmt_time(s["numpy"]["median_s"]),
+                    fmt_time(s["matinv"]["median_s"]),
+                    fmt_time(s["numpy"]["min_s"]),
+                    fmt_time(s["matinv"]["min_s"]),
+                    fmt_num(s["ratio_median"]),
+                    fmt_num(c["goal"], 2),
+                    r["met"],
+                    fmt_num(s["numpy"]["gflops_median"]),
+                    fmt_num(s["matinv"]["gflops_median"]),
+                    fmt_num(s["numpy"]["ns_per_matrix_median"]),
+                    fmt_num(s["matinv"]["ns_per_matrix_median"]),
+                    fmt_mem(r.get("memory", {}).get("matinv")),
+                    fmt_mem(r.get("memory", {}).get("numpy")),
+                    "ok" if r["check"]["ok"] else "FAIL",
+                    fmt_cpus(r["timing"].get("background_cpus")),
+                ]
+            )
+        )
     return lines
 
 
@@ -594,8 +674,11 @@ def draw_plot(path, results, meta):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print("[bench] matplotlib is not installed, skipping the plot "
-              "(install it with: .venv/bin/pip install matplotlib)", file=sys.stderr)
+        print(
+            "[bench] matplotlib is not installed, skipping the plot "
+            "(install it with: .venv/bin/pip install matplotlib)",
+            file=sys.stderr,
+        )
         return False
     names = [f"{r['case']['name']}\n{shape_label(r['case'])}" for r in results]
     ratios = [r["summary"]["ratio_median"] for r in results]
@@ -621,11 +704,19 @@ def draw_plot(path, results, meta):
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("numpy time / matinv time")
     for xi, r, rm in zip(x, ratios, ratio_min):
-        ax.annotate(f"{r:.3g}", (xi, max(r, rm)), textcoords="offset points", xytext=(0, 4),
-                    ha="center", fontsize=7)
-    title = (f"matinv {meta['matinv']['version']} vs numpy {meta['numpy_version']} "
-             f"({'quick' if meta['quick'] else 'full'} run, {meta['timestamp'][:16]})\n"
-             f"{meta['cpu_model']}, {meta['nproc']} CPUs; {blas_summary(meta['blas'])}")
+        ax.annotate(
+            f"{r:.3g}",
+            (xi, max(r, rm)),
+            textcoords="offset points",
+            xytext=(0, 4),
+            ha="center",
+            fontsize=7,
+        )
+    title = (
+        f"matinv {meta['matinv']['version']} vs numpy {meta['numpy_version']} "
+        f"({'quick' if meta['quick'] else 'full'} run, {meta['timestamp'][:16]})\n"
+        f"{meta['cpu_model']}, {meta['nproc']} CPUs; {blas_summary(meta['blas'])}"
+    )
     ax.set_title(title, fontsize=9)
     handles, labels = ax.get_legend_handles_labels()
     if any(busy):
@@ -649,26 +740,54 @@ def draw_plot(path, results, meta):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true",
-                   help="smoke run: stacks 10x smaller, no 2048/4096, short timing budget")
-    p.add_argument("--cases", metavar="NAME[,NAME]",
-                   help="comma-separated case names or glob patterns (e.g. 'stack*,single64')")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run: stacks 10x smaller, no 2048/4096, short timing budget",
+    )
+    p.add_argument(
+        "--cases",
+        metavar="NAME[,NAME]",
+        help="comma-separated case names or glob patterns (e.g. 'stack*,single64')",
+    )
     p.add_argument("--list", action="store_true", help="list the cases and exit")
-    p.add_argument("--repeats", type=int, metavar="N",
-                   help="timed repeats per library and case (default: adaptive, 3..25)")
-    p.add_argument("--json", default=str(DEFAULT_JSON), metavar="PATH",
-                   help="where to write the results (default: %(default)s)")
-    p.add_argument("--plot", default=str(DEFAULT_PLOT), metavar="PATH",
-                   help="where to write the speed-up plot (default: %(default)s; '' to skip)")
-    p.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True,
-                   help="measure peak extra memory of one call per library in a fresh "
-                        "subprocess (default: on)")
-    p.add_argument("--settle", type=float, default=0.2, metavar="SECONDS",
-                   help="pause before every timed sample, so that the other library's "
-                        "threads have gone idle (OpenBLAS's busy-wait ~0.1 s after each "
-                        "call; default: %(default)s)")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        metavar="N",
+        help="timed repeats per library and case (default: adaptive, 3..25)",
+    )
+    p.add_argument(
+        "--json",
+        default=str(DEFAULT_JSON),
+        metavar="PATH",
+        help="where to write the results (default: %(default)s)",
+    )
+    p.add_argument(
+        "--plot",
+        default=str(DEFAULT_PLOT),
+        metavar="PATH",
+        help="where to write the speed-up plot (default: %(default)s; '' to skip)",
+    )
+    p.add_argument(
+        "--memory",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure peak extra memory of one call per library in a fresh "
+        "subprocess (default: on)",
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.2,
+        metavar="SECONDS",
+        help="pause before every timed sample, so that the other library's "
+        "threads have gone idle (OpenBLAS's busy-wait ~0.1 s after each "
+        "call; default: %(default)s)",
+    )
     p.add_argument("--_memprobe", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
@@ -694,11 +813,15 @@ def main(argv=None):
         print("re-executed without " + ", ".join(f"{k}={v}" for k, v in removed.items()))
     print(f"numpy {np.__version__}: {blas_summary(meta['blas'])}")
     threads = meta["matinv"].get("num_threads")
-    print(f"matinv {meta['matinv']['version']} ({meta['matinv'].get('native_file')})"
-          + (f", {threads} threads" if threads is not None else ""))
-    print(f"CPU: {meta['cpu_model']}, nproc {meta['nproc']}; "
-          f"{'quick' if args.quick else 'full'} run, {len(cases)} cases, "
-          f"memory {'on' if args.memory else 'off'}")
+    print(
+        f"matinv {meta['matinv']['version']} ({meta['matinv'].get('native_file')})"
+        + (f", {threads} threads" if threads is not None else "")
+    )
+    print(
+        f"CPU: {meta['cpu_model']}, nproc {meta['nproc']}; "
+        f"{'quick' if args.quick else 'full'} run, {len(cases)} cases, "
+        f"memory {'on' if args.memory else 'off'}"
+    )
     sys.stdout.flush()
 
     results = []
@@ -706,8 +829,12 @@ def main(argv=None):
     t_start = time.perf_counter()
     for case in cases:
         t_case = time.perf_counter()
-        print(f"[bench] {case['name']} ({shape_label(case)}): input...", end="",
-              file=sys.stderr, flush=True)
+        print(
+            f"[bench] {case['name']} ({shape_label(case)}): input...",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
         a = make_input(case)
         # warm-up: one call of each; their outputs are the correctness check
         x_np = np.linalg.inv(a)
@@ -721,9 +848,12 @@ def main(argv=None):
         print(" check " + ("ok" if chk["ok"] else "FAILED"), end="", file=sys.stderr, flush=True)
         if not chk["ok"]:
             failed = True
-            print(f"\n[bench] {case['name']}: CHECK FAILED: "
-                  f"{chk.get('error') or chk.get('error_detail')}: {chk}", file=sys.stderr,
-                  flush=True)
+            print(
+                f"\n[bench] {case['name']}: CHECK FAILED: "
+                f"{chk.get('error') or chk.get('error_detail')}: {chk}",
+                file=sys.stderr,
+                flush=True,
+            )
             if "error" in chk:  # matinv cannot even run this case: record and move on
                 results.append({"case": case, "check": chk, "error": chk["error"]})
                 continue
@@ -732,16 +862,24 @@ def main(argv=None):
         summary = summarize(case, timing)
         met = "yes" if chk["ok"] and summary["ratio_median"] >= case["goal"] else "no"
         rec = {"case": case, "check": chk, "timing": timing, "summary": summary, "met": met}
-        print(f", {timing['repeats']}x{timing['calls_per_sample']}: numpy "
-              f"{fmt_time(summary['numpy']['median_s'])}, matinv "
-              f"{fmt_time(summary['matinv']['median_s'])}, ratio "
-              f"{summary['ratio_median']:.3g} (goal {case['goal']:g}: {met}), bg cpu "
-              f"{fmt_cpus(timing['background_cpus'])}",
-              end="", file=sys.stderr, flush=True)
+        print(
+            f", {timing['repeats']}x{timing['calls_per_sample']}: numpy "
+            f"{fmt_time(summary['numpy']['median_s'])}, matinv "
+            f"{fmt_time(summary['matinv']['median_s'])}, ratio "
+            f"{summary['ratio_median']:.3g} (goal {case['goal']:g}: {met}), bg cpu "
+            f"{fmt_cpus(timing['background_cpus'])}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
         if args.memory:
             rec["memory"] = {lib: measure_memory(case, lib) for lib in ("matinv", "numpy")}
-            print(f", +MiB matinv {fmt_mem(rec['memory']['matinv'])} "
-                  f"numpy {fmt_mem(rec['memory']['numpy'])}", end="", file=sys.stderr)
+            print(
+                f", +MiB matinv {fmt_mem(rec['memory']['matinv'])} "
+                f"numpy {fmt_mem(rec['memory']['numpy'])}",
+                end="",
+                file=sys.stderr,
+            )
             for lib, m in rec["memory"].items():
                 if "error" in m:
                     print(f"\n[bench] memory probe ({lib}) failed: {m['error']}", file=sys.stderr)
@@ -757,10 +895,12 @@ def main(argv=None):
     print()
     if args.quick:
         print("(quick run: stacks are 10x smaller than the sizes the goals are set for)")
-    print("times are per call (single3: median over "
-          f"{PER_CALL_CASES['single3']} calls per repeat); ratio = numpy median / matinv median; "
-          "+MiB = peak memory of one call beyond input + output; "
-          "bg cpu = CPUs used by other processes while timing")
+    print(
+        "times are per call (single3: median over "
+        f"{PER_CALL_CASES['single3']} calls per repeat); ratio = numpy median / matinv median; "
+        "+MiB = peak memory of one call beyond input + output; "
+        "bg cpu = CPUs used by other processes while timing"
+    )
     for line in table_lines(timed):
         print(line)
     for r in results:
@@ -768,14 +908,18 @@ def main(argv=None):
             print(f"{r['case']['name']:16}  ERROR: {r['error']}")
     busy = [r for r in timed if (r["timing"].get("background_cpus") or 0) > BUSY_CPUS]
     if busy:
-        print(f"warning: other processes kept {max(r['timing']['background_cpus'] for r in busy):.2f}"
-              f" CPUs busy (of {os.cpu_count()}) while timing "
-              f"{', '.join(r['case']['name'] for r in busy)}: those timings are unreliable "
-              "(see the 'bg cpu' column)")
+        print(
+            f"warning: other processes kept {max(r['timing']['background_cpus'] for r in busy):.2f}"
+            f" CPUs busy (of {os.cpu_count()}) while timing "
+            f"{', '.join(r['case']['name'] for r in busy)}: those timings are unreliable "
+            "(see the 'bg cpu' column)"
+        )
     n_met = sum(r["met"] == "yes" for r in timed)
-    print(f"\ngoals met: {n_met}/{len(timed)}; correctness: "
-          f"{'all ok' if not failed else 'FAILURES (see above)'}; "
-          f"total {meta['elapsed_s']:.0f} s")
+    print(
+        f"\ngoals met: {n_met}/{len(timed)}; correctness: "
+        f"{'all ok' if not failed else 'FAILURES (see above)'}; "
+        f"total {meta['elapsed_s']:.0f} s"
+    )
     print(f"JSON: {args.json}")
     if args.plot and timed:
         if draw_plot(args.plot, timed, meta):

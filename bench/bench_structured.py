@@ -109,9 +109,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="fewer repeats")
     p.add_argument("--json", type=Path, default=OUT)
-    p.add_argument(
-        "--settle", type=float, default=0.2, help="pause before every timed call, s"
-    )
+    p.add_argument("--settle", type=float, default=0.2, help="pause before every timed call, s")
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
     results = []

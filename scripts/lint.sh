@@ -9,5 +9,8 @@ echo "== lint: Rust (rustfmt, clippy with warnings denied)"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --release -- -D warnings
 
-echo "== lint: Python"
-# ruff, mypy (strict) and stubtest come here.
+echo "== lint: Python (ruff, mypy --strict, stubtest against the built module)"
+"$venv/bin/ruff" check python tests bench
+"$venv/bin/ruff" format --check python tests bench
+"$venv/bin/mypy"  # files and --strict: [tool.mypy] in pyproject.toml
+"$venv/bin/python" -m mypy.stubtest matinv._matinv

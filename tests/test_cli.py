@@ -67,7 +67,22 @@ def well_conditioned(shape, dtype, rng):
     return a.astype(dtype)
 
 
-DTYPES = ["<f8", ">f8", "<f4", ">f4", "<c16", ">c16", "<c8", "|i1", "<i2", ">i4", "<i8", "|u1", "<u2", "<u8"]
+DTYPES = [
+    "<f8",
+    ">f8",
+    "<f4",
+    ">f4",
+    "<c16",
+    ">c16",
+    "<c8",
+    "|i1",
+    "<i2",
+    ">i4",
+    "<i8",
+    "|u1",
+    "<u2",
+    "<u8",
+]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -115,20 +130,29 @@ def test_npz_round_trip(tmp_path, saver):
 
 def write_mtx(path, a, symmetry="general"):
     field = "complex" if np.iscomplexobj(a) else "real"
-    lines = [f"%%MatrixMarket matrix array {field} {symmetry}", "% written by numpy", f"{a.shape[0]} {a.shape[1]}"]
+    lines = [
+        f"%%MatrixMarket matrix array {field} {symmetry}",
+        "% written by numpy",
+        f"{a.shape[0]} {a.shape[1]}",
+    ]
     for j in range(a.shape[1]):
         for i in range(a.shape[0]):
             if symmetry == "symmetric" and i < j:
                 continue
             v = a[i, j]
-            lines.append(f"{float(v.real)!r} {float(v.imag)!r}" if field == "complex" else repr(float(v)))
+            lines.append(
+                f"{float(v.real)!r} {float(v.imag)!r}" if field == "complex" else repr(float(v))
+            )
     path.write_text("\n".join(lines) + "\n")
 
 
 def read_mtx(path):
-    lines = [l for l in path.read_text().splitlines() if not l.startswith("%")]
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("%")]
     m, n = map(int, lines[0].split())
-    vals = [complex(*map(float, l.split())) if len(l.split()) == 2 else float(l) for l in lines[1:]]
+    vals = [
+        complex(*map(float, line.split())) if len(line.split()) == 2 else float(line)
+        for line in lines[1:]
+    ]
     return np.array(vals).reshape(n, m).T
 
 
@@ -140,7 +164,10 @@ def test_mtx_round_trip(tmp_path, dtype):
     got = read_mtx(tmp_path / "x.mtx").astype(dtype)
     check(got, a)
     head = (tmp_path / "x.mtx").read_text().splitlines()[0]
-    assert head == f"%%MatrixMarket matrix array {'complex' if dtype == np.complex128 else 'real'} general"
+    assert (
+        head
+        == f"%%MatrixMarket matrix array {'complex' if dtype == np.complex128 else 'real'} general"
+    )
 
 
 def test_mtx_symmetric(tmp_path):
@@ -180,9 +207,20 @@ def test_precision(tmp_path):
 
 
 def test_stats_json(tmp_path):
-    a = np.stack([np.eye(3) * 2, np.array([[2, 4, 6], [2, 0, 2], [6, 8, 14]], float), np.ones((3, 3))])
+    a = np.stack(
+        [np.eye(3) * 2, np.array([[2, 4, 6], [2, 0, 2], [6, 8, 14]], float), np.ones((3, 3))]
+    )
     np.save(tmp_path / "a.npy", a)
-    p = run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy", "--json", "--allow-singular", "-q", code=1)
+    p = run(
+        "inv",
+        tmp_path / "a.npy",
+        "-o",
+        tmp_path / "x.npy",
+        "--json",
+        "--allow-singular",
+        "-q",
+        code=1,
+    )
     doc = json.loads(p.stdout)
     m = doc["matrices"]
     assert [x["singular"] for x in m] == [False, False, True]
@@ -205,7 +243,11 @@ def test_singular_exits_1_without_output(tmp_path):
 
 @pytest.mark.parametrize(
     "dtype,message",
-    [(np.float16, "array type float16 is unsupported in linalg"), (np.str_, "unsupported dtype"), (object, "object")],
+    [
+        (np.float16, "array type float16 is unsupported in linalg"),
+        (np.str_, "unsupported dtype"),
+        (object, "object"),
+    ],
 )
 def test_unsupported_dtypes(tmp_path, dtype, message):
     a = np.ones((2, 2), dtype=dtype)
@@ -225,7 +267,7 @@ def test_demo():
 
 def _npy_header_only(path, shape):
     """An .npy file that declares `shape` of float64 and holds no data (all of it empty)."""
-    header = "{'descr': '<f8', 'fortran_order': False, 'shape': %r, }" % (shape,)
+    header = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape!r}, }}"
     header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
     path.write_bytes(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode())
 
@@ -269,7 +311,9 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path):
             assert p.returncode == 2, p.stderr.decode()
             assert "is a terminal; refusing to write binary" in p.stderr.decode()
         # Text to a terminal is what the command is for.
-        p = subprocess.run([str(BIN), "inv", tmp_path / "a.npy"], stdout=slave, stderr=subprocess.PIPE)
+        p = subprocess.run(
+            [str(BIN), "inv", tmp_path / "a.npy"], stdout=slave, stderr=subprocess.PIPE
+        )
         assert p.returncode == 0, p.stderr.decode()
         assert os.read(master, 1000).replace(b"\r", b"") == b"0.5 0\n0 0.25\n"
     finally:

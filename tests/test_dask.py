@@ -86,17 +86,37 @@ def test_results_are_lazy_dask_arrays():
 @pytest.mark.parametrize(
     "shape, dtype, exc, message",
     [
-        ((3,), np.float64, np.linalg.LinAlgError,
-         "1-dimensional array given. Array must be at least two-dimensional"),
-        ((), np.float64, np.linalg.LinAlgError,
-         "0-dimensional array given. Array must be at least two-dimensional"),
-        ((4, 3, 2), np.float64, np.linalg.LinAlgError,
-         "Last 2 dimensions of the array must be square"),
-        ((8, 6), np.float64, np.linalg.LinAlgError,
-         "Last 2 dimensions of the array must be square"),
+        (
+            (3,),
+            np.float64,
+            np.linalg.LinAlgError,
+            "1-dimensional array given. Array must be at least two-dimensional",
+        ),
+        (
+            (),
+            np.float64,
+            np.linalg.LinAlgError,
+            "0-dimensional array given. Array must be at least two-dimensional",
+        ),
+        (
+            (4, 3, 2),
+            np.float64,
+            np.linalg.LinAlgError,
+            "Last 2 dimensions of the array must be square",
+        ),
+        (
+            (8, 6),
+            np.float64,
+            np.linalg.LinAlgError,
+            "Last 2 dimensions of the array must be square",
+        ),
         ((3, 3), np.float16, TypeError, "array type float16 is unsupported in linalg"),
-        ((2, 3), np.float16, np.linalg.LinAlgError,  # shape before dtype, as numpy
-         "Last 2 dimensions of the array must be square"),
+        (
+            (2, 3),
+            np.float16,
+            np.linalg.LinAlgError,  # shape before dtype, as numpy
+            "Last 2 dimensions of the array must be square",
+        ),
     ],
 )
 @pytest.mark.parametrize("func", [mdask.inv, mdask.inv_ex], ids=["inv", "inv_ex"])

@@ -17,10 +17,11 @@ What must agree with numpy, and where (each limit is a documented property, READ
   pivots); on complex matrices singular in exact arithmetic for n <= 8 (zgetf2's rounding);
   and on matrices with a zero column (finiteness only where the finite entries span less
   than 2^960: matinv inverts the factors as LAPACK's getri does, whose intermediate
-  ``inv(u11) * u12`` can overflow where numpy's getrs solve does not). Not promised, so not asserted: real matrices singular
-  in exact arithmetic (numpy's dgetf2 fuses multiply-adds, matinv's real kernels do not,
-  and rounding decides whether a pivot is exactly zero), any of these above n = 8 (other
-  algorithms than getf2), and matrices where a subnormal entry could be a pivot;
+  ``inv(u11) * u12`` can overflow where numpy's getrs solve does not). Not promised, so
+  not asserted: real matrices singular in exact arithmetic (numpy's dgetf2 fuses
+  multiply-adds, matinv's real kernels do not, and rounding decides whether a pivot is
+  exactly zero), any of these above n = 8 (other algorithms than getf2), and matrices
+  where a subnormal entry could be a pivot;
 * finite inverses: LAPACK's criterion ``||I - X A||_1 / (n ||A||_1 ||X||_1 eps) < 30``, or
   no worse than 4x numpy's ratio on the same matrix;
 * singular values to ``n * eps * s_max``, and ``U``, ``Vh`` that reconstruct ``A``;
@@ -31,7 +32,6 @@ import os
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -88,8 +88,15 @@ def cases(draw, square=True, max_n=10):
     with np.errstate(all="ignore"):  # building matrices with inf / near overflow on purpose
         a, special = _build(draw, rng, dtype, batch, m, n, square, family, special)
     a = _layout(a, layout, rng)
-    return {"a": a, "n": n, "family": family, "special": special, "layout": layout,
-            "dtype": dtype, "seed": seed}
+    return {
+        "a": a,
+        "n": n,
+        "family": family,
+        "special": special,
+        "layout": layout,
+        "dtype": dtype,
+        "seed": seed,
+    }
 
 
 def _build(draw, rng, dtype, batch, m, n, square, family, special):
@@ -115,7 +122,9 @@ def _build(draw, rng, dtype, batch, m, n, square, family, special):
                 left = left + 1j * rng.integers(-2, 3, size=left.shape)
             a = left @ right
         elif family == "scaled":
-            exponent = draw(st.sampled_from([-1000, -900, -500, -200, -120, -60, 60, 120, 200, 500, 900, 1000]))
+            exponent = draw(
+                st.sampled_from([-1000, -900, -500, -200, -120, -60, 60, 120, 200, 500, 900, 1000])
+            )
             if dtype in (np.float32, np.complex64):
                 exponent = int(np.clip(exponent, -120, 120))
             a = (_gaussian(rng, shape, cplx) + (n * np.eye(n) if square else 0)) * 2.0**exponent
@@ -135,7 +144,14 @@ def _build(draw, rng, dtype, batch, m, n, square, family, special):
                 "inf": [np.inf],
                 "-inf": [-np.inf],
                 "subnormal": [tiny, -tiny * 3, tiny * 1000],
-                "mixed": [np.nan, np.inf, -np.inf, tiny, 0.0, 1e300 if dtype.itemsize >= 8 else 1e30],
+                "mixed": [
+                    np.nan,
+                    np.inf,
+                    -np.inf,
+                    tiny,
+                    0.0,
+                    1e300 if dtype.itemsize >= 8 else 1e30,
+                ],
             }
             if special == "zero column":
                 a[..., :, int(rng.integers(0, n))] = 0
@@ -143,9 +159,7 @@ def _build(draw, rng, dtype, batch, m, n, square, family, special):
                 choices = values[special]
                 picks = rng.integers(0, len(choices), size=len(where))
                 imaginary = cplx and special != "mixed" and rng.integers(0, 2)
-                flat[where] = [
-                    complex(0.0, choices[i]) if imaginary else choices[i] for i in picks
-                ]
+                flat[where] = [complex(0.0, choices[i]) if imaginary else choices[i] for i in picks]
     return a, special
 
 
@@ -173,7 +187,7 @@ def _layout(a, layout, rng):
 def _call(func, *args, **kwargs):
     try:
         return func(*args, **kwargs), None
-    except Exception as e:  # noqa: BLE001 - compared with numpy's
+    except Exception as e:
         return None, e
 
 
@@ -308,8 +322,10 @@ def test_inv_ex_matches_inv_and_numpy(case):
     if e_np is None and x.size and case["special"] == "none":
         a64 = np.asarray(a, dtype=np.complex128 if x.dtype.kind == "c" else np.float64)
         with np.errstate(all="ignore"):
-            ref = 1 / (np.linalg.norm(a64, 1, axis=(-2, -1))
-                       * np.linalg.norm(want.astype(a64.dtype), 1, axis=(-2, -1)))
+            ref = 1 / (
+                np.linalg.norm(a64, 1, axis=(-2, -1))
+                * np.linalg.norm(want.astype(a64.dtype), 1, axis=(-2, -1))
+            )
         good = np.isfinite(ref) & (ref > 1e3 * np.finfo(x.dtype).eps) & (info == 0)
         np.testing.assert_allclose(rcond[good], np.minimum(ref[good], 1), rtol=1e-2)
 

@@ -22,7 +22,7 @@ UNCASTABLE = {
 def _outcome(func, *args, **kwargs):
     try:
         func(*args, **kwargs)
-    except Exception as e:  # noqa: BLE001 - comparing whatever each raises
+    except Exception as e:
         return type(e), str(e)
     return "ok", None
 
@@ -134,8 +134,11 @@ def test_array_function_types_get_numpys_dispatch_for_svd_and_cond():
 
 def test_array_function_type_that_refuses_raises_numpys_type_error():
     a = Refusing()
-    for mi, nu in [(matinv.inv, np.linalg.inv), (matinv.svd, np.linalg.svd),
-                   (matinv.cond, np.linalg.cond)]:
+    for mi, nu in [
+        (matinv.inv, np.linalg.inv),
+        (matinv.svd, np.linalg.svd),
+        (matinv.cond, np.linalg.cond),
+    ]:
         got, want = _outcome(mi, a), _outcome(nu, a)
         assert got == want and got[0] is TypeError
 
@@ -151,8 +154,12 @@ class NoneFunction:
 
 def test_array_function_none_raises_numpys_type_error():
     a = NoneFunction()
-    for mi, nu in [(matinv.inv, np.linalg.inv), (matinv.svd, np.linalg.svd),
-                   (matinv.cond, np.linalg.cond), (matinv.svdvals, np.linalg.svdvals)]:
+    for mi, nu in [
+        (matinv.inv, np.linalg.inv),
+        (matinv.svd, np.linalg.svd),
+        (matinv.cond, np.linalg.cond),
+        (matinv.svdvals, np.linalg.svdvals),
+    ]:
         got, want = _outcome(mi, a), _outcome(nu, a)
         assert got == want and got[0] is TypeError, (got, want)
 

@@ -28,8 +28,7 @@ def _cpu_flags():
 
 _FLAGS = _cpu_flags()
 pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux")
-    or not ({"avx2", "fma"} <= _FLAGS or "avx512f" in _FLAGS),
+    not sys.platform.startswith("linux") or not ({"avx2", "fma"} <= _FLAGS or "avx512f" in _FLAGS),
     reason="the buffer is reserved where faer's product uses private-gemm-x86 on Linux "
     "(x86-64 with AVX2 and FMA); elsewhere its allocation stays infallible (README)",
 )
@@ -71,7 +70,10 @@ CASES = {
     "upper": (lambda: matinv.inv(upper, assume_a="upper triangular"), lambda: inv(upper)),
     "svd": (lambda: matinv.svd(a)[1], lambda: np.linalg.svd(a)[1]),
     # Two matrices: one per thread, or (in older builds) both threads inside each.
-    "svd_pair": (lambda: matinv.svd(np.stack([a, a]))[1], lambda: np.linalg.svd(np.stack([a, a]))[1]),
+    "svd_pair": (
+        lambda: matinv.svd(np.stack([a, a]))[1],
+        lambda: np.linalg.svd(np.stack([a, a]))[1],
+    ),
     "svd_thin": (lambda: matinv.svd(a, full_matrices=False)[1], lambda: np.linalg.svd(a)[1]),
     "svd_no_uv": (lambda: matinv.svd(a, compute_uv=False), lambda: np.linalg.svd(a)[1]),
     "svd_hermitian": (lambda: matinv.svd(spd, hermitian=True)[1], lambda: np.linalg.svd(spd)[1]),
@@ -98,9 +100,21 @@ print("OK")
 """
 
 CASES = [
-    "inv", "inv_complex", "inv_float32", "inv_ex",
-    "pos", "sym", "her", "auto_real", "auto_complex", "upper",
-    "svd", "svd_thin", "svd_no_uv", "svd_hermitian", "svdvals",
+    "inv",
+    "inv_complex",
+    "inv_float32",
+    "inv_ex",
+    "pos",
+    "sym",
+    "her",
+    "auto_real",
+    "auto_complex",
+    "upper",
+    "svd",
+    "svd_thin",
+    "svd_no_uv",
+    "svd_hermitian",
+    "svdvals",
     *(f"cond_{p}" for p in [None, 2, -2, 1, -1, "inf", "-inf", "fro", "nuc"]),
 ]
 
@@ -225,7 +239,10 @@ t.join()
 def test_a_cache_description_unreadable_once_is_read_again():
     env = dict(os.environ, MATINV_NUM_THREADS="1")
     r = subprocess.run(
-        [sys.executable, "-c", UNREADABLE_FIRST], env=env, capture_output=True, text=True,
+        [sys.executable, "-c", UNREADABLE_FIRST],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert r.returncode == 0, (r.returncode, r.stderr[-2000:])

@@ -79,8 +79,9 @@ class TestInvMatrixNumpySuite(_UsesMatinv, _np_test_matrix_linalg.TestInvMatrix)
     """numpy.matrixlib.tests.test_matrix_linalg.TestInvMatrix (np.matrix cases)."""
 
     # numpy makes no generalized (stacked) np.matrix cases, so these two select nothing
-    _TESTS_WITHOUT_CASES = frozenset({"test_generalized_sq_cases",
-                                      "test_generalized_empty_sq_cases"})
+    _TESTS_WITHOUT_CASES = frozenset(
+        {"test_generalized_sq_cases", "test_generalized_empty_sq_cases"}
+    )
 
 
 def test_numpy_matrix_cases_have_no_generalized_ones():

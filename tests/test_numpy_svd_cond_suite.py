@@ -36,9 +36,11 @@ class _MatinvLinalg(types.ModuleType):
 
     def __getattr__(self, name):
         if name in _ROUTED:
+
             def routed(*args, **kwargs):
                 self.calls[name] += 1
                 return getattr(matinv, name)(*args, **kwargs)
+
             return routed
         return getattr(np.linalg, name)
 
@@ -115,7 +117,13 @@ def test_routed_suites_detect_a_wrong_cond(monkeypatch):
 
 def test_originals_not_collected_by_name():
     names = set(globals())
-    assert not names & {"TestSVD", "TestCond", "TestSVDHermitian", "TestSVDMatrix", "TestCondMatrix"}
+    assert not names & {
+        "TestSVD",
+        "TestCond",
+        "TestSVDHermitian",
+        "TestSVDMatrix",
+        "TestCondMatrix",
+    }
 
 
 def test_numpy_nan_intent_holds(monkeypatch):

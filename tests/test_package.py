@@ -44,7 +44,5 @@ def test_public_names_exist():
 def test_import_matinv_does_not_import_dask():
     # dask is optional (matinv[dask]); only `import matinv.dask` may load it.
     code = "import sys, matinv; matinv.inv([[1.0]]); print('dask' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -84,7 +84,7 @@ def _public_class(exc):
 def _call(func, a):
     try:
         return func(a), None
-    except Exception as exc:  # noqa: BLE001 -- compared below
+    except Exception as exc:
         return None, exc
 
 
@@ -92,8 +92,15 @@ def _snapshot(a):
     """Something to compare the input with after the call (bytes for arrays, so NaNs,
     byte order and -0.0 are all covered)."""
     if isinstance(a, np.ndarray):
-        return ("ndarray", type(a), a.dtype, a.shape, a.strides, a.flags.writeable,
-                np.asarray(a).tobytes(order="A"))
+        return (
+            "ndarray",
+            type(a),
+            a.dtype,
+            a.shape,
+            a.strides,
+            a.flags.writeable,
+            np.asarray(a).tobytes(order="A"),
+        )
     if hasattr(type(a), "__array__"):
         arr = np.asarray(a)
         return ("array-like", arr.dtype, arr.shape, arr.tobytes())
@@ -235,8 +242,22 @@ def test_object_array_of_numbers_is_still_rejected():
 # ----------------------------------------------------------------------------------------
 # shapes
 
-SHAPES = [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (8, 8), (17, 17), (64, 64), (130, 130),
-          (300, 300), (7, 3, 3), (2, 3, 4, 4), (3, 2, 9, 9), (4, 1, 1)]
+SHAPES = [
+    (1, 1),
+    (2, 2),
+    (3, 3),
+    (4, 4),
+    (5, 5),
+    (8, 8),
+    (17, 17),
+    (64, 64),
+    (130, 130),
+    (300, 300),
+    (7, 3, 3),
+    (2, 3, 4, 4),
+    (3, 2, 9, 9),
+    (4, 1, 1),
+]
 
 
 @pytest.mark.parametrize("dtype", INEXACT, ids=lambda t: np.dtype(t).name)
@@ -340,9 +361,11 @@ LAYOUTS = {
 }
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64,
-                                   np.int32, np.uint16, np.bool_],
-                         ids=lambda t: np.dtype(t).name)
+@pytest.mark.parametrize(
+    "dtype",
+    [np.float64, np.float32, np.complex128, np.complex64, np.int32, np.uint16, np.bool_],
+    ids=lambda t: np.dtype(t).name,
+)
 @pytest.mark.parametrize("layout", list(LAYOUTS))
 def test_layouts(layout, dtype):
     a = well_conditioned((3, 6, 6), dtype, seed=7)
@@ -353,8 +376,9 @@ def test_layouts(layout, dtype):
     assert_close_inverse(got, np.linalg.inv(plain), plain)
 
 
-@pytest.mark.parametrize("layout", ["C", "F", "every-other", "byteswapped", "unaligned",
-                                    "list", "readonly"])
+@pytest.mark.parametrize(
+    "layout", ["C", "F", "every-other", "byteswapped", "unaligned", "list", "readonly"]
+)
 def test_layouts_2d(layout):
     a = well_conditioned((2, 9, 9), np.float64, seed=11)
     x = LAYOUTS[layout](a)[1]  # one matrix of the laid-out stack
@@ -529,17 +553,23 @@ def test_bad_inputs_raise_like_numpy(name):
     assert exc is not None
 
 
-@pytest.mark.parametrize("a, message", [
-    (np.array(2.0), "0-dimensional array given. Array must be at least two-dimensional"),
-    (np.ones(3), "1-dimensional array given. Array must be at least two-dimensional"),
-    (np.ones((2, 3)), "Last 2 dimensions of the array must be square"),
-    (np.ones((4, 2, 3)), "Last 2 dimensions of the array must be square"),
-    # shape errors come before dtype errors
-    (np.ones(3, dtype=np.float16),
-     "1-dimensional array given. Array must be at least two-dimensional"),
-    (np.ones((2, 3), dtype=object), "Last 2 dimensions of the array must be square"),
-    (np.ones((2, 3), dtype=np.clongdouble), "Last 2 dimensions of the array must be square"),
-], ids=["0-d", "1-d", "2x3", "4x2x3", "1-d-float16", "2x3-object", "2x3-clongdouble"])
+@pytest.mark.parametrize(
+    "a, message",
+    [
+        (np.array(2.0), "0-dimensional array given. Array must be at least two-dimensional"),
+        (np.ones(3), "1-dimensional array given. Array must be at least two-dimensional"),
+        (np.ones((2, 3)), "Last 2 dimensions of the array must be square"),
+        (np.ones((4, 2, 3)), "Last 2 dimensions of the array must be square"),
+        # shape errors come before dtype errors
+        (
+            np.ones(3, dtype=np.float16),
+            "1-dimensional array given. Array must be at least two-dimensional",
+        ),
+        (np.ones((2, 3), dtype=object), "Last 2 dimensions of the array must be square"),
+        (np.ones((2, 3), dtype=np.clongdouble), "Last 2 dimensions of the array must be square"),
+    ],
+    ids=["0-d", "1-d", "2x3", "4x2x3", "1-d-float16", "2x3-object", "2x3-clongdouble"],
+)
 def test_shape_error_messages(a, message):
     with pytest.raises(LinAlgError) as info:
         matinv.inv(a)
@@ -656,7 +686,7 @@ def test_nonfinite_input(name):
             box["result"] = matinv.inv(a)
         except LinAlgError as exc:
             box["exc"] = exc
-        except BaseException as exc:  # noqa: BLE001 -- reported below
+        except BaseException as exc:
             box["other"] = exc
 
     snap = _snapshot(a)
@@ -678,8 +708,9 @@ def test_nonfinite_input(name):
     _assert_unmodified(a, snap)
 
 
-@pytest.mark.parametrize("dtype", [np.float64, np.complex64, np.int8],
-                         ids=lambda t: np.dtype(t).name)
+@pytest.mark.parametrize(
+    "dtype", [np.float64, np.complex64, np.int8], ids=lambda t: np.dtype(t).name
+)
 def test_too_large_to_allocate(dtype):
     base = np.eye(2, dtype=dtype)
     a = np.broadcast_to(base, (2**40, 2, 2))  # (no snapshot of this one: 32 TiB)
@@ -745,8 +776,10 @@ def test_identity_and_diagonal_exact():
 
 
 def test_threads_match_serial():
-    stacks = [well_conditioned((40, 24, 24), dt, seed=100 + i)
-              for i, dt in enumerate([np.float64, np.complex128, np.float32, np.complex64] * 2)]
+    stacks = [
+        well_conditioned((40, 24, 24), dt, seed=100 + i)
+        for i, dt in enumerate([np.float64, np.complex128, np.float32, np.complex64] * 2)
+    ]
     serial = [matinv.inv(s) for s in stacks]
     results = [None] * len(stacks)
     errors = []
@@ -760,7 +793,7 @@ def test_threads_match_serial():
                 if results[i] is not None:
                     assert_array_equal(r, results[i])
                 results[i] = r
-        except BaseException as exc:  # noqa: BLE001 -- reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(len(stacks))]
@@ -818,8 +851,9 @@ def test_docs_examples_values():
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert_allclose(matinv.inv(a), [[-2.0, 1.0], [1.5, -0.5]], rtol=1e-14)
     b = np.array([[[1.0, 2.0], [3.0, 4.0]], [[1, 3], [3, 5]]])
-    assert_allclose(matinv.inv(b), [[[-2.0, 1.0], [1.5, -0.5]],
-                                    [[-1.25, 0.75], [0.75, -0.25]]], rtol=1e-14)
+    assert_allclose(
+        matinv.inv(b), [[[-2.0, 1.0], [1.5, -0.5]], [[-1.25, 0.75], [0.75, -0.25]]], rtol=1e-14
+    )
 
 
 def test_docstring_examples_pass():
@@ -848,7 +882,8 @@ import resource
 resource.setrlimit(resource.RLIMIT_AS, (9 << 30, 9 << 30))
 import numpy as np, matinv
 from numpy.lib.stride_tricks import as_strided
-a = as_strided(np.ones(1, np.float32), (30000, 30000), (0, 0))  # output 3.6 GB fits, 7.2 GB copy not
+# output 3.6 GB fits, 7.2 GB copy not
+a = as_strided(np.ones(1, np.float32), (30000, 30000), (0, 0))
 try:
     matinv.inv(a)
 except MemoryError:

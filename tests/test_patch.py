@@ -542,7 +542,7 @@ def test_loop_threads_follow_set_num_threads():
     import ctypes
 
     lib = ctypes.CDLL(_matinv.__file__)
-    old = matinv._default_threads
+    old = matinv._threads._default
     try:
         matinv.set_num_threads(1)
         assert lib.matinv_get_num_threads() == 1
@@ -551,6 +551,6 @@ def test_loop_threads_follow_set_num_threads():
         a = rand(50, 4, 4)
         assert patched_inv(a).tobytes() == matinv.inv(a).tobytes()
     finally:
-        matinv._default_threads = old
-        matinv._patch._sync_threads(old)
+        matinv._threads._default = old
+        matinv._threads._sync_patched_loop(old)
     assert lib.matinv_get_num_threads() == matinv.get_num_threads()

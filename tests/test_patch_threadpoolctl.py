@@ -12,10 +12,10 @@ from matinv import _matinv  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def restore_threads():
-    old = matinv._default_threads
+    old = matinv._threads._default
     yield
-    matinv._default_threads = old
-    matinv._patch._sync_threads(old)
+    matinv._threads._default = old
+    matinv._threads._sync_patched_loop(old)
 
 
 def matinv_entries():

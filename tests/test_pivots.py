@@ -38,10 +38,14 @@ def test_nan_pivot_is_not_singular(dtype):
     np.testing.assert_array_equal(got[1], expected[1])
 
 
-@pytest.mark.parametrize("a", [
-    [[0, 1], [NAN, 1]],  # a zero pivot with NaN below: singular in numpy
-    [[INF, 0], [INF, 0]],  # 1/inf scales the multipliers to zero, not NaN
-], ids=["zero-over-nan", "inf-pivot"])
+@pytest.mark.parametrize(
+    "a",
+    [
+        [[0, 1], [NAN, 1]],  # a zero pivot with NaN below: singular in numpy
+        [[INF, 0], [INF, 0]],  # 1/inf scales the multipliers to zero, not NaN
+    ],
+    ids=["zero-over-nan", "inf-pivot"],
+)
 @pytest.mark.parametrize("dtype", [np.float64, np.complex128])
 def test_nonfinite_singular_like_numpy(a, dtype):
     a = np.array(a, dtype=dtype)

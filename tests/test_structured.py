@@ -241,8 +241,9 @@ def test_stacks_and_layouts(kind, n, layout):
     rng = np.random.default_rng(seed_of(f"stack-{kind}-{n}-{layout}"))
     src = "pos" if kind in ("auto", "general") else kind
     variant = {"diagonal": "plain", "upper triangular": "mild", "lower triangular": "mild"}
-    pairs = [implied_and_stored(rng, src, n, dtype, variant.get(src, "1e4:pd-upper"))
-             for _ in range(6)]
+    pairs = [
+        implied_and_stored(rng, src, n, dtype, variant.get(src, "1e4:pd-upper")) for _ in range(6)
+    ]
     stored = np.array([p[1] if kind not in ("auto", "general") else p[0] for p in pairs])
     stored = stored.reshape(2, 3, n, n)
     if layout == "F":
@@ -319,8 +320,12 @@ def test_general_and_alias_are_the_default_path():
 
 @pytest.mark.parametrize("kind", ["diagonal", "upper triangular", "lower triangular"])
 def test_zero_on_the_diagonal(kind):
-    a = np.array([[[2.0, 1.0, 1.0], [1.0, 2.0, 1.0], [1.0, 1.0, 2.0]],
-                  [[2.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]]])
+    a = np.array(
+        [
+            [[2.0, 1.0, 1.0], [1.0, 2.0, 1.0], [1.0, 1.0, 2.0]],
+            [[2.0, 1.0, 1.0], [1.0, 0.0, 1.0], [1.0, 1.0, 0.0]],
+        ]
+    )
     with pytest.raises(matinv.LinAlgError, match="^Singular matrix$"):
         matinv.inv(a, assume_a=kind)
     x, info, rcond = matinv.inv_ex(a, assume_a=kind)
@@ -329,8 +334,11 @@ def test_zero_on_the_diagonal(kind):
     with matinv.errstate(singular="nan"):
         assert np.array_equal(matinv.inv(a, assume_a=kind), x, equal_nan=True)
     with matinv.errstate(singular="warn"):
-        with pytest.warns(matinv.LinAlgWarning, match=r"Singular matrix: 1 matrix at index 1 "
-                          r"\(zero pivot in column 2\)") as w:
+        with pytest.warns(
+            matinv.LinAlgWarning,
+            match=r"Singular matrix: 1 matrix at index 1 "
+            r"\(zero pivot in column 2\)",
+        ) as w:
             matinv.inv(a, assume_a=kind)
     assert w[0].filename == __file__
 
@@ -349,8 +357,11 @@ def test_not_positive_definite(dtype, n):
     assert info.tolist() == [0, 3] and rcond[1] == 0
     assert np.all(np.isnan(x[1]))
     with matinv.errstate(singular="warn"):
-        with pytest.warns(matinv.LinAlgWarning, match=r"Matrix is not positive definite: "
-                          r"1 matrix at index 1 \(leading minor of order 3\)") as w:
+        with pytest.warns(
+            matinv.LinAlgWarning,
+            match=r"Matrix is not positive definite: "
+            r"1 matrix at index 1 \(leading minor of order 3\)",
+        ) as w:
             y = matinv.inv(a, assume_a="pos")
     assert w[0].filename == __file__
     assert np.array_equal(x, y, equal_nan=True)

@@ -198,8 +198,8 @@ def test_matrix_subclass():
 
 def _outcome(f, *args, **kwargs):
     try:
-        r = f(*args, **kwargs)
-    except Exception as e:  # noqa: BLE001 - comparing whatever each raises
+        f(*args, **kwargs)
+    except Exception as e:
         return type(e), str(e)
     return "ok", None
 
@@ -224,8 +224,13 @@ def _outcome(f, *args, **kwargs):
     ids=lambda a: f"{a.dtype}{a.shape}",
 )
 def test_errors_match_numpy(a):
-    for kwargs in [{}, {"full_matrices": False}, {"compute_uv": False}, {"hermitian": True},
-                   {"hermitian": True, "compute_uv": False}]:
+    for kwargs in [
+        {},
+        {"full_matrices": False},
+        {"compute_uv": False},
+        {"hermitian": True},
+        {"hermitian": True, "compute_uv": False},
+    ]:
         assert _outcome(matinv.svd, a, **kwargs) == _outcome(np.linalg.svd, a, **kwargs), kwargs
     assert _outcome(matinv.svdvals, a) == _outcome(np.linalg.svdvals, a)
     finite = a.dtype.kind not in "fc" or np.isfinite(a).all()
@@ -237,8 +242,11 @@ def test_errors_match_numpy(a):
 def test_invalid_norm_order():
     a = np.eye(3)
     for p in [3, "abc", 0.5, "2"]:
-        assert _outcome(matinv.cond, a, p) == _outcome(np.linalg.cond, a, p) == (
-            ValueError, "Invalid norm order for matrices.")
+        assert (
+            _outcome(matinv.cond, a, p)
+            == _outcome(np.linalg.cond, a, p)
+            == (ValueError, "Invalid norm order for matrices.")
+        )
     # squareness is checked first, as in numpy
     assert _outcome(matinv.cond, np.ones((2, 3)), 3) == _outcome(np.linalg.cond, np.ones((2, 3)), 3)
 

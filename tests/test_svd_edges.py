@@ -162,7 +162,7 @@ def test_stacks_scale_each_matrix_on_its_own():
     assert_allclose(matinv.svdvals(a), want, rtol=1e-12)
     u, got, vh = matinv.svd(a)
     assert_allclose(got, want, rtol=1e-12)
-    for i, s in enumerate(scales[:-1]):
+    for i in range(len(scales) - 1):
         check_factors(a[i], u[i], got[i], vh[i], 1e-12)
     assert_allclose(matinv.cond(a), np.linalg.cond(a), rtol=1e-12)
     h = np.stack([np.eye(3) * s for s in (1e-308, 1e308, 2.0)])
@@ -200,8 +200,9 @@ def test_hermitian_ignores_imaginary_diagonal(n, dtype):
     u, s, vh = matinv.svd(a, hermitian=True)
     assert_allclose(s, want, rtol=tol, atol=tol * want[0])
     h = lower_hermitian(a.astype(np.complex128))
-    check_factors(h, u.astype(np.complex128), s.astype(np.float64), vh.astype(np.complex128),
-                  100 * tol)
+    check_factors(
+        h, u.astype(np.complex128), s.astype(np.float64), vh.astype(np.complex128), 100 * tol
+    )
     # The same as for the matrix with the imaginary part of the diagonal removed.
     assert_array_equal(s, matinv.svd(lower_hermitian(a), hermitian=True).S)
 

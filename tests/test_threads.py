@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 import matinv
+from matinv import _threads
 
 
 @pytest.fixture(autouse=True)
 def restore_default():
-    saved = matinv._default_threads
+    saved = _threads._default
     yield
-    matinv._default_threads = saved
+    _threads._default = saved
 
 
 def stacks():

@@ -8,9 +8,15 @@ exactly as it answers numpy. Options numpy has no words for (``assume_a``, `errs
 ``inv_ex``) cannot be passed on to those other types: they raise `TypeError`.
 """
 
+from __future__ import annotations
+
 import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 import numpy as np
+
+__all__ = ["is_dask_array", "numpy_call", "overrides_numpy", "refuse"]
 
 _NDARRAY_ARRAY_FUNCTION = np.ndarray.__array_function__
 
@@ -18,7 +24,7 @@ _NDARRAY_ARRAY_FUNCTION = np.ndarray.__array_function__
 _MISSING = object()
 
 
-def overrides_numpy(a):
+def overrides_numpy(a: object) -> bool:
     """Whether numpy's functions would dispatch on `a` (its type overrides
     ``__array_function__``; ndarray and subclasses that inherit it do not). A type that
     sets it to None is dispatched too: numpy then raises its TypeError for it."""
@@ -26,14 +32,14 @@ def overrides_numpy(a):
     return method is not _MISSING and method is not _NDARRAY_ARRAY_FUNCTION
 
 
-def is_dask_array(a):
+def is_dask_array(a: object) -> bool:
     """Whether `a` is a Dask array (without importing Dask: an array can only exist once
     its module is loaded)."""
     da = sys.modules.get("dask.array")
     return da is not None and isinstance(a, da.Array)
 
 
-def refuse(a, what):
+def refuse(a: object, what: str) -> NoReturn:
     """TypeError for an option numpy's dispatch cannot carry to `a`'s type."""
     name = f"{type(a).__module__}.{type(a).__qualname__}"
     raise TypeError(
@@ -43,7 +49,7 @@ def refuse(a, what):
     )
 
 
-def numpy_call(func, a, **options):
+def numpy_call(func: Callable[..., Any], a: object, **options: tuple[object, object]) -> Any:
     """numpy's `func` on `a` with the options that differ from their defaults only, as a
     caller of numpy would have written them (so the type's implementation sees the same
     call)."""

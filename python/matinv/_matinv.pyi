@@ -6,29 +6,50 @@ sharing no memory with the input or with each other (ValueError, judged on the b
 array addresses), before reading or writing anything."""
 
 from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 import numpy as np
+
+_Array: TypeAlias = np.ndarray[Any, Any]
+
+__all__ = [
+    "check_stack",
+    "inv_into",
+    "inv_ex_into",
+    "inv_in_place",
+    "svd_into",
+    "cond_into",
+    "inv_structured_into",
+    "default_num_threads",
+    "__version__",
+]
 
 __version__: str
 
 def check_stack(shape: Sequence[int]) -> None:
     """Raise numpy.linalg.LinAlgError unless `shape` is a stack of square matrices."""
 
-def inv_into(a: np.ndarray, out: np.ndarray, num_threads: int = 0) -> bool:
+def inv_into(a: _Array, out: _Array, num_threads: int = 0) -> bool:
     """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,
     any strides) into `out` (C-contiguous, same dtype and shape) with `num_threads`
     threads (0: every core). Releases the GIL. Returns False, doing nothing, when `a` is
     unaligned or its strides are not whole elements."""
+
+def inv_in_place(a: _Array, num_threads: int = 0) -> None:
+    """Invert every matrix of `a` in place (scipy's `overwrite_a`): exactly float32,
+    float64, complex64 or complex128 in native byte order (else TypeError), a stack of
+    square matrices (else LinAlgError), C-contiguous, aligned and writeable (else
+    ValueError). Releases the GIL. After a LinAlgError `a` holds unspecified values."""
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those
     threads cannot be started)."""
 
 def inv_ex_into(
-    a: np.ndarray,
-    out: np.ndarray,
-    info: np.ndarray,
-    rcond: np.ndarray,
+    a: _Array,
+    out: _Array,
+    info: _Array,
+    rcond: _Array,
     num_threads: int = 0,
 ) -> bool:
     """Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
@@ -36,10 +57,10 @@ def inv_ex_into(
     matrices."""
 
 def inv_structured_into(
-    a: np.ndarray,
-    out: np.ndarray,
-    info: np.ndarray | None,
-    rcond: np.ndarray | None,
+    a: _Array,
+    out: _Array,
+    info: _Array | None,
+    rcond: _Array | None,
     assume_a: str,
     lower: bool = False,
     num_threads: int = 0,
@@ -50,10 +71,10 @@ def inv_structured_into(
     definite") when Cholesky fails under 'pos' without `info`."""
 
 def svd_into(
-    a: np.ndarray,
-    s: np.ndarray,
-    u: np.ndarray | None = None,
-    vh: np.ndarray | None = None,
+    a: _Array,
+    s: _Array,
+    u: _Array | None = None,
+    vh: _Array | None = None,
     full_matrices: bool = True,
     hermitian: bool = False,
     num_threads: int = 0,
@@ -62,7 +83,7 @@ def svd_into(
     `a.shape[:-2] + (k,)`), and with `u` and `vh` (both or neither) the singular vectors
     (C-contiguous, numpy's shapes). Returns False, doing nothing, when `a` must be copied first."""
 
-def cond_into(a: np.ndarray, out: np.ndarray, p: str, num_threads: int = 0) -> bool:
+def cond_into(a: _Array, out: _Array, p: str, num_threads: int = 0) -> bool:
     """numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of
     "2", "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied
     first."""

@@ -110,10 +110,3 @@ def loop_counters():
     computed by matinv, the matrices in them, calls handed back to numpy's own loop after
     an internal error. A way to check that the patch is active and used."""
     return _matinv.patch_counters()
-
-
-def _sync_threads(n):
-    """Tell the native loop the thread count of ``matinv.set_num_threads`` (None: the
-    default)."""
-    _matinv.set_loop_threads(0 if n is None else int(n))
-

@@ -5,29 +5,40 @@ inverse can be trusted; these are the same functions, with the same dtypes, shap
 subclasses and errors, on matinv's threads.
 """
 
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
 import numpy as np
 from numpy.linalg import LinAlgError
+from numpy.typing import ArrayLike, NDArray
 
-from . import _dispatch, _kernel_array, _matinv, _result_dtype, _run
+from . import _dispatch, _native
+from ._dtypes import kernel_array, real_dtype, result_dtype
+
+__all__ = ["SVDResult", "cond", "svd", "svdvals"]
+
+
+class _SVDResult(NamedTuple):
+    """``U, S, Vh`` of ``svd`` (numpy < 2 has no class of its own)."""
+
+    U: NDArray[Any]
+    S: NDArray[Any]
+    Vh: NDArray[Any]
+
 
 try:  # numpy's own class, so that isinstance checks and pickles agree with numpy's
     from numpy.linalg._linalg import SVDResult
 except ImportError:  # pragma: no cover - numpy < 2 has no SVDResult
-    from typing import NamedTuple
-
-    class SVDResult(NamedTuple):
-        """``U, S, Vh`` of ``svd``."""
-
-        U: np.ndarray
-        S: np.ndarray
-        Vh: np.ndarray
+    SVDResult = _SVDResult  # type: ignore[misc,assignment]
 
 
-def _real(dtype):
-    return np.finfo(dtype).dtype
-
-
-def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+def svd(
+    a: ArrayLike,
+    full_matrices: bool = True,
+    compute_uv: bool = True,
+    hermitian: bool = False,
+) -> Any:
     """
     Singular Value Decomposition, as ``numpy.linalg.svd``.
 
@@ -59,21 +70,21 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     if hermitian:
-        _matinv.check_stack(arr.shape)
+        _native.check_stack(arr.shape)
     elif arr.ndim < 2:
         raise LinAlgError(
             f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"
         )
-    result_t = _result_dtype(arr.dtype)
+    result_t = result_dtype(arr.dtype)
     if hermitian:
         ufunc = "eigh_lo" if compute_uv else "eigvalsh_lo"
     else:
         ufunc = ("svd_f" if full_matrices else "svd_s") if compute_uv else "svd"
-    arr = _kernel_array(arr, result_t, ufunc)
+    arr = kernel_array(arr, result_t, ufunc)
     batch, (m, n) = arr.shape[:-2], arr.shape[-2:]
-    s = np.empty(batch + (min(m, n),), dtype=_real(result_t))
+    s = np.empty(batch + (min(m, n),), dtype=real_dtype(result_t))
     if not compute_uv:
-        _run(_matinv.svd_into, arr, s, None, None, full_matrices, hermitian)
+        _native.svd(arr, s, None, None, full_matrices, hermitian)
         return s
     if hermitian or full_matrices:
         u_shape, vh_shape = (m, m), (n, n)
@@ -81,27 +92,33 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         u_shape, vh_shape = (m, min(m, n)), (min(m, n), n)
     u = np.empty(batch + u_shape, dtype=result_t)
     vh = np.empty(batch + vh_shape, dtype=result_t)
-    _run(_matinv.svd_into, arr, s, u, vh, full_matrices, hermitian)
+    _native.svd(arr, s, u, vh, full_matrices, hermitian)
     return SVDResult(wrap(u), s, wrap(vh))
 
 
-def svdvals(x, /):
+def svdvals(x: ArrayLike, /) -> Any:
     """The singular values of ``x`` ``(..., M, N)``, nonincreasing: ``(..., min(M, N))``.
 
     The same as ``svd(x, compute_uv=False, hermitian=False)``, as in numpy.
     """
     if _dispatch.overrides_numpy(x) and hasattr(np.linalg, "svdvals"):  # numpy >= 2
-        return np.linalg.svdvals(x)
+        return np.linalg.svdvals(x)  # type: ignore[arg-type]
     return svd(x, compute_uv=False, hermitian=False)
 
 
 # numpy's `norm` takes 'f' for 'fro' too.
-_NORMS = {
-    1: "1", -1: "-1", np.inf: "inf", -np.inf: "-inf", "fro": "fro", "f": "fro", "nuc": "nuc"
+_NORMS: dict[object, str] = {
+    1: "1",
+    -1: "-1",
+    np.inf: "inf",
+    -np.inf: "-inf",
+    "fro": "fro",
+    "f": "fro",
+    "nuc": "nuc",
 }
 
 
-def cond(x, p=None):
+def cond(x: ArrayLike, p: float | Literal["fro", "f", "nuc"] | None = None) -> Any:
     """
     The condition number of ``x`` ``(..., M, N)`` in norm ``p``, as ``numpy.linalg.cond``.
 
@@ -119,30 +136,30 @@ def cond(x, p=None):
     """
     if _dispatch.overrides_numpy(x):
         return _dispatch.numpy_call(np.linalg.cond, x, p=(p, None))
-    x = np.asarray(x)
-    if x.size == 0 and np.prod(x.shape[-2:]) == 0:
+    arr = np.asarray(x)
+    if arr.size == 0 and np.prod(arr.shape[-2:]) == 0:
         raise LinAlgError("cond is not defined on empty arrays")
     if p is None or p in {2, -2}:
         code = "-2" if p is not None and p == -2 else "2"
-        if x.ndim < 2:
+        if arr.ndim < 2:
             raise LinAlgError(
-                f"{x.ndim}-dimensional array given. Array must be at least two-dimensional"
+                f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"
             )
         ufunc = "svd"
     else:
-        _matinv.check_stack(x.shape)
+        _native.check_stack(arr.shape)
         ufunc = "inv"
     # numpy's order: shape, dtype, casting, then the norm order (its `norm` comes last).
-    result_t = _result_dtype(x.dtype)
-    arr = _kernel_array(x, result_t, ufunc)
+    result_t = result_dtype(arr.dtype)
+    arr = kernel_array(arr, result_t, ufunc)
     if ufunc == "inv":
         code = _norm_code(p)
-    out = np.empty(arr.shape[:-2], dtype=_real(result_t))
-    _run(_matinv.cond_into, arr, out, code)
+    out = np.empty(arr.shape[:-2], dtype=real_dtype(result_t))
+    _native.cond(arr, out, code)
     return out[()] if out.ndim == 0 else out
 
 
-def _norm_code(p):
+def _norm_code(p: object) -> str:
     """The native spelling of norm order ``p``, compared as numpy's ``norm`` compares it."""
     for order, code in _NORMS.items():
         if isinstance(order, str) != isinstance(p, str):

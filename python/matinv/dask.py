@@ -18,18 +18,24 @@ Inside tasks matinv runs on ``threads`` threads (default 1): Dask already runs o
 worker thread, and its workers pin BLAS to one thread for the same reason.
 """
 
+from __future__ import annotations
+
 import math
 import operator
+from typing import Any
 
-import dask
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 from numpy.linalg import LinAlgError
+from numpy.typing import ArrayLike
 
 import matinv
 from matinv import InvExResult
+from matinv._assume_a import AssumeA, canonical
+from matinv._threads import check_threads
+from matinv._trust import DEFAULT, apply, current
 
 __all__ = ["inv", "inv_ex", "InvExResult"]
 
@@ -41,7 +47,13 @@ _DEFAULT_THREADS = 1
 # --------------------------------------------------------------------------------------
 
 
-def inv(x, *, assume_a="general", lower=False, threads=None):
+def inv(
+    x: ArrayLike,
+    *,
+    assume_a: AssumeA = "general",
+    lower: bool = False,
+    threads: int | None = None,
+) -> Any:
     """Lazy `matinv.inv` of a Dask array of shape ``(..., n, n)``.
 
     ``matinv.inv(x)`` of a Dask array ``x`` calls this (``numpy.linalg.inv(x)`` would
@@ -70,27 +82,39 @@ def inv(x, *, assume_a="general", lower=False, threads=None):
     LinAlgError, TypeError
         At once, for what `matinv.inv` rejects without looking at the values.
     """
-    name = matinv._check_assume_a(assume_a)
-    x, result_t = _prepare(x)
+    name = canonical(assume_a)
+    arr, result_t = _prepare(x)
     threads = _threads(threads)
-    state = matinv._errstate.get()
-    if _is_blocked(x) and name == "general":
-        if state == matinv._DEFAULT_ERRSTATE:
-            out, _ = _blocked_inv(x, result_t, threads, raise_singular=True)
+    state = current()
+    if _is_blocked(arr) and name == "general":
+        if state == DEFAULT:
+            out, _ = _blocked_inv(arr, result_t, threads, raise_singular=True)
             return out
-        out, info = _blocked_inv(x, result_t, threads, raise_singular=False)
-        rcond = _blocked_rcond(x, out, info)
+        out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
+        rcond = _blocked_rcond(arr, out, info)
         return out.map_blocks(
             _check_state, info, rcond, state, result_t, dtype=result_t, meta=_meta(2, result_t)
         )
-    x = _whole_matrices(x)
-    return x.map_blocks(
-        _inv_chunk, threads, state, name, bool(lower), dtype=result_t,
-        meta=_meta(x.ndim, result_t), token="matinv-inv",
+    arr = _whole_matrices(arr)
+    return arr.map_blocks(
+        _inv_chunk,
+        threads,
+        state,
+        name,
+        bool(lower),
+        dtype=result_t,
+        meta=_meta(arr.ndim, result_t),
+        token="matinv-inv",
     )
 
 
-def inv_ex(x, *, assume_a="general", lower=False, threads=None):
+def inv_ex(
+    x: ArrayLike,
+    *,
+    assume_a: AssumeA = "general",
+    lower: bool = False,
+    threads: int | None = None,
+) -> InvExResult:
     """Lazy `matinv.inv_ex` of a Dask array of shape ``(..., n, n)``: never raises for
     singular matrices. ``matinv.inv_ex(x)`` of a Dask array calls this; `assume_a` and
     `lower` as in `inv`.
@@ -103,21 +127,25 @@ def inv_ex(x, *, assume_a="general", lower=False, threads=None):
         Each chunk is inverted once however many of the three are computed, as long as
         they are computed together (``dask.compute(*result)``).
     """
-    name = matinv._check_assume_a(assume_a)
-    x, result_t = _prepare(x)
+    name = canonical(assume_a)
+    arr, result_t = _prepare(x)
     threads = _threads(threads)
-    if _is_blocked(x) and name == "general":
-        out, info = _blocked_inv(x, result_t, threads, raise_singular=False)
-        return InvExResult(out, info, _blocked_rcond(x, out, info))
-    x = _whole_matrices(x)
+    if _is_blocked(arr) and name == "general":
+        out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
+        return InvExResult(out, info, _blocked_rcond(arr, out, info))
+    arr = _whole_matrices(arr)
     out, info, rcond = da.apply_gufunc(
         _inv_ex_chunk,
         "(i,j)->(i,j),(),()",
-        x,
+        arr,
         threads=threads,
         assume_a=name,
         lower=bool(lower),
-        meta=(_meta(x.ndim, result_t), _meta(x.ndim - 2, np.int32), _meta(x.ndim - 2, np.float64)),
+        meta=(
+            _meta(arr.ndim, result_t),
+            _meta(arr.ndim - 2, np.int32),
+            _meta(arr.ndim - 2, np.float64),
+        ),
     )
     return InvExResult(out, info, rcond)
 
@@ -127,7 +155,7 @@ def inv_ex(x, *, assume_a="general", lower=False, threads=None):
 # --------------------------------------------------------------------------------------
 
 
-def _prepare(x):
+def _prepare(x: Any) -> Any:
     """The Dask array and the result dtype; numpy's shape and dtype errors, in its order,
     learnt from matinv itself on an empty array of the same dtype."""
     if not isinstance(x, da.Array):
@@ -147,38 +175,39 @@ def _prepare(x):
     return x, result_t
 
 
-def _threads(threads):
-    return _DEFAULT_THREADS if threads is None else matinv._check_threads(threads)
+def _threads(threads: Any) -> Any:
+    return _DEFAULT_THREADS if threads is None else check_threads(threads)
 
 
-def _meta(ndim, dtype):
+def _meta(ndim: Any, dtype: Any) -> Any:
     return np.empty((0,) * ndim, dtype=dtype)
 
 
-def _is_blocked(x):
+def _is_blocked(x: Any) -> Any:
     return x.ndim == 2 and x.numblocks != (1, 1)
 
 
-def _whole_matrices(x):
+def _whole_matrices(x: Any) -> Any:
     """Rechunk so that every chunk holds whole matrices (no-op if they already do)."""
     return x.rechunk({x.ndim - 2: -1, x.ndim - 1: -1})
 
 
-def _inv_chunk(block, threads, state, assume_a, lower):
+def _inv_chunk(block: Any, threads: Any, state: Any, assume_a: Any, lower: Any) -> Any:
     singular, ill_conditioned = state
-    with matinv.threads(threads), matinv.errstate(
-        singular=singular, ill_conditioned=ill_conditioned
+    with (
+        matinv.threads(threads),
+        matinv.errstate(singular=singular, ill_conditioned=ill_conditioned),
     ):
         return matinv.inv(block, assume_a=assume_a, lower=lower)
 
 
-def _inv_ex_chunk(block, threads, assume_a, lower):
+def _inv_ex_chunk(block: Any, threads: Any, assume_a: Any, lower: Any) -> Any:
     with matinv.threads(threads):
         return tuple(matinv.inv_ex(block, assume_a=assume_a, lower=lower))
 
 
-def _check_state(block, info, rcond, state, result_t):
-    matinv._apply_errstate(state, block, np.asarray(info), np.asarray(rcond), result_t)
+def _check_state(block: Any, info: Any, rcond: Any, state: Any, result_t: Any) -> Any:
+    apply(state, np.asarray(info), np.asarray(rcond), result_t)
     return block
 
 
@@ -187,7 +216,7 @@ def _check_state(block, info, rcond, state, result_t):
 # --------------------------------------------------------------------------------------
 
 
-def _blocked_inv(x, result_t, threads, raise_singular):
+def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> Any:
     """The inverse of a 2-D Dask array chunked in both axes, and its ``info`` (0-d int32
     Dask array). The task graph is built from the chunk grid alone: the data-dependent row
     pivoting stays inside the panel tasks, and the tasks after a panel take its
@@ -254,8 +283,11 @@ def _blocked_inv(x, result_t, threads, raise_singular):
     # inv(U) inv(L): W_ij = sum over m >= max(i, j) of Y_im Z_mj.
     w = [
         [
-            g.task(_sum_of_products, [y[i][m] for m in range(max(i, j), nb)],
-                   [z[m][j] for m in range(max(i, j), nb)])
+            g.task(
+                _sum_of_products,
+                [y[i][m] for m in range(max(i, j), nb)],
+                [z[m][j] for m in range(max(i, j), nb)],
+            )
             for j in range(nb)
         ]
         for i in range(nb)
@@ -272,12 +304,16 @@ def _blocked_inv(x, result_t, threads, raise_singular):
     graph = HighLevelGraph.from_collections(name, g.dsk, dependencies=[x])
     out = da.Array(graph, name, chunks=(rows, rows), meta=_meta(2, result_t))
     info_name = "matinv-blocked-info-" + token
-    info_layer = {(info_name,): (operator.getitem, [info], 0)}  # the same task's value
-    graph = HighLevelGraph.from_collections(info_name, info_layer, dependencies=[out])
+    info_layer: dict[Any, Any] = {(info_name,): (operator.getitem, [info], 0)}  # same value
+    graph = HighLevelGraph.from_collections(
+        info_name,
+        info_layer,
+        dependencies=[out],  # type: ignore[list-item]
+    )
     return out, da.Array(graph, info_name, chunks=(), meta=_meta(0, np.int32))
 
 
-def _blocked_rcond(x, out, info):
+def _blocked_rcond(x: Any, out: Any, info: Any) -> Any:
     """1 / (||A||_1 ||inv(A)||_1), capped at 1; 0 when singular (as `matinv.inv_ex`)."""
     norm_a = abs(x.astype(out.dtype)).sum(axis=0, dtype=np.float64).max()
     norm_x = abs(out).sum(axis=0, dtype=np.float64).max()
@@ -286,7 +322,7 @@ def _blocked_rcond(x, out, info):
     )
 
 
-def _rcond_from_norms(norm_a, norm_x, info):
+def _rcond_from_norms(norm_a: Any, norm_x: Any, info: Any) -> Any:
     if info != 0:
         return np.float64(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -298,21 +334,21 @@ class _Graph:
     matinv on `threads` threads) and returns its key; arguments may be keys and lists of
     keys. Keys are named after the operation, so the dashboard shows what runs."""
 
-    def __init__(self, token, threads):
+    def __init__(self, token: str, threads: int) -> None:
         self.token = token
         self.threads = threads
-        self.dsk = {}
+        self.dsk: dict[Any, Any] = {}
 
-    def task(self, func, *args):
+    def task(self, func: Any, *args: Any) -> Any:
         key = (f"matinv{func.__name__}-{self.token}", len(self.dsk))
         self.dsk[key] = (_with_threads, self.threads, func, *args)
         return key
 
-    def item(self, key, i):
+    def item(self, key: Any, i: int) -> Any:
         return self.task(operator.getitem, key, i)
 
 
-def _with_threads(threads, func, *args):
+def _with_threads(threads: Any, func: Any, *args: Any) -> Any:
     with matinv.threads(threads):
         return func(*args)
 
@@ -321,26 +357,26 @@ def _with_threads(threads, func, *args):
 # block to several tasks.
 
 
-def _to_compute(block, compute_t):
+def _to_compute(block: Any, compute_t: Any) -> Any:
     return np.array(block, dtype=compute_t, order="C")
 
 
-def _matmul(a, b):
+def _matmul(a: Any, b: Any) -> Any:
     return a @ b
 
 
-def _schur_update(a_ij, l_ik, u_kj):
+def _schur_update(a_ij: Any, l_ik: Any, u_kj: Any) -> Any:
     return a_ij - l_ik @ u_kj
 
 
-def _sum_of_products(lefts, rights):
+def _sum_of_products(lefts: Any, rights: Any) -> Any:
     total = lefts[0] @ rights[0]
     for left, right in zip(lefts[1:], rights[1:]):
         total += left @ right
     return total
 
 
-def _factor_panel(blocks, column, raise_singular):
+def _factor_panel(blocks: Any, column: Any, raise_singular: Any) -> Any:
     """LU with partial pivoting of one block column (the diagonal block and everything
     below it), gathered into one task so that pivots are chosen among all its rows, as
     LAPACK's getrf does. Returns the factored blocks, then the row order (new row r is old
@@ -357,7 +393,7 @@ def _factor_panel(blocks, column, raise_singular):
 _UNBLOCKED_COLUMNS = 16
 
 
-def _lu_recursive(a, column, info):
+def _lu_recursive(a: Any, column: Any, info: Any) -> Any:
     """In-place LU with partial pivoting of a tall m x w matrix (m >= w), recursive on the
     columns (Toledo), so that almost all flops are matrix products. Returns the row order."""
     m, w = a.shape
@@ -374,7 +410,7 @@ def _lu_recursive(a, column, info):
     return perm
 
 
-def _lu_unblocked(a, column, info):
+def _lu_unblocked(a: Any, column: Any, info: Any) -> Any:
     """LAPACK's getf2: a zero pivot is recorded (the first one) and skipped, not fatal."""
     m, w = a.shape
     perm = np.arange(m)
@@ -385,15 +421,15 @@ def _lu_unblocked(a, column, info):
             if p != j:
                 a[[j, p]] = a[[p, j]]
                 perm[[j, p]] = perm[[p, j]]
-            a[j + 1:, j] *= 1 / pivot  # getf2 multiplies by the reciprocal
+            a[j + 1 :, j] *= 1 / pivot  # getf2 multiplies by the reciprocal
         elif info[0] == 0:
             info[0] = column + j + 1
         if j + 1 < w:
-            a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+            a[j + 1 :, j + 1 :] -= np.outer(a[j + 1 :, j], a[j, j + 1 :])
     return perm
 
 
-def _solve_unit_lower(lu, b):
+def _solve_unit_lower(lu: Any, b: Any) -> Any:
     """inv(L) b for L the unit lower triangle of `lu` (its upper part is ignored),
     recursive so that the work is in matrix products."""
     k = lu.shape[0]
@@ -408,47 +444,47 @@ def _solve_unit_lower(lu, b):
     return np.concatenate([top, bottom], axis=0)
 
 
-def _inv_unit_lower(lu):
+def _inv_unit_lower(lu: Any) -> Any:
     n = lu.shape[0]
     return matinv.inv(np.tril(lu, -1) + np.eye(n, dtype=lu.dtype))
 
 
-def _inv_upper(lu):
+def _inv_upper(lu: Any) -> Any:
     # inv_ex: a zero pivot (recorded by its panel) gives NaN here instead of an error.
     return matinv.inv_ex(np.triu(lu)).inv
 
 
-def _upper_inverse_block(y_ii, u_row, y_col):
+def _upper_inverse_block(y_ii: Any, u_row: Any, y_col: Any) -> Any:
     """Y_ij = -inv(U_ii) sum_m U_im Y_mj, m = i+1..j."""
     return -(y_ii @ _sum_of_products(u_row, y_col))
 
 
-def _lower_inverse_block(z_ii, l_row, z_col):
+def _lower_inverse_block(z_ii: Any, l_row: Any, z_col: Any) -> Any:
     """Z_ij = -inv(L_ii) sum_m L_im Z_mj, m = j..i-1 (L_im from the packed blocks)."""
     # The packed diagonal block holds U above its diagonal; only m < i is used, so every
     # L_im here is a full below-diagonal block.
     return -(z_ii @ _sum_of_products(l_row, z_col))
 
 
-def _permute_rows(blocks, perm):
+def _permute_rows(blocks: Any, perm: Any) -> Any:
     rows = np.concatenate(blocks, axis=0)[perm]
     cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
     return tuple(np.split(rows, cuts, axis=0))
 
 
-def _compose_permutations(perms, offsets):
+def _compose_permutations(perms: Any, offsets: Any) -> Any:
     perm = np.arange(offsets[-1])
     for k, p in enumerate(perms):
-        perm[offsets[k]:] = perm[offsets[k]:][p]
+        perm[offsets[k] :] = perm[offsets[k] :][p]
     return perm
 
 
-def _first_zero_pivot(infos):
+def _first_zero_pivot(infos: Any) -> Any:
     found = [i for i in infos if i]
     return np.int32(min(found) if found else 0)
 
 
-def _permute_columns(blocks, perm, info, result_t):
+def _permute_columns(blocks: Any, perm: Any, info: Any, result_t: Any) -> Any:
     """One block row of inv(A) = W P: column r of W is column perm[r] of inv(A)."""
     w = np.concatenate(blocks, axis=1)
     if info:

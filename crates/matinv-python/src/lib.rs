@@ -124,6 +124,50 @@ fn inv_structured_into(
     })
 }
 
+/// Inverts every matrix of `a` in place (scipy's `overwrite_a`): `a` must be exactly
+/// float32, float64, complex64 or complex128 in native byte order (TypeError otherwise), a
+/// stack of square matrices (LinAlgError), C-contiguous, aligned and writeable
+/// (ValueError). No other array is involved. On LinAlgError (a singular matrix), `a` holds
+/// unspecified values.
+#[pyfunction]
+#[pyo3(signature = (a, num_threads=0))]
+fn inv_in_place(py: Python<'_>, a: &Bound<'_, PyUntypedArray>, num_threads: usize) -> PyResult<()> {
+    guard(|| {
+        let params = matinv::Params {
+            num_threads,
+            ..Default::default()
+        };
+        macro_rules! go {
+            ($t:ty) => {
+                if a.cast::<PyArrayDyn<$t>>().is_ok() {
+                    return invert_in_place::<$t>(py, a, &params);
+                }
+            };
+        }
+        go!(f64);
+        go!(f32);
+        go!(c64);
+        go!(c32);
+        Err(unsupported(a))
+    })
+}
+
+fn invert_in_place<T: Element + numpy::Element>(
+    py: Python<'_>,
+    a: &Bound<'_, PyUntypedArray>,
+    params: &matinv::Params,
+) -> PyResult<()> {
+    let shape = a.shape().to_vec();
+    batch_of(py, &shape)?;
+    check_out::<T>(a, &shape, "a")?;
+    // SAFETY: `check_out` accepted `a` for `T` (C-contiguous, aligned, writeable); it is
+    // the only array of the call and is sliced once, so nothing else reads or writes its
+    // data through this call while the slice lives (Python code writing to it from another
+    // thread while the GIL is released races as it would with numpy's own functions).
+    let data = unsafe { out_slice::<T>(a) };
+    compute(py, || matinv::inv_in_place_with(data, &shape, params))
+}
+
 /// Both optional arguments, or neither.
 fn both<'b, 'py>(
     x: Option<&'b Bound<'py, PyUntypedArray>>,
@@ -546,6 +590,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_in_place, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_structured_into, m)?)?;

@@ -106,7 +106,7 @@ impl<F: Field> Workspace<F> {
 }
 
 /// The block width for order `n`.
-fn block_size(n: usize, params: &Params) -> usize {
+pub(crate) fn block_size(n: usize, params: &Params) -> usize {
     match params.block_size {
         0 => gauss_jordan_blocked::default_block(n),
         b => b,
@@ -318,7 +318,7 @@ fn uses_gauss_jordan(n: usize, params: &Params) -> bool {
 
 /// Matrices inverted by blocked Gauss-Jordan elimination (the kernels above take the
 /// others).
-fn uses_blocked(n: usize, real: bool, params: &Params) -> bool {
+pub(crate) fn uses_blocked(n: usize, real: bool, params: &Params) -> bool {
     n > 4
         && n > params.unblocked_max_n
         && !(real && (uses_lanes(n, params) || uses_gauss_jordan(n, params)))

@@ -1,0 +1,430 @@
+"""`inv` and `inv_ex`: numpy's ``inv`` contract, with ``assume_a``, `errstate`,
+``out=`` and ``overwrite_a``."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, TypeVar, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _dispatch, _native, _trust
+from ._assume_a import GENERAL, AssumeA, canonical
+from ._dtypes import NATIVE, kernel_array, result_dtype
+from ._out import check_out
+
+__all__ = ["InvExResult", "inv", "inv_ex"]
+
+_ArrayT = TypeVar("_ArrayT", bound="np.ndarray[Any, Any]")
+_KernelT = TypeVar("_KernelT", np.float32, np.float64, np.complex64, np.complex128)
+_Wrap = Any  # the input's ``__array_wrap__`` (ndarray's or a subclass's)
+
+
+class InvExResult(NamedTuple):
+    """What `inv_ex` returns."""
+
+    inv: NDArray[Any]
+    """The inverses; all NaN for singular matrices."""
+    info: NDArray[np.int32]
+    """int32, one per matrix: 0, or the 1-based column of the first zero pivot (LAPACK)."""
+    rcond: NDArray[np.float64]
+    """float64, one per matrix: 1 / (||A||_1 ||inv(A)||_1); 0 for singular matrices."""
+
+
+@overload
+def inv(
+    a: ArrayLike,
+    *,
+    assume_a: AssumeA = ...,
+    lower: bool = ...,
+    out: _ArrayT,
+    overwrite_a: bool = ...,
+) -> _ArrayT: ...
+@overload
+def inv(
+    a: NDArray[_KernelT],
+    *,
+    assume_a: AssumeA = ...,
+    lower: bool = ...,
+    out: None = ...,
+    overwrite_a: bool = ...,
+) -> NDArray[_KernelT]: ...
+@overload
+def inv(
+    a: ArrayLike,
+    *,
+    assume_a: AssumeA = ...,
+    lower: bool = ...,
+    out: None = ...,
+    overwrite_a: bool = ...,
+) -> NDArray[Any]: ...
+def inv(
+    a: ArrayLike,
+    *,
+    assume_a: AssumeA = GENERAL,
+    lower: bool = False,
+    out: NDArray[Any] | None = None,
+    overwrite_a: bool = False,
+) -> NDArray[Any]:
+    """
+    Compute the inverse of a matrix.
+
+    Given a square matrix `a`, return the matrix `ainv` satisfying
+    ``a @ ainv = ainv @ a = eye(a.shape[0])``.
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Matrix to be inverted.
+    assume_a : str, optional
+        What is known about every matrix of `a`, in scipy's vocabulary; the structured
+        paths read less of `a` and do less work:
+
+        - ``'general'`` (default; alias ``'gen'``): numpy's behaviour, LU with partial
+          pivoting.
+        - ``'diagonal'``: only the diagonal is read; the result is diagonal.
+        - ``'upper triangular'`` / ``'lower triangular'``: only that triangle is read (the
+          other one is taken as zero); the result is triangular, with exact zeros in the
+          other triangle. About a third of the general path's work.
+        - ``'pos'``: Hermitian (real: symmetric) positive definite, read from one triangle
+          (see `lower`; the imaginary part of the diagonal is ignored). Cholesky: about
+          half the work. Raises ``LinAlgError("Matrix is not positive definite")`` when
+          the matrix is not.
+        - ``'sym'`` / ``'her'``: symmetric / Hermitian, read from one triangle. Cholesky is
+          tried when the diagonal is positive (real ``'sym'`` and ``'her'`` only), else
+          and when it fails, LU of the full matrix; so these are faster than
+          ``'general'`` only for positive definite matrices, and LU's inverse is
+          symmetric up to rounding only.
+        - ``'auto'``: per matrix, diagonal if every off-diagonal entry is zero, else
+          triangular if one strict triangle is zero, else Cholesky if the matrix is exactly
+          Hermitian with a positive diagonal (LU if Cholesky fails; real matrices take the
+          general path, as fast or faster there), else the general path (bit for bit the
+          ``'general'`` result).
+
+        Cholesky's results (``'pos'``, and ``'sym'``/``'her'`` when it succeeds) are
+        exactly Hermitian (``x == x.conj().T`` bit for bit).
+    lower : bool, optional
+        For ``'pos'``, ``'sym'`` and ``'her'``: read the lower triangle instead of the upper
+        one (scipy's convention). Ignored for the other values of `assume_a`.
+    out : ndarray, optional
+        Where to write the result: an existing C-contiguous, aligned, writeable ndarray
+        of exactly the result dtype (native byte order) and shape ``a.shape``, sharing no
+        memory with `a`; refused (`TypeError`, `ValueError`) before anything is computed
+        otherwise. `out` itself is returned (of its own class, as numpy's ufuncs return
+        it). After a `LinAlgError` its contents are unspecified.
+    overwrite_a : bool, optional
+        scipy's hint: the result may be written over `a` (and `a` returned), saving the
+        memory of a second array. Taken when `a` is an ndarray (or subclass) of exactly
+        the result dtype (float32, float64, complex64 or complex128, native byte order),
+        C-contiguous, aligned and writeable, with ``assume_a='general'``, the default
+        `errstate` and no `out`; otherwise ignored, and a new array returned. After a
+        `LinAlgError`, `a` then holds unspecified values.
+
+    Returns
+    -------
+    ainv : (..., M, M) ndarray or matrix
+        Inverse of the matrix `a`.
+
+    Raises
+    ------
+    LinAlgError
+        If `a` is not square or inversion fails (`numpy.linalg.LinAlgError` itself).
+    TypeError
+        If the dtype of `a` is not supported (float16, longdouble, object, ...).
+    ValueError
+        If `assume_a` is not one of the values above (checked before anything else).
+
+    See Also
+    --------
+    numpy.linalg.inv : The function this one replaces.
+    numpy.linalg.cond : Compute the condition number of a matrix.
+    numpy.linalg.svd : Compute the singular value decomposition of a matrix.
+
+    Notes
+    -----
+    Broadcasting rules apply, see the `numpy.linalg` documentation for details.
+
+    A matrix is singular, and `LinAlgError` is raised, when LU factorization with partial
+    pivoting meets an exact zero pivot, which is LAPACK's (and so numpy's) rule. If `a` is
+    ill-conditioned, `LinAlgError` may or may not be raised, and results may be inaccurate
+    due to floating-point errors.
+
+    float32 and complex64 inputs are computed in double precision and rounded, as numpy
+    does. The result is a new C-contiguous array (or `out`, or `a` with `overwrite_a`);
+    the input is modified only with `overwrite_a`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from matinv import inv
+    >>> a = np.array([[1., 2.], [3., 4.]])
+    >>> ainv = inv(a)
+    >>> np.allclose(a @ ainv, np.eye(2))
+    True
+    >>> np.allclose(ainv @ a, np.eye(2))
+    True
+
+    If a is a matrix object, then the return value is a matrix as well:
+
+    >>> ainv = inv(np.matrix(a))
+    >>> ainv
+    matrix([[-2. ,  1. ],
+            [ 1.5, -0.5]])
+
+    Inverses of several matrices can be computed at once:
+
+    >>> a = np.array([[[1., 2.], [3., 4.]], [[1, 3], [3, 5]]])
+    >>> inv(a)
+    array([[[-2.  ,  1.  ],
+            [ 1.5 , -0.5 ]],
+    <BLANKLINE>
+           [[-1.25,  0.75],
+            [ 0.75, -0.25]]])
+
+    If a matrix is close to singular, the computed inverse may not satisfy
+    ``a @ ainv = ainv @ a = eye(a.shape[0])`` even if a `LinAlgError`
+    is not raised:
+
+    >>> a = np.array([[2,4,6],[2,0,2],[6,8,14]])
+    >>> inv(a)  # No errors raised
+    array([[-1.12589991e+15, -5.62949953e+14,  5.62949953e+14],
+           [-1.12589991e+15, -5.62949953e+14,  5.62949953e+14],
+           [ 1.12589991e+15,  5.62949953e+14, -5.62949953e+14]])
+    >>> a @ inv(a)  # doctest: +SKIP
+    array([[ 0.   , -0.5  ,  0.   ],  # may vary
+           [-0.5  ,  0.625,  0.25 ],
+           [ 0.   ,  0.   ,  1.   ]])
+
+    To detect ill-conditioned matrices, you can use `numpy.linalg.cond` to compute its
+    *condition number*. The larger the condition number, the more ill-conditioned the
+    matrix is. As a rule of thumb, if the condition number ``cond(a) = 10**k``, then you
+    may lose up to ``k`` digits of accuracy on top of what would be lost to the numerical
+    method due to loss of precision from arithmetic methods.
+
+    >>> from numpy.linalg import cond
+    >>> cond(a) > 1e16
+    np.True_
+
+    It is also possible to detect ill-conditioning by inspecting the matrix's singular
+    values directly. The ratio between the largest and the smallest singular value is
+    the condition number:
+
+    >>> from numpy.linalg import svd
+    >>> sigma = svd(a, compute_uv=False)  # Do not compute singular vectors
+    >>> sigma.max()/sigma.min() > 1e16
+    np.True_
+
+    What is known about the matrix can be used (here Cholesky, from the upper triangle):
+
+    >>> inv(np.array([[4., 2.], [99., 3.]]), assume_a="pos")
+    array([[ 0.375, -0.25 ],
+           [-0.25 ,  0.5  ]])
+
+    Singular matrices raise numpy's own exception:
+
+    >>> inv([[1., 2.], [2., 4.]])
+    Traceback (most recent call last):
+        ...
+    numpy.linalg.LinAlgError: Singular matrix
+    """
+    state = _trust.current()
+    # Fast path, for the common case and for small matrices where Python overhead counts:
+    # a plain ndarray of a native dtype and square shape (numpy's checks cannot fail).
+    if (
+        type(a) is np.ndarray
+        and state is _trust.DEFAULT
+        and assume_a is GENERAL
+        and out is None
+        and not overwrite_a
+    ):
+        result_t = NATIVE.get(a.dtype)
+        shape = a.shape
+        if result_t is not None and len(shape) >= 2 and shape[-1] == shape[-2]:
+            fresh = np.empty(shape, dtype=result_t)
+            if _native.inv_into(a, fresh):
+                return fresh
+    if _dispatch.overrides_numpy(a):
+        return _dispatched_inv(a, state, assume_a, lower, ex=False, out=out)  # type: ignore[no-any-return]
+    if assume_a is not GENERAL and canonical(assume_a) != GENERAL:
+        return _inv_structured(a, state, assume_a, lower, out)
+    if overwrite_a and out is None and state is _trust.DEFAULT and _in_place_ok(a):
+        _native.inv_in_place(a)  # type: ignore[arg-type]
+        return a  # type: ignore[return-value]
+    arr, wrap, result_t = _prepare(a)
+    dst = _output(out, arr, a, result_t, "inv")
+    if state is _trust.DEFAULT:
+        _native.inv(arr, dst)
+        return dst if out is not None else wrap(dst)
+    info, rcond = _status(arr)
+    _native.inv_ex(arr, dst, info, rcond)
+    _trust.apply(state, info, rcond, result_t)
+    return dst if out is not None else wrap(dst)
+
+
+def _in_place_ok(a: object) -> bool:
+    """Whether the native kernels can invert `a` in its own memory (`overwrite_a`)."""
+    return (
+        isinstance(a, np.ndarray)
+        and a.dtype in NATIVE
+        and a.flags.c_contiguous
+        and a.flags.aligned
+        and a.flags.writeable
+    )
+
+
+def _output(
+    out: object,
+    arr: NDArray[Any],
+    a: object,
+    result_t: np.dtype[Any],
+    func: str,
+) -> NDArray[Any]:
+    """`out`, checked against the kernel input `arr` and the caller's `a` (which `arr` may
+    be a converted copy of), or a new array for the result."""
+    if out is None:
+        return np.empty(arr.shape, dtype=result_t)
+    checked = check_out(out, arr, arr.shape, result_t, func)
+    if isinstance(a, np.ndarray) and a is not arr and np.may_share_memory(a, checked):
+        raise ValueError(f"{func}: out shares memory with the input")
+    return checked
+
+
+def _status(arr: NDArray[Any]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    """New ``info`` and ``rcond`` arrays for the matrices of `arr`."""
+    batch = arr.shape[:-2]
+    return np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64)
+
+
+def _dispatched_inv(
+    a: Any,
+    state: _trust.State,
+    assume_a: object,
+    lower: bool,
+    ex: bool,
+    out: object,
+) -> Any:
+    """`inv` / `inv_ex` of an array whose type overrides numpy's functions: what numpy's
+    dispatch gives (see `_dispatch`)."""
+    name = canonical(assume_a)
+    if out is not None:
+        _dispatch.refuse(a, "out=")
+    if _dispatch.is_dask_array(a):
+        from . import dask as matinv_dask
+
+        func = matinv_dask.inv_ex if ex else matinv_dask.inv
+        return func(a, assume_a=name, lower=lower)  # type: ignore[arg-type]
+    if ex:
+        _dispatch.refuse(a, "matinv.inv_ex")
+    if name != GENERAL:
+        _dispatch.refuse(a, f"assume_a={assume_a!r}")
+    if state != _trust.DEFAULT:
+        _dispatch.refuse(a, "matinv.errstate other than its default")
+    return np.linalg.inv(a)
+
+
+def _inv_structured(
+    a: ArrayLike, state: _trust.State, assume_a: str, lower: bool, out: object
+) -> NDArray[Any]:
+    """`inv` for every `assume_a` but 'general' (already checked)."""
+    name = canonical(assume_a)
+    arr, wrap, result_t = _prepare(a)
+    dst = _output(out, arr, a, result_t, "inv")
+    if state is _trust.DEFAULT:
+        _run_structured(arr, dst, None, None, name, lower)
+    else:
+        info, rcond = _status(arr)
+        _run_structured(arr, dst, info, rcond, name, lower)
+        _trust.apply(state, info, rcond, result_t, cholesky=name == "pos", stacklevel=4)
+    return dst if out is not None else wrap(dst)
+
+
+def _run_structured(
+    arr: NDArray[Any],
+    dst: NDArray[Any],
+    info: NDArray[np.int32] | None,
+    rcond: NDArray[np.float64] | None,
+    name: str,
+    lower: bool,
+) -> None:
+    _native.inv_structured(arr, dst, info, rcond, name, bool(lower))
+
+
+def inv_ex(
+    a: ArrayLike,
+    *,
+    assume_a: AssumeA = GENERAL,
+    lower: bool = False,
+    out: NDArray[Any] | None = None,
+) -> InvExResult:
+    """
+    Invert every matrix of a stack, never raising for singular or ill-conditioned ones.
+
+    Parameters
+    ----------
+    a : (..., M, M) array_like
+        Matrices to be inverted (the dtypes `inv` accepts).
+    assume_a, lower
+        As in `inv`: the structure of the matrices and the triangle read.
+    out : ndarray, optional
+        Where to write the inverses, as `inv`'s `out` (``info`` and ``rcond`` are new
+        arrays); the result's ``inv`` is `out` itself.
+
+    Returns
+    -------
+    InvExResult
+        A named tuple ``(inv, info, rcond)``. ``inv`` is what `inv` returns, except that the
+        inverses of singular matrices are all NaN. ``info`` (int32, shape ``a.shape[:-2]``)
+        is 0 for an inverted matrix, else the 1-based column of the first exact zero pivot
+        of LU with partial pivoting, as LAPACK and ``torch.linalg.inv_ex`` report it. For
+        ``assume_a='diagonal'`` and the triangular ones it is the 1-based index of the
+        first zero on the diagonal (LAPACK ``trtri``); for ``'pos'``, the order of the
+        first leading minor that is not positive definite (LAPACK ``potrf``).
+        ``rcond`` (float64, same shape) is the reciprocal condition number in the 1-norm,
+        ``1 / (||A||_1 ||inv(A)||_1)``, computed in O(M^2) from the inverse: 0 for singular
+        matrices; below the dtype's machine epsilon, the inverse cannot be trusted. With
+        `assume_a`, ``A`` is the matrix the structure implies (one triangle, and zeros or
+        its mirror image).
+
+    Raises
+    ------
+    LinAlgError
+        If `a` is not a stack of square matrices.
+    TypeError
+        If the dtype of `a` is not supported.
+    ValueError
+        If `assume_a` is not one of the values `inv` accepts.
+
+    Examples
+    --------
+    >>> import numpy as np, matinv
+    >>> a = np.array([[[2., 0.], [0., 4.]], [[1., 2.], [2., 4.]]])
+    >>> x, info, rcond = matinv.inv_ex(a)
+    >>> info
+    array([0, 2], dtype=int32)
+    >>> rcond
+    array([0.5, 0. ])
+    >>> x[1]
+    array([[nan, nan],
+           [nan, nan]])
+    """
+    if _dispatch.overrides_numpy(a):
+        return _dispatched_inv(a, _trust.current(), assume_a, lower, ex=True, out=out)  # type: ignore[no-any-return]
+    name = canonical(assume_a)
+    arr, wrap, result_t = _prepare(a)
+    dst = _output(out, arr, a, result_t, "inv_ex")
+    info, rcond = _status(arr)
+    if name == GENERAL:
+        _native.inv_ex(arr, dst, info, rcond)
+    else:
+        _run_structured(arr, dst, info, rcond, name, lower)
+    return InvExResult(dst if out is not None else wrap(dst), info, rcond)
+
+
+def _prepare(a: ArrayLike) -> tuple[NDArray[Any], _Wrap, np.dtype[Any]]:
+    """numpy's checks and conversions: an ndarray the kernels read, the wrapper for the
+    result's subclass, and the result dtype."""
+    arr = np.asarray(a)
+    wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
+    _native.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
+    result_t = result_dtype(arr.dtype)
+    return kernel_array(arr, result_t, "inv"), wrap, result_t
