@@ -166,8 +166,11 @@ def measure(name, work, repeats, calls=1):
         "calls_per_sample": calls,
         "results_agree": bool(ok),
     }
-    print(f"{name:<22} numpy {fmt(med['numpy'])}  patched {fmt(med['matinv'])}  "
-          f"speed-up {row['speedup']:5.2f}x  {'ok' if ok else 'RESULTS DIFFER'}", flush=True)
+    print(
+        f"{name:<22} numpy {fmt(med['numpy'])}  patched {fmt(med['matinv'])}  "
+        f"speed-up {row['speedup']:5.2f}x  {'ok' if ok else 'RESULTS DIFFER'}",
+        flush=True,
+    )
     return row
 
 
@@ -211,9 +214,11 @@ def main():
         meta["filterpy"] = filterpy.__version__
     except ImportError:
         filterpy = None
-    print(f"# {meta['cpu']}, {meta['cores']} cores; numpy {meta['numpy']}, "
-          f"matinv {meta['matinv']} ({meta['matinv_threads']} threads), "
-          f"filterpy {meta.get('filterpy', 'absent')}; load {meta['loadavg_before']}")
+    print(
+        f"# {meta['cpu']}, {meta['cores']} cores; numpy {meta['numpy']}, "
+        f"matinv {meta['matinv']} ({meta['matinv_threads']} threads), "
+        f"filterpy {meta.get('filterpy', 'absent')}; load {meta['loadavg_before']}"
+    )
 
     rows = []
     if filterpy is not None:

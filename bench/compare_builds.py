@@ -105,13 +105,19 @@ def main() -> None:
     builds = {"before": args.before, "after": args.after}
     got: dict[str, dict[str, list[float]]] = {b: {c: [] for c in names} for b in builds}
     print(f"load at start: {_load()}", flush=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
     for r in range(args.rounds):
         order = list(builds) if r % 2 == 0 else list(builds)[::-1]
         for b in order:
             res = subprocess.run(
                 [builds[b], os.path.abspath(__file__), "--worker", "--cases", ",".join(names)],
-                capture_output=True, text=True, env=env, cwd="/", check=True,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd="/",
+                check=True,
             )
             for c, t in json.loads(res.stdout.strip().splitlines()[-1]).items():
                 got[b][c].append(t)

@@ -56,7 +56,9 @@ def test_run_script_patched_with_its_argv_and_exit_status(script, tmp_path):
 def test_run_module_patched(script, tmp_path):
     r = subprocess.run(
         [sys.executable, "-m", "matinv", "run", "-m", "prog", "a", "3"],
-        cwd=script.parent, capture_output=True, text=True,
+        cwd=script.parent,
+        capture_output=True,
+        text=True,
     )
     assert r.returncode == 3, r.stderr
     out = json.loads(r.stdout)
@@ -91,8 +93,18 @@ def test_run_pytest(tmp_path):
     r = run("run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_it.py", cwd=tmp_path)
     assert r.returncode == 1, r.stdout  # pytest's own status: a test failed
     assert "1 failed, 1 passed" in r.stdout
-    r = run("run", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "patched",
-            "test_it.py", cwd=tmp_path)
+    r = run(
+        "run",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "patched",
+        "test_it.py",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stdout
     assert "1 passed, 1 deselected" in r.stdout
 

@@ -48,9 +48,22 @@ def sdist_root(tmp_path):
     else:
         spec = f"filterpy=={filterpy.__version__}"
         r = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary",
-             ":all:", "-d", str(tmp_path / "dl"), spec],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-d",
+                str(tmp_path / "dl"),
+                spec,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if r.returncode != 0:
             pytest.skip(f"could not download the sdist of {spec}: {r.stderr.strip()[-300:]}")
@@ -59,7 +72,7 @@ def sdist_root(tmp_path):
         if hasattr(tarfile, "data_filter"):  # Python 3.12, and 3.9.17+ / 3.11.4+
             tar.extractall(tmp_path / "src", filter="data")
         else:
-            tar.extractall(tmp_path / "src")  # noqa: S202 - PyPI's sdist of filterpy
+            tar.extractall(tmp_path / "src")
     (root,) = (tmp_path / "src").iterdir()
     return str(root)
 
@@ -75,12 +88,29 @@ def run_suite(root, tmp_path, patched):
     counters = tmp_path / f"counters-{tag}.txt"
     (tmp_path / f"matinv_fp_{tag}.py").write_text(PLUGIN.format(path=str(counters)))
     runner = ["-m", "matinv", "run", "-m", "pytest"] if patched else ["-m", "pytest"]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]), "MPLBACKEND": "Agg"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+        "MPLBACKEND": "Agg",
+    }
     r = subprocess.run(
-        [sys.executable, *runner, "-q", "-p", "no:cacheprovider", "-p", f"matinv_fp_{tag}",
-         "filterpy"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=1800,
+        [
+            sys.executable,
+            *runner,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            f"matinv_fp_{tag}",
+            "filterpy",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     assert counters.exists(), (r.stdout[-3000:], r.stderr[-3000:])
     state, calls, fallbacks = map(int, counters.read_text().split())
@@ -97,5 +127,7 @@ def test_filterpy_suite_passes_patched_as_unpatched(tmp_path):
     assert counts == plain_counts and counts.get("failed", 0) == 0, (counts, plain_counts)
     assert counts["passed"] >= 70  # filterpy 2.0.0: 75 tests
     assert state == 1 and calls > 10_000 and fallbacks == 0, (state, calls, fallbacks)
-    print(f"filterpy {filterpy.__version__}: {counts} patched and unpatched; "
-          f"matinv loop calls {calls}")
+    print(
+        f"filterpy {filterpy.__version__}: {counts} patched and unpatched; "
+        f"matinv loop calls {calls}"
+    )

@@ -14,8 +14,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 SUITES = ["numpy.linalg.tests.test_linalg", "numpy.matrixlib.tests.test_matrix_linalg"]
 
 PLUGIN = textwrap.dedent(
@@ -42,11 +40,22 @@ def run_suites(tmp_path, patched):
     (tmp_path / f"matinv_counters_{tag}.py").write_text(PLUGIN.format(path=str(counters)))
     runner = ["-m", "matinv", "run", "-m", "pytest"] if patched else ["-m", "pytest"]
     cmd = [
-        sys.executable, *runner, "-q", "-p", "no:cacheprovider",
-        "-p", f"matinv_counters_{tag}", "--pyargs", *SUITES,
+        sys.executable,
+        *runner,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        f"matinv_counters_{tag}",
+        "--pyargs",
+        *SUITES,
     ]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
     # cwd: a scratch directory, so this repository's pytest configuration (warnings as
     # errors, strict markers) does not apply to numpy's files; numpy's own conftest does.
     r = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True)
@@ -68,5 +77,7 @@ def test_numpy_linalg_suites_pass_patched_as_unpatched(tmp_path):
     assert state == 1  # still patched at the end of the run
     assert calls > 1000 and matrices > calls, (calls, matrices)
     assert fallbacks == 0
-    print(f"numpy suites: {counts} patched and unpatched; matinv loop calls {calls}, "
-          f"matrices {matrices}")
+    print(
+        f"numpy suites: {counts} patched and unpatched; matinv loop calls {calls}, "
+        f"matrices {matrices}"
+    )

@@ -8,10 +8,13 @@ The program sees the ``sys.argv`` and ``sys.path[0]`` that plain ``python`` woul
 and its exit status is this command's.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import os
 import runpy
 import sys
+from collections.abc import Sequence
 
 USAGE = """\
 usage: python -m matinv run script.py [ARGS...]
@@ -21,7 +24,7 @@ Runs a Python program with numpy's inv patched to compute with matinv
 (matinv.patch_numpy()); the program's arguments, sys.argv and exit status are its own."""
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     if args[:1] in (["-h"], ["--help"]):
         print(USAGE)

@@ -10,8 +10,11 @@ changes. ``unpatch_numpy()`` puts numpy's loops back.
 The patch is process-wide (every thread sees it). State changes are serialised by a lock.
 """
 
+from __future__ import annotations
+
 import contextlib
 import threading
+from collections.abc import Iterator
 
 from numpy.linalg import _umath_linalg
 
@@ -24,7 +27,7 @@ _explicit = False  # patch_numpy() was called (and unpatch_numpy() not since)
 _depth = 0  # patched_numpy() blocks open, in every thread
 
 
-def _apply():
+def _apply() -> None:
     """Installs or removes the loops to match the state (call with `_lock` held)."""
     if _explicit or _depth > 0:
         _matinv.patch_install(_umath_linalg.inv)
@@ -32,7 +35,7 @@ def _apply():
         _matinv.patch_remove(_umath_linalg.inv)
 
 
-def patch_numpy():
+def patch_numpy() -> None:
     """Make numpy's own ``inv`` compute with matinv, process-wide, until `unpatch_numpy`.
 
     Idempotent: patching twice is patching once. Reaches every caller of numpy's ``inv``
@@ -59,7 +62,7 @@ def patch_numpy():
         _apply()
 
 
-def unpatch_numpy():
+def unpatch_numpy() -> None:
     """Undo `patch_numpy`: numpy's own loops again (bit for bit numpy's results).
 
     Idempotent. Inside a `patched_numpy` block numpy stays patched until the outermost
@@ -70,13 +73,13 @@ def unpatch_numpy():
         _apply()
 
 
-def is_patched():
+def is_patched() -> bool:
     """Whether numpy's ``inv`` computes with matinv now (the loops are installed)."""
     return _matinv.patch_active()
 
 
 @contextlib.contextmanager
-def patched_numpy():
+def patched_numpy() -> Iterator[None]:
     """numpy patched inside the ``with`` block; after it, patched only if `patch_numpy`
     was called (and `unpatch_numpy` not since) or another block is still open.
 
@@ -105,7 +108,7 @@ def patched_numpy():
             _apply()
 
 
-def loop_counters():
+def loop_counters() -> tuple[int, int, int]:
     """``(calls, matrices, fallbacks)`` of matinv's loop since the process started: calls
     computed by matinv, the matrices in them, calls handed back to numpy's own loop after
     an internal error. A way to check that the patch is active and used."""

@@ -10,9 +10,17 @@ name and exported symbols: matinv's native module (``_matinv*.so``) exports the 
 it. It is registered when matinv is imported, if threadpoolctl can be imported.
 """
 
+from __future__ import annotations
 
-def _controller_class(threadpoolctl):
-    class MatinvController(threadpoolctl.LibController):
+from types import ModuleType
+from typing import Any
+
+
+def _controller_class(threadpoolctl: ModuleType) -> type:
+    # threadpoolctl ships no type information: its base class is Any to mypy.
+    base: Any = threadpoolctl.LibController
+
+    class MatinvController(base):  # type: ignore[misc]
         """matinv's threads (its rayon pool), for threadpoolctl."""
 
         user_api = "matinv"
@@ -20,17 +28,17 @@ def _controller_class(threadpoolctl):
         filename_prefixes = ("_matinv",)
         check_symbols = ("matinv_get_num_threads",)
 
-        def get_num_threads(self):
+        def get_num_threads(self) -> int:
             import matinv
 
             return matinv.get_num_threads()
 
-        def set_num_threads(self, num_threads):
+        def set_num_threads(self, num_threads: int) -> None:
             import matinv
 
             matinv.set_num_threads(num_threads)
 
-        def get_version(self):
+        def get_version(self) -> str:
             import matinv
 
             return matinv.__version__
@@ -38,16 +46,17 @@ def _controller_class(threadpoolctl):
     return MatinvController
 
 
-def register():
+def register() -> bool:
     """Register matinv's controller with threadpoolctl; False when threadpoolctl is not
     installed or too old (no ``threadpoolctl.register``)."""
     try:
-        import threadpoolctl
+        import threadpoolctl  # type: ignore[import-untyped]
     except ImportError:
         return False
     if not hasattr(threadpoolctl, "register") or not hasattr(threadpoolctl, "LibController"):
         return False
-    threadpoolctl.register(_controller_class(threadpoolctl))
+    register_controller: Any = threadpoolctl.register
+    register_controller(_controller_class(threadpoolctl))
     return True
 
 
