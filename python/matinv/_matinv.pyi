@@ -21,6 +21,12 @@ __all__ = [
     "cond_into",
     "inv_structured_into",
     "default_num_threads",
+    "patch_install",
+    "patch_remove",
+    "patch_active",
+    "patch_counters",
+    "patch_test_failure",
+    "set_loop_threads",
     "__version__",
 ]
 
