@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust unit, property and doc tests, the `matinv` command's tests,
-# then the Python package built into its own virtualenv and tested against numpy
-# (including numpy's own linalg tests and the command on files numpy writes).
+# then the Python package as users get it: a wheel built by maturin, installed with pip into
+# a fresh virtualenv, tested from outside the source tree against numpy (including numpy's
+# own linalg tests and the command on files numpy writes).
 # Needs only a Rust toolchain and Python 3; installs everything else itself (dask too, for
 # tests/test_dask.py, which starts a two-process dask.distributed cluster on this machine).
+#
+# One release build serves everything: `cargo test --workspace` resolves the features of
+# the whole workspace at once, so the core crate and faer are compiled once, in the release
+# profile, and `maturin build` reuses them (crates/matinv-python/Cargo.toml asks for the
+# one feature that would otherwise differ).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
+target=${CARGO_TARGET_DIR:-$repo/target}
 
 venv=${MATINV_VENV:-.venv}
 if [ ! -x "$venv/bin/python" ]; then
@@ -14,20 +22,47 @@ fi
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "dask[array,distributed]>=2024.1" "ruff>=0.17" "mypy>=2.4"
 
-echo "== cargo test (core crate)"
-cargo test -p matinv --release
-
-echo "== cargo test (the matinv command; replays the fuzz corpus)"
-cargo test -p matinv-cli --release
+echo "== cargo test (core crate with its doctests, the matinv command; replays the fuzz corpus)"
+cargo test --workspace --release
 # The binary tests/test_cli.py runs (built by the line above).
-export MATINV_CLI="$PWD/target/release/matinv"
+export MATINV_CLI="$target/release/matinv"
 test -x "$MATINV_CLI"
 
-echo "== build and install the Python package"
-VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --release -q
+echo "== build the wheel (abi3, baseline x86-64 with runtime dispatch)"
+wheels="$target/wheels-test"
+rm -rf "$wheels"
+"$venv/bin/maturin" build --release -q --out "$wheels"
+wheel=$(ls "$wheels"/matinv-*.whl)
 
-echo "== pytest"
-"$venv/bin/python" -m pytest -q tests "$@"
+echo "== install it into a fresh virtualenv"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 -m venv "$tmp/venv"
+py="$tmp/venv/bin/python"
+"$py" -m pip install -q --upgrade pip
+"$py" -m pip install -q "$wheel[test,dask]" "pytest-xdist>=3.5"
+# The lints (mypy, stubtest) import the package from the tool venv: the same wheel.
+"$venv/bin/python" -m pip install -q --no-deps --force-reinstall "$wheel"
+
+echo "== pytest (against the installed wheel, run from outside the source tree)"
+cd "$tmp"
+"$py" - <<'EOF'
+import pathlib, sysconfig, matinv
+site = pathlib.Path(sysconfig.get_paths()["platlib"]).resolve()
+where = pathlib.Path(matinv.__file__).resolve()
+assert site in where.parents, f"matinv imported from {where}, not from {site}"
+print(f"matinv {matinv.__version__} from {where.parent}")
+EOF
+export MATINV_TEST_INSTALLED=1
+pytest_args=(-c "$repo/pyproject.toml" --rootdir "$repo" -p no:cacheprovider -q)
+# These start processes or clusters, limit or measure memory, or time threads: they run
+# alone, after the rest, which two workers share.
+serial=(test_dask.py test_memory_limits.py test_threads.py test_native_boundary.py)
+ignore=()
+for f in "${serial[@]}"; do ignore+=(--ignore "$repo/tests/$f"); done
+"$py" -m pytest "${pytest_args[@]}" -n 2 "${ignore[@]}" "$repo/tests" "$@"
+"$py" -m pytest "${pytest_args[@]}" "${serial[@]/#/$repo/tests/}" "$@"
+cd "$repo"
 
 echo "== lints"
 MATINV_VENV="$venv" bash scripts/lint.sh

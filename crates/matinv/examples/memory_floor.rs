@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use std::alloc::{alloc, dealloc, Layout};
 use std::time::Instant;
 
-extern "C" {
+unsafe extern "C" {
     fn madvise(addr: *mut u8, len: usize, advice: i32) -> i32;
 }
 const MADV_HUGEPAGE: i32 = 14;

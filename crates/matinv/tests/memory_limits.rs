@@ -66,7 +66,7 @@ struct RLimit {
     max: u64,
 }
 
-extern "C" {
+unsafe extern "C" {
     fn setrlimit(resource: i32, limit: *const RLimit) -> i32;
 }
 

@@ -404,8 +404,8 @@ fn auto_detects_and_matches_general_bits() {
         }
     }
     // An all-general stack: the general path itself (lanes included), bit for bit.
-    let gen: Vec<f64> = (0..100 * 16).map(|_| rng.next()).collect();
-    let view = StackView::c_contiguous(&gen, &[100, 4, 4]).unwrap();
+    let data: Vec<f64> = (0..100 * 16).map(|_| rng.next()).collect();
+    let view = StackView::c_contiguous(&data, &[100, 4, 4]).unwrap();
     let (mut x, mut y) = (vec![0.0; 1600], vec![0.0; 1600]);
     crate::inv_into(&view, &mut x).unwrap();
     inv_structured_into(&view, &mut y, Structure::Auto, &p).unwrap();

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# `pip install` from the source distribution, as pip does where no wheel fits: maturin
+# sdist, then pip install of that sdist into a fresh virtualenv (pip fetches maturin into
+# its isolated build environment, as for any user), then the packaging tests against the
+# installed package, from outside the source tree. CI runs this after scripts/test.sh.
+# Needs the tool venv scripts/test.sh makes (for maturin sdist).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+venv=${MATINV_VENV:-.venv}
+# Compiled dependencies are reused from the test build; the workspace crates are
+# compiled again from the unpacked sdist.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "== maturin sdist"
+"$venv/bin/maturin" sdist --out "$tmp/sdist"
+sdist=$(ls "$tmp"/sdist/matinv-*.tar.gz)
+# What the build needs is in it: the lock file, both crates, the Python sources, licenses.
+for f in Cargo.lock Cargo.toml pyproject.toml README.md LICENSE-MIT LICENSE-APACHE \
+    crates/matinv/Cargo.toml crates/matinv-python/Cargo.toml python/matinv/__init__.py \
+    python/matinv/_matinv.pyi python/matinv/py.typed; do
+    tar tzf "$sdist" | grep -qx "matinv-[^/]*/$f" || { echo "sdist lacks $f"; exit 1; }
+done
+
+echo "== pip install the sdist into a fresh virtualenv"
+python3 -m venv "$tmp/venv"
+py="$tmp/venv/bin/python"
+"$py" -m pip install -q --upgrade pip
+"$py" -m pip install -q "$sdist[test]"
+
+echo "== packaging tests against it"
+cd "$tmp"
+export MATINV_TEST_INSTALLED=1
+"$py" -m pytest -c "$repo/pyproject.toml" --rootdir "$repo" -p no:cacheprovider -q \
+    "$repo/tests/test_installed_wheel.py" "$repo/tests/test_package.py"
+"$py" -c "import matinv; print(matinv.__version__, matinv.inv([[1.0, 2.0], [3.0, 4.0]]).tolist())"
