@@ -20,7 +20,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "dask[array,distributed]>=2024.1" "ruff>=0.17" "mypy>=2.4"
+"$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "dask[array,distributed]>=2024.1" "ruff>=0.17" "mypy>=2.4" "threadpoolctl>=3.5"
 
 echo "== cargo test (core crate with its doctests, the matinv command; replays the fuzz corpus)"
 cargo test --workspace --release
