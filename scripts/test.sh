@@ -23,7 +23,10 @@ fi
 "$venv/bin/python" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "hypothesis>=6.100" "dask[array,distributed]>=2024.1"
 
 echo "== cargo test (core crate with its doctests, the matinv command; replays the fuzz corpus)"
-cargo test --workspace --release
+# The examples are not linked here (each would be a thin-LTO link of faer, a minute or more
+# of CPU): clippy --all-targets in scripts/lint.sh compiles and lints them.
+cargo test --workspace --release --lib --bins --tests
+cargo test --workspace --release --doc
 # The binary tests/test_cli.py runs (built by the line above).
 export MATINV_CLI="$target/release/matinv"
 test -x "$MATINV_CLI"
