@@ -303,9 +303,7 @@ mod tests {
         // only where the LU-based kernel's is, and finite entries agree.
         let n = 10;
         let mut a = matrix(n, 9, 4.0);
-        for i in 0..n {
-            a[i] *= 1e-310;
-        }
+        a[..n].iter_mut().for_each(|v| *v *= 1e-310);
         let x = invert(simd, &a, n).unwrap();
         let (mut y, mut piv, mut work) = (a.clone(), vec![0; n], vec![0.0; 2 * n]);
         unblocked::invert_in_place(&mut y, n, &mut piv, &mut work).unwrap();
