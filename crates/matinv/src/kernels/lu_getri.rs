@@ -1,6 +1,6 @@
 //! Unblocked LU with partial pivoting and getri's inverse, in place, for small matrices
 //! stored column-major (every tiny size, unrolled through const generics, and complex mid
-//! sizes up to [`crate::Params::unblocked_max_n`]; real mid sizes go to
+//! sizes up to [`crate::KernelParams::unblocked_max_n`]; real mid sizes go to
 //! [`super::gauss_jordan`]). No allocation: the caller passes the matrix and
 //! room for the pivots.
 //!
