@@ -495,7 +495,7 @@ fn table_row(m: &MatrixStats, show_array: bool) -> String {
     )
 }
 
-/// For `text` and the demo: prints one array as text.
+/// Prints one array as whitespace-delimited text (the layout `matinv demo` uses too).
 pub fn print_text(a: &Array, out: &mut impl Write) -> std::io::Result<()> {
     text::write(a, None, text::Delimiter::Whitespace, None, out)
 }

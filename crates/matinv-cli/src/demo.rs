@@ -2,6 +2,7 @@
 //! numbers mean. Needs no file.
 
 use crate::array::{Array, Data};
+use crate::formats::text;
 use crate::stats;
 use std::io::{self, Write};
 
@@ -114,7 +115,7 @@ pub fn write(out: &mut impl Write) -> io::Result<()> {
 
 fn indent(a: &Array, out: &mut impl Write) -> io::Result<()> {
     let mut buf = Vec::new();
-    crate::cli::print_text(a, &mut buf)?;
+    text::write(a, None, text::Delimiter::Whitespace, None, &mut buf)?;
     for line in String::from_utf8_lossy(&buf).lines() {
         writeln!(out, "     {line}")?;
     }

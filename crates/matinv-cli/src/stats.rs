@@ -1,7 +1,7 @@
 //! Inversion through the core crate, and the per-matrix numbers `--stats` reports.
 
 use crate::array::{index_label, Array, Data};
-use matinv::{inv_ex_into, Element, Field, Params, StackView, Status};
+use matinv::{inv_ex_into, Element, Field, InvOptions, StackView, Status};
 
 /// Inverts every matrix of `a` with [`matinv::inv_ex_into`], `chunk` matrices per call,
 /// calling `tick(done)` after each call (for the progress bar). Singular matrices get an
@@ -58,7 +58,7 @@ fn invert_typed<T: Element>(
     out.resize(data.len(), zero);
     let mut status = crate::array::try_vec(count, "the status of every matrix")?;
     status.resize(count, Status::default());
-    let params = Params::default();
+    let opts = InvOptions::default();
     let chunk = chunk.max(1);
     let mut start = 0;
     while start < count {
@@ -66,13 +66,8 @@ fn invert_typed<T: Element>(
         let range = start * nn..(start + c) * nn;
         let view =
             StackView::c_contiguous(&data[range.clone()], &[c, n, n]).map_err(|e| e.to_string())?;
-        inv_ex_into(
-            &view,
-            &mut out[range],
-            &mut status[start..start + c],
-            &params,
-        )
-        .map_err(|e| e.to_string())?;
+        inv_ex_into(&view, &mut out[range], &mut status[start..start + c], &opts)
+            .map_err(|e| e.to_string())?;
         start += c;
         tick(c);
     }

@@ -36,6 +36,8 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
         E::Layout(_) | E::OutputLength { .. } | E::InvalidNorm | E::UnknownStructure { .. } => {
             PyValueError::new_err(msg)
         }
+        // A variant added to the core after this binding was written.
+        _ => PyRuntimeError::new_err(msg),
     }
 }
 
@@ -65,10 +67,7 @@ fn inv_into(
     num_threads: usize,
 ) -> PyResult<bool> {
     guard(|| {
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         dispatch(py, a, out, None, Structure::General, &params)
     })
 }
@@ -87,10 +86,7 @@ fn inv_ex_into(
     num_threads: usize,
 ) -> PyResult<bool> {
     guard(|| {
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         dispatch(py, a, out, Some((info, rcond)), Structure::General, &params)
     })
 }
@@ -115,10 +111,7 @@ fn inv_structured_into(
 ) -> PyResult<bool> {
     guard(|| {
         let structure = Structure::from_name(assume_a, lower).map_err(|e| to_py_err(py, e))?;
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         let status = both(info, rcond, "info and rcond")?;
         dispatch(py, a, out, status, structure, &params)
     })
@@ -133,10 +126,7 @@ fn inv_structured_into(
 #[pyo3(signature = (a, num_threads=0))]
 fn inv_in_place(py: Python<'_>, a: &Bound<'_, PyUntypedArray>, num_threads: usize) -> PyResult<()> {
     guard(|| {
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         macro_rules! go {
             ($t:ty) => {
                 if a.cast::<PyArrayDyn<$t>>().is_ok() {
@@ -351,11 +341,9 @@ fn invert<T: Element + numpy::Element>(
     // SAFETY: `check_out` accepted `out` for `T`; `check_disjoint` found it sharing no
     // byte with `a` (read through `view`) or the status arrays; it is sliced once.
     let dst = unsafe { out_slice::<T>(out) };
+    let opts = matinv::InvOptions::structured(structure).with_params(*params);
     let Some((info, rcond)) = status else {
-        // `General` is `inv_into_with` itself.
-        compute(py, || {
-            matinv::inv_structured_into(&view, dst, structure, params)
-        })?;
+        compute(py, || matinv::inv_into(&view, dst, &opts))?;
         return Ok(true);
     };
     let count = view.len();
@@ -364,9 +352,7 @@ fn invert<T: Element + numpy::Element>(
         .try_reserve_exact(count)
         .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
     status.resize(count, Status::default());
-    compute(py, || {
-        matinv::inv_ex_structured_into(&view, dst, &mut status, structure, params)
-    })?;
+    compute(py, || matinv::inv_ex_into(&view, dst, &mut status, &opts))?;
     // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the batch
     // shape (`count` elements); `check_disjoint` found each sharing no byte with `a`,
     // `out` or the other; each is sliced once.
@@ -455,10 +441,7 @@ fn svd_into(
     num_threads: usize,
 ) -> PyResult<bool> {
     guard(|| {
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         let uv = both(u, vh, "u and vh")?;
         macro_rules! go {
             ($t:ty) => {
@@ -534,10 +517,7 @@ fn cond_into(
     num_threads: usize,
 ) -> PyResult<bool> {
     guard(|| {
-        let params = matinv::Params {
-            num_threads,
-            ..Default::default()
-        };
+        let params = matinv::Params::default().with_num_threads(num_threads);
         let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
         macro_rules! go {
             ($t:ty) => {

@@ -96,18 +96,15 @@ fn core_invert<T: LoopElement>(
     out: &mut [T],
     threads: usize,
 ) -> Result<bool, Fallback> {
-    let params = matinv::Params {
-        num_threads: threads,
-        ..Default::default()
-    };
-    match matinv::inv_into_with(a, out, &params) {
+    let opts = matinv::InvOptions::default().with_num_threads(threads);
+    match matinv::inv_into(a, out, &opts) {
         Ok(()) => Ok(false),
         Err(matinv::Error::Singular { .. }) => {
             // Rare: redo the stack, with a status per matrix, to keep the others.
             let mut status = Vec::new();
             status.try_reserve_exact(a.len()).map_err(|_| Fallback)?;
             status.resize(a.len(), matinv::Status::default());
-            matinv::inv_ex_into(a, out, &mut status, &params)?;
+            matinv::inv_ex_into(a, out, &mut status, &opts)?;
             let nn = a.n() * a.n();
             for (k, s) in status.iter().enumerate() {
                 if s.info > 0 {

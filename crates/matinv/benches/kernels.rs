@@ -2,7 +2,7 @@
 //! side-by-side comparison with numpy is `bench/bench_inv.py`.
 
 use divan::Bencher;
-use matinv::{inv_into_with, Params, StackView};
+use matinv::{inv_into, InvOptions, StackView};
 
 fn main() {
     divan::main();
@@ -25,12 +25,9 @@ fn run(b: Bencher, count: usize, n: usize, threads: usize) {
     let a = stack(count, n);
     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
     let mut out = vec![0.0; a.len()];
-    let params = Params {
-        num_threads: threads,
-        ..Params::default()
-    };
+    let opts = InvOptions::default().with_num_threads(threads);
     b.counter(divan::counter::ItemsCount::new(count))
-        .bench_local(|| inv_into_with(&view, &mut out, &params).unwrap());
+        .bench_local(|| inv_into(&view, &mut out, &opts).unwrap());
 }
 
 /// Stacks of 10^5 small matrices, every core.

@@ -6,7 +6,7 @@
 //! `bench/bench_inv.py`.
 //!
 //! `cargo run --release -p matinv --example memory_floor -- 4 1000000` (order, count)
-use matinv::{inv_into_with, Params, StackView};
+use matinv::{inv_into, InvOptions, StackView};
 use rayon::prelude::*;
 use std::alloc::{alloc, dealloc, Layout};
 use std::time::Instant;
@@ -52,7 +52,7 @@ fn main() {
         })
         .collect();
     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
-    let params = Params::default();
+    let opts = InvOptions::default();
     let copy = |o: &mut [f64]| {
         o.par_chunks_mut(1 << 16)
             .zip(a.par_chunks(1 << 16))
@@ -62,11 +62,11 @@ fn main() {
     let mut t = [(); 4].map(|()| Vec::new());
     for _ in 0..15 {
         let start = Instant::now();
-        inv_into_with(&view, &mut out, &params).unwrap();
+        inv_into(&view, &mut out, &opts).unwrap();
         t[0].push(start.elapsed().as_secs_f64());
         fresh(a.len(), |o| {
             let start = Instant::now();
-            inv_into_with(&view, o, &params).unwrap();
+            inv_into(&view, o, &opts).unwrap();
             t[1].push(start.elapsed().as_secs_f64());
         });
         let start = Instant::now();

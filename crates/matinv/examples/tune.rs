@@ -1,6 +1,6 @@
 //! Times the kernels per size with different parameters: a tuning aid for `Params`, not a
 //! benchmark. `cargo run --release -p matinv --example tune [single]`
-use matinv::{inv_into_with, Params, StackView};
+use matinv::{inv_into, InvOptions, KernelParams, Params, StackView};
 use std::time::Instant;
 
 fn main() {
@@ -32,17 +32,16 @@ fn main() {
             ("gauss-jordan", 0, 192, 4),
             ("blocked", 0, 0, 4),
         ] {
-            let p = Params {
-                lanes_max_n: lanes,
-                gauss_jordan_max_n: gauss_jordan,
-                unblocked_max_n: unblocked,
-                ..Params::default()
-            };
-            inv_into_with(&v, &mut out, &p).unwrap();
+            let mut k = KernelParams::default();
+            k.lanes_max_n = lanes;
+            k.gauss_jordan_max_n = gauss_jordan;
+            k.unblocked_max_n = unblocked;
+            let p = InvOptions::default().with_params(Params::default().with_kernels(k));
+            inv_into(&v, &mut out, &p).unwrap();
             let mut best = f64::MAX;
             for _ in 0..(if single { 50 } else { 5 }) {
                 let t = Instant::now();
-                inv_into_with(&v, &mut out, &p).unwrap();
+                inv_into(&v, &mut out, &p).unwrap();
                 best = best.min(t.elapsed().as_secs_f64());
             }
             line += &format!("  {name} {:8.1} ns/mat", best / count as f64 * 1e9);

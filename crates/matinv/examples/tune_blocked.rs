@@ -1,12 +1,13 @@
 //! Times blocked Gauss-Jordan per block width, on one thread and on all, against the
-//! whole dispatch (`inv_into_with`): a tuning aid for `default_block` and the thresholds in
-//! `Params`, not a benchmark. Medians of repeated runs.
+//! default dispatch (`inv_into` with default options): a tuning aid for the default block
+//! width and the thresholds in `Params`, not a benchmark. Medians of repeated runs. Each
+//! block width runs through the public API: `KernelParams::block_size`, with the smaller
+//! kernels switched off (so every order goes to blocked Gauss-Jordan) and threads inside
+//! the matrix or not.
 //!
 //! `cargo run --release -p matinv --example tune_blocked -- r 1024 64 128 256`
 //! (`r` real, `c` complex; the order; block widths)
-use faer::Par;
-use matinv::kernels::gauss_jordan_blocked::{invert_in_place, Workspace};
-use matinv::{c64, inv_into_with, Field, Params, StackView};
+use matinv::{c64, inv_into, Field, InvOptions, KernelParams, Params, StackView, ThreadParams};
 use std::time::Instant;
 
 fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usize) -> F) {
@@ -21,35 +22,33 @@ fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usi
     let nf = n as f64;
     let fl = 2.0 * nf * nf * nf * if F::REAL { 1.0 } else { 4.0 };
     let v = StackView::c_contiguous(&a, &[n, n]).unwrap();
-    let mut out = a.clone();
-    let p = Params::default();
     // Every configuration once per round, rounds repeated: on a shared machine, drifts in
     // speed then hit all of them alike.
-    let mut configs: Vec<(String, Box<dyn FnMut()>)> = Vec::new();
-    configs.push((
-        "whole dispatch".into(),
-        Box::new(|| inv_into_with(&v, &mut out, &p).unwrap()),
-    ));
+    let mut configs: Vec<(String, InvOptions)> =
+        vec![("whole dispatch".into(), InvOptions::default())];
     for &b in blocks {
-        for par in [Par::Seq, Par::rayon(0)] {
-            let mut ws = Workspace::<F>::new(n, b).unwrap();
-            let mut x = a.clone();
-            let a = &a;
-            let name = format!("b={b} {}", if par.degree() > 1 { "par" } else { "seq" });
-            configs.push((
-                name,
-                Box::new(move || {
-                    x.copy_from_slice(a);
-                    invert_in_place(&mut x, par, &mut ws).unwrap()
-                }),
-            ));
+        for par in [false, true] {
+            let mut k = KernelParams::default();
+            (k.lanes_max_n, k.gauss_jordan_max_n, k.unblocked_max_n) = (0, 0, 0);
+            k.block_size = b;
+            let mut t = ThreadParams::default();
+            if par {
+                // Threads inside the matrix at any order.
+                (t.parallel_min_n, t.single_parallel_min_n) = (0, 0);
+            } else {
+                t.num_threads = 1;
+            }
+            let name = format!("b={b} {}", if par { "par" } else { "seq" });
+            let p = Params::default().with_kernels(k).with_threads(t);
+            configs.push((name, InvOptions::default().with_params(p)));
         }
     }
+    let mut out = a.clone();
     let mut times = vec![Vec::new(); configs.len()];
     for _ in 0..reps {
-        for (c, (_, f)) in configs.iter_mut().enumerate() {
+        for (c, (_, opts)) in configs.iter().enumerate() {
             let t = Instant::now();
-            f();
+            inv_into(&v, &mut out, opts).unwrap();
             times[c].push(t.elapsed().as_secs_f64());
         }
     }

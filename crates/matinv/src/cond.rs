@@ -2,10 +2,11 @@
 //! norm, or `s_max / s_min` from the SVD for the 2-norm (any shape), `inf` for singular
 //! matrices, computed in double precision and returned in the input's real precision.
 
-use crate::batch::{invert_stack, Params};
+use crate::alloc::zeros;
 use crate::element::{Element, Field};
-use crate::kernels::zeros;
+use crate::general::invert_stack;
 use crate::layout::StackView;
+use crate::params::Params;
 use crate::status::Status;
 use crate::svd::{run as svd_run, NonFinite, Vectors};
 use crate::Error;
@@ -13,6 +14,7 @@ use core::str::FromStr;
 
 /// The matrix norms of numpy's `cond` (its `p`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Norm {
     /// `p=None` or `p=2`: the largest singular value (the condition number is
     /// `s_max / s_min`).

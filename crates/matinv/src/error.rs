@@ -3,6 +3,7 @@
 
 /// Everything that can go wrong when inverting a stack of matrices.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Fewer than two dimensions (numpy: `LinAlgError`).
     #[error("{ndim}-dimensional array given. Array must be at least two-dimensional")]

@@ -7,13 +7,16 @@
 //! row-major matrix, and the input copy it normally inverts in is the matrix itself. Every
 //! other stack goes through [`crate::inv_into`] a slab of matrices at a time, from a copy of
 //! at most [`SLAB_BYTES`] (or one matrix), written back over the slab. The results are
-//! those of [`crate::inv_into_with`], bit for bit: the same kernel, scale, threads and
+//! those of [`crate::inv_into`], bit for bit: the same kernel, scale, threads and
 //! order of operations.
 
-use crate::batch::{self, Params};
 use crate::element::{Element, Field};
+use crate::general;
 use crate::kernels::gauss_jordan_blocked;
 use crate::layout::{stack_dims, StackView};
+use crate::params::Params;
+use crate::plan::{threads_inside, Kernel};
+use crate::scaling::power_of_two_scale;
 use crate::Error;
 use faer::Par;
 
@@ -50,12 +53,12 @@ pub fn inv_in_place_with<T: Element>(
     if expected == 0 {
         return Ok(());
     }
-    let inside = batch::threads_inside(count, n, T::Compute::REAL, params);
+    let inside = threads_inside(count, n, T::Compute::REAL, params);
     let own_compute = T::as_compute_mut(&mut a[..0]).is_some();
-    if own_compute && batch::uses_blocked(n, T::Compute::REAL, params) && (inside || count == 1) {
+    if own_compute && Kernel::choose(n, T::Compute::REAL, params) == Kernel::GaussJordanBlocked && (inside || count == 1) {
         // As `invert_stack` runs it: all threads inside each matrix, or one thread.
         let team = if inside {
-            crate::threads::team(params.num_threads)
+            crate::threads::team(params.threads.num_threads)
         } else {
             None
         };
@@ -72,7 +75,7 @@ pub fn inv_in_place_with<T: Element>(
         copy.clear();
         copy.extend_from_slice(dst);
         let view = StackView::c_contiguous(&copy, &[dst.len() / nn, n, n])?;
-        batch::invert_stack(&view, dst, None, params).map_err(|e| match e {
+        general::invert_stack(&view, dst, None, params).map_err(|e| match e {
             Error::Singular { matrix, pivot } => Error::Singular {
                 matrix: k * slab + matrix,
                 pivot,
@@ -88,7 +91,7 @@ fn blocked<T: Element>(a: &mut [T], n: usize, par: Par, params: &Params) -> Resu
     if par.degree() > 1 {
         crate::kernels::gemm_buffer::reserve(par)?;
     }
-    let mut ws = gauss_jordan_blocked::Workspace::new(n, batch::block_size(n, params))?;
+    let mut ws = gauss_jordan_blocked::Workspace::new(n, general::block_size(n, params))?;
     for (k, m) in a.chunks_exact_mut(n * n).enumerate() {
         let x = T::as_compute_mut(m).expect("checked by the caller: T is its compute type");
         invert_scaled(x, par, &mut ws).map_err(|p| Error::Singular {
@@ -106,7 +109,7 @@ fn invert_scaled<F: Field>(
     par: Par,
     ws: &mut gauss_jordan_blocked::Workspace<F>,
 ) -> Result<(), crate::kernels::ZeroPivot> {
-    let s = batch::power_of_two_scale(x);
+    let s = power_of_two_scale(x);
     if s != 1.0 {
         x.iter_mut().for_each(|v| *v = v.scale(s));
     }

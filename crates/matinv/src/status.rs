@@ -1,4 +1,4 @@
-//! Per-matrix outcome of [`crate::inv_ex`]: LAPACK's `info` and the reciprocal condition
+//! Per-matrix outcome of [`crate::inv_ex_into`]: LAPACK's `info` and the reciprocal condition
 //! number, so that one bad matrix does not sink a whole stack.
 
 use crate::element::{Element, Field};
@@ -6,6 +6,7 @@ use crate::layout::MatrixPtr;
 
 /// What happened to one matrix of a stack.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct Status {
     /// 0 when the matrix was inverted; otherwise the 1-based column of the first exact zero
     /// pivot of partial-pivoting LU (LAPACK's `info`), and its inverse is all NaN.
@@ -17,6 +18,17 @@ pub struct Status {
 }
 
 impl Status {
+    /// A status with these fields (to compare against, or to fill a buffer with).
+    ///
+    /// ```
+    /// let s = matinv::Status::new(2, 0.0);
+    /// assert_eq!((s.info, s.rcond), (2, 0.0));
+    /// assert_eq!(matinv::Status::default(), matinv::Status::new(0, 0.0));
+    /// ```
+    pub fn new(info: u32, rcond: f64) -> Self {
+        Self { info, rcond }
+    }
+
     /// The status of a matrix whose LU met a zero pivot in 0-based column `k`.
     pub(crate) fn singular(k: usize) -> Self {
         Self {

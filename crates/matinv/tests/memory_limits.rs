@@ -6,7 +6,7 @@
 //! and more than the calls need besides it at n = 100.
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
-use matinv::{Error, Norm, Params, StackView, Structure, Vectors};
+use matinv::{Error, InvOptions, Norm, Params, StackView, Structure, Vectors};
 use std::process::Command;
 
 const CASES: [&str; 8] = [
@@ -104,10 +104,8 @@ fn child() {
     let sview = StackView::c_contiguous(&spd, &[n, n]).unwrap();
     let mut out = vec![0.0; n * n];
     let mut status = vec![matinv::Status::default(); 1];
-    let one_thread = Params {
-        num_threads: 1,
-        ..Params::default()
-    };
+    let one_thread = Params::default().with_num_threads(1);
+    let opts = InvOptions::default().with_params(one_thread);
     // rayon's global pool first (the calls with default parameters ask its size): its
     // threads' stacks are not what this tests.
     matinv::default_num_threads();
@@ -119,14 +117,13 @@ fn child() {
     // SAFETY: a valid pointer to a properly laid out `struct rlimit` (two 64-bit values).
     assert_eq!(unsafe { setrlimit(RLIMIT_AS, &rl) }, 0);
     let result: Result<(), Error> = match case.as_str() {
-        "inv" => matinv::inv_into_with(&view, &mut out, &one_thread),
+        "inv" => matinv::inv_into(&view, &mut out, &opts),
         "inv_complex" => matinv::inv(&cview).map(drop),
-        "inv_ex" => matinv::inv_ex_into(&view, &mut out, &mut status, &one_thread),
-        "pos" => matinv::inv_structured_into(
+        "inv_ex" => matinv::inv_ex_into(&view, &mut out, &mut status, &opts),
+        "pos" => matinv::inv_into(
             &sview,
             &mut out,
-            Structure::PositiveDefinite { lower: false },
-            &one_thread,
+            &opts.with_structure(Structure::PositiveDefinite { lower: false }),
         ),
         "svd" => matinv::svd(&view, Vectors::Full, false).map(drop),
         "svdvals" => matinv::svdvals(&view).map(drop),

@@ -7,7 +7,7 @@
 //! in private-gemm-x86's buffer, 520 MiB on a 260 MiB-L3 machine, so the large matrices
 //! run on the calling thread in one child and on a pool of 2 threads in another.)
 
-use matinv::{inv, inv_into_with, svd_into, Params, StackView};
+use matinv::{inv, inv_into, svd_into, InvOptions, Params, StackView};
 
 const CHILD: &str = "MATINV_POOL_FALLBACK_CHILD";
 
@@ -96,17 +96,19 @@ fn after_the_failed_pool_has_exited() {
 }
 
 fn params(num_threads: usize) -> Params {
-    Params {
-        num_threads,
-        ..Default::default()
-    }
+    Params::default().with_num_threads(num_threads)
 }
 
 fn check_inv(count: usize, n: usize, threads: usize) {
     let a = matrices(count, n);
     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
     let mut x = vec![0.0; a.len()];
-    inv_into_with(&view, &mut x, &params(threads)).unwrap();
+    inv_into(
+        &view,
+        &mut x,
+        &InvOptions::default().with_params(params(threads)),
+    )
+    .unwrap();
     let r = residual(&a, &x, count, n);
     assert!(r < 1e-12, "count {count} n {n} threads {threads}: {r}");
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{lapack_ratio, random_matrix, Rng, TestElement};
-use matinv::{c32, c64, inv, inv_ex, inv_into, Error, StackView};
+use matinv::{c32, c64, inv, inv_ex, inv_into, Error, InvOptions, StackView};
 use proptest::prelude::*;
 
 /// Lays the C-contiguous stack `a` (count matrices of order n) out in a bigger buffer with
@@ -107,7 +107,7 @@ macro_rules! properties_for {
                         (0..n).for_each(|j| a[k * n * n + row * n + j] = zero);
                     }
                     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
-                    let (x, status) = inv_ex(&view).unwrap();
+                    let (x, status) = inv_ex(&view, &InvOptions::default()).unwrap();
                     for k in 0..count {
                         let xs = &x[k * n * n..(k + 1) * n * n];
                         let one = &a[k * n * n..(k + 1) * n * n];
@@ -241,13 +241,13 @@ fn empty_stacks_and_errors() {
     let mut out: [f64; 0] = [];
     for shape in [[0usize, 0, 0], [3, 0, 0], [0, 4, 4]] {
         let v = StackView::new(&none, &shape, &[0, 0, 0], 0).unwrap();
-        inv_into(&v, &mut out).unwrap();
+        inv_into(&v, &mut out, &InvOptions::default()).unwrap();
     }
     let a = [1.0f64, 2.0, 3.0, 4.0];
     let v = StackView::c_contiguous(&a, &[2, 2]).unwrap();
     let mut short = [0.0; 3];
     assert_eq!(
-        inv_into(&v, &mut short),
+        inv_into(&v, &mut short, &InvOptions::default()),
         Err(Error::OutputLength {
             got: 3,
             expected: 4

@@ -1,5 +1,6 @@
 //! Gauss-Jordan elimination with partial pivoting, in place, for real matrices of mid size
-//! (n = 9..128 by default) stored column-major.
+//! (n = 9..64 by default: above the lanes kernel's 8, up to
+//! [`crate::KernelParams::gauss_jordan_max_n`]) stored column-major.
 //!
 //! Each step is one rank-1 update of the whole matrix, column by column: long contiguous
 //! vector loops (pulp's SIMD types, fused multiply-adds) where the LU-based kernel spends its
@@ -234,7 +235,7 @@ fn double_step<S: Simd>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::unblocked;
+    use crate::kernels::lu_getri;
 
     use crate::kernels::test_matrix as matrix;
 
@@ -280,7 +281,7 @@ mod tests {
                 assert!(c < 30.0, "n = {n}, seed {seed}: criterion {c}");
                 // And close to the LU-based kernel's inverse (same pivots, other order).
                 let (mut y, mut piv, mut work) = (a.clone(), vec![0; n], vec![0.0; 2 * n]);
-                unblocked::invert_in_place(&mut y, n, &mut piv, &mut work).unwrap();
+                lu_getri::invert_in_place(&mut y, n, &mut piv, &mut work).unwrap();
                 let scale = y.iter().fold(0.0f64, |m, v| m.max(v.abs()));
                 let diff = x
                     .iter()
@@ -303,12 +304,10 @@ mod tests {
         // only where the LU-based kernel's is, and finite entries agree.
         let n = 10;
         let mut a = matrix(n, 9, 4.0);
-        for i in 0..n {
-            a[i] *= 1e-310;
-        }
+        a[..n].iter_mut().for_each(|v| *v *= 1e-310);
         let x = invert(simd, &a, n).unwrap();
         let (mut y, mut piv, mut work) = (a.clone(), vec![0; n], vec![0.0; 2 * n]);
-        unblocked::invert_in_place(&mut y, n, &mut piv, &mut work).unwrap();
+        lu_getri::invert_in_place(&mut y, n, &mut piv, &mut work).unwrap();
         assert!(x.iter().any(|v| v.is_finite()) && x.iter().any(|v| !v.is_finite()));
         for (p, q) in x.iter().zip(&y) {
             assert_eq!(p.is_finite(), q.is_finite());

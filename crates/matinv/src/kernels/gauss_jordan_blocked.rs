@@ -24,8 +24,8 @@
 //! interchanges are undone on the columns, last first. The pivots (and so the exact zero
 //! pivot that LAPACK calls singular) are those of right-looking blocked LU.
 
+use crate::alloc::zeros;
 use crate::element::Field;
-use crate::kernels::zeros;
 use crate::kernels::ZeroPivot;
 use crate::Error;
 use faer::dyn_stack::{MemBuffer, MemStack};

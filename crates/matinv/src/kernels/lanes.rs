@@ -2,7 +2,7 @@
 //! vector holds matrix `l` of the group, so one instruction advances a whole group of
 //! inversions (4 with AVX2, 8 with AVX-512, 2 with NEON, 1 without SIMD).
 //!
-//! It is the algorithm of [`super::unblocked`] (getf2's left-looking order, getri's inverse)
+//! It is the algorithm of [`super::lu_getri`] (getf2's left-looking order, getri's inverse)
 //! written lane-wise: every lane performs exactly the scalar kernel's operations in the same
 //! order (separate multiplies and adds, no FMA), so results are bit-for-bit the scalar ones.
 //! Pivoting differs between lanes, so row and column interchanges are blends, and a lane
@@ -489,7 +489,7 @@ pub fn invert<S: Simd, const N: usize>(simd: S, a: &mut Group<S, N>) -> S::f64s 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::unblocked;
+    use crate::kernels::lu_getri;
     use pulp::bytemuck;
 
     fn check<S: Simd, const N: usize>(simd: S, seed: u64) {
@@ -517,7 +517,7 @@ mod tests {
         for (l, single) in singles.iter().enumerate() {
             let mut x = *single;
             let (mut piv, mut work) = ([0; N], vec![0.0; 2 * N]);
-            let r = unblocked::invert_in_place(x.as_flattened_mut(), N, &mut piv, &mut work);
+            let r = lu_getri::invert_in_place(x.as_flattened_mut(), N, &mut piv, &mut work);
             let lane_zero = (zero[l] >= 0.0).then_some(zero[l] as usize);
             assert_eq!(r.err(), lane_zero, "lane {l}");
             if r.is_ok() {

@@ -1,14 +1,22 @@
-//! Per-matrix inversion kernels. Each reports singularity the way LAPACK's `getrf` does:
-//! the 0-based column of the first exact zero pivot of partial-pivoting LU.
+//! Per-matrix inversion kernels, one file per algorithm. Each reports singularity the way
+//! LAPACK's `getrf` does: the 0-based column of the first exact zero pivot of
+//! partial-pivoting LU. None allocates: callers pass the matrix and its workspace.
+//!
+//! - `lu_getri.rs`: unblocked LU (getf2's order) and getri's inverse: tiny and complex
+//!   mid sizes;
+//! - `lanes.rs`: the same LU + getri for real n <= 8, one matrix per SIMD lane;
+//! - `gauss_jordan.rs`: Gauss-Jordan elimination, real mid sizes;
+//! - `gauss_jordan_blocked.rs`: blocked Gauss-Jordan on faer's products, large sizes;
+//! - `gemm_buffer.rs`: reserving faer's packing buffers before its products run.
 
-pub mod gauss_jordan;
-pub mod gauss_jordan_blocked;
+pub(crate) mod gauss_jordan;
+pub(crate) mod gauss_jordan_blocked;
 pub(crate) mod gemm_buffer;
-pub mod lanes;
-pub mod unblocked;
+pub(crate) mod lanes;
+pub(crate) mod lu_getri;
 
 /// 0-based column of the first exact zero pivot met by partial-pivoting LU.
-pub type ZeroPivot = usize;
+pub(crate) type ZeroPivot = usize;
 
 /// The row `i?amax` picks as pivot among `len` candidates of magnitudes `mag(0..len)`
 /// (`|x|` for real, `|re| + |im|` for complex): the first one of largest magnitude when no
@@ -101,15 +109,6 @@ fn amax_with_nan(len: usize, complex: bool, mag: impl Fn(usize) -> f64) -> usize
     (i..i + pairs)
         .find(|&k| hit(k))
         .unwrap_or((i + pairs).min(len - 1))
-}
-
-/// A vector of `len` default values, or `Error::TooLarge` when it cannot be allocated.
-pub(crate) fn zeros<T: Clone + Default>(len: usize) -> Result<Vec<T>, crate::Error> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| crate::Error::TooLarge)?;
-    v.resize(len, T::default());
-    Ok(v)
 }
 
 /// A column-major (or row-major: the same draw) `n x n` test matrix with entries in

@@ -7,14 +7,13 @@
 //! default (upper) case gathers with a plain copy; and the lower triangle of `inv(G)`,
 //! stored column-major, is the upper triangle of `inv(H)` row-major.
 
-// `Field` has `Add`, not `AddAssign`: `*s = *s + x` is the only way to write it.
-#![allow(clippy::assign_op_pattern)]
-
 use super::triangular::invert_lower_in_place;
 use super::{conj, Workspace};
-use crate::batch::{for_each_tile, power_of_two_scale, Params};
 use crate::element::{Element, Field};
 use crate::layout::MatrixPtr;
+use crate::params::Params;
+use crate::scaling::power_of_two_scale;
+use crate::tiling::for_each_tile;
 use faer::dyn_stack::{MemStack, StackReq};
 use faer::linalg::cholesky::llt::{factor, inverse};
 use faer::{MatMut, MatRef, Par};
@@ -57,7 +56,7 @@ pub(super) fn invert<T: Element>(
             get(j, i)
         };
     });
-    if n <= params.unblocked_max_n {
+    if n <= params.kernels.unblocked_max_n {
         factor_in_place(a, n, &mut ws.work[..n])?;
         invert_lower_in_place(a, n, &mut ws.work[..n]);
         // V = inv(L)^H, upper triangular, then X = V V^H = inv(G), column by column.
@@ -131,7 +130,7 @@ fn factor_in_place<F: Field>(a: &mut [F], n: usize, acc: &mut [F]) -> Result<(),
             let lk = &left[k * n + j..(k + 1) * n];
             let c = conj(lk[0]);
             for (s, &l) in acc.iter_mut().zip(lk) {
-                *s = *s + l * c;
+                *s += l * c;
             }
         }
         let d = col[0].re() - acc[0].re();
@@ -160,7 +159,7 @@ fn upper_product_in_place<F: Field>(v: &mut [F], n: usize, acc: &mut [F]) {
         for k in j..n {
             let t = conj(v[j + k * n]);
             for (s, &x) in acc.iter_mut().zip(&v[k * n..k * n + j + 1]) {
-                *s = *s + x * t;
+                *s += x * t;
             }
         }
         v[j * n..j * n + j + 1].copy_from_slice(acc);

@@ -16,16 +16,19 @@ mod cholesky;
 mod detect;
 mod triangular;
 
-use crate::batch::{self, Params};
+use crate::alloc::{zero_elements, zeros};
+use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
 use crate::element::{Element, Field};
-use crate::kernels::zeros;
+use crate::general::{self, invert_one as invert_general};
 use crate::layout::{MatrixPtr, StackView};
-use crate::status::{fill_nan, Status};
+use crate::params::Params;
+use crate::plan::{threads_inside, KernelPlan, Threading};
+use crate::simd::{Isa, IsaRun};
+use crate::status::Status;
 use crate::Error;
 use detect::Class;
 use faer::dyn_stack::{MemBuffer, StackReq};
 use faer::Par;
-use rayon::prelude::*;
 
 /// What is known about every matrix of a stack (scipy's `assume_a`).
 ///
@@ -36,9 +39,11 @@ use rayon::prelude::*;
 /// let err = Structure::from_name("foo", false).unwrap_err();
 /// assert!(err.to_string().starts_with("assume_a must be one of 'general', 'diagonal'"));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Structure {
-    /// Any square matrix: LU with partial pivoting, exactly what [`crate::inv_into`] does.
+    /// Any square matrix: LU with partial pivoting, numpy's `inv` (the default).
+    #[default]
     General,
     /// Only the diagonal is read; the inverse is diagonal (exact zeros elsewhere).
     Diagonal,
@@ -140,39 +145,6 @@ impl core::str::FromStr for Structure {
     }
 }
 
-/// Why a matrix has no inverse (0-based column or minor).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Failure {
-    /// An exact zero pivot (LU) or diagonal entry (triangular, diagonal).
-    ZeroPivot(usize),
-    /// Cholesky's pivot `k` was not positive and finite.
-    NotPositiveDefinite(usize),
-}
-
-impl Failure {
-    fn error(self, matrix: usize) -> Error {
-        match self {
-            Self::ZeroPivot(k) => Error::Singular {
-                matrix,
-                pivot: k + 1,
-            },
-            Self::NotPositiveDefinite(k) => Error::NotPositiveDefinite {
-                matrix,
-                minor: k + 1,
-            },
-        }
-    }
-
-    fn status(self) -> Status {
-        match self {
-            Self::ZeroPivot(k) | Self::NotPositiveDefinite(k) => Status {
-                info: k as u32 + 1,
-                rcond: 0.0,
-            },
-        }
-    }
-}
-
 /// The matrix that was inverted, as a function of the stored one (for `rcond`).
 #[derive(Clone, Copy, Debug)]
 enum Implied {
@@ -246,7 +218,7 @@ fn conj<F: Field>(x: F) -> F {
 /// Scratch for one task: kernels never allocate per matrix.
 pub(crate) struct Workspace<T: Element> {
     /// LU's workspace, for `Auto` and the LU fallback of `Symmetric`/`Hermitian`.
-    general: batch::Workspace<T::Compute>,
+    general: general::Workspace<T::Compute>,
     /// The matrix gathered column-major, factored and inverted in place.
     a: Vec<T::Compute>,
     /// Results of the blocked kernels (column-major).
@@ -270,7 +242,7 @@ impl<T: Element> Workspace<T> {
         params: &Params,
     ) -> Result<Self, Error> {
         let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
-        let blocked = n > params.unblocked_max_n;
+        let blocked = n > params.kernels.unblocked_max_n;
         let needs_inv = T::as_compute_mut(&mut []).is_none();
         let (lu_n, dense, full, cholesky) = match structure {
             Structure::General | Structure::Diagonal => (0, false, false, false),
@@ -294,8 +266,9 @@ impl<T: Element> Workspace<T> {
                 .try_reserve_exact(matrices)
                 .map_err(|_| Error::TooLarge)?;
         }
+        let lu_plan = KernelPlan::new(lu_n, T::Compute::REAL, params);
         Ok(Self {
-            general: batch::Workspace::new(lu_n, needs_inv, params)?,
+            general: general::Workspace::new(&lu_plan, needs_inv, params)?,
             a: zeros(if dense { nn } else { 0 })?,
             x: zeros(if dense && (blocked || cholesky) {
                 nn
@@ -303,23 +276,15 @@ impl<T: Element> Workspace<T> {
                 0
             })?,
             work: zeros(if dense { n } else { 0 })?,
-            full: vec_of(if full { nn } else { 0 })?,
+            full: zero_elements(if full { nn } else { 0 })?,
             stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
             classes,
         })
     }
 }
 
-/// `len` zeros of an element type (which need not implement `Default`).
-fn vec_of<T: Element>(len: usize) -> Result<Vec<T>, Error> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
-    v.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
-    Ok(v)
-}
-
 /// Inverts every matrix of `a`, of the given structure, into the C-contiguous `out`; the
-/// contract of [`crate::batch::invert_stack`] (same threading, same errors), plus
+/// contract of [`crate::general::invert_stack`] (same threading, same errors), plus
 /// [`Error::NotPositiveDefinite`].
 pub(crate) fn invert_stack<T: Element>(
     a: &StackView<'_, T>,
@@ -329,12 +294,13 @@ pub(crate) fn invert_stack<T: Element>(
     params: &Params,
 ) -> Result<(), Error> {
     if structure == Structure::General {
-        return batch::invert_stack(a, out, status, params);
+        return general::invert_stack(a, out, status, params);
     }
-    let (count, n) = batch::check_outputs(a, out, status.as_deref_mut())?;
+    let (count, n) = driver::check_outputs(a, out, status.as_deref_mut())?;
     if count * n == 0 {
         return Ok(());
     }
+    let real = T::Compute::REAL;
     // Tasks the size of the general path's, so that `Auto` chunks match its chunks.
     let flops = if structure == Structure::Auto {
         2 * n * n * n + 16
@@ -342,185 +308,143 @@ pub(crate) fn invert_stack<T: Element>(
         structure.flops(n)
     };
     // Threads inside each matrix when the general path would use them.
-    let inside = batch::threads_inside(count, n, T::Compute::REAL, params);
-    // The calling thread alone as in the general path (no rayon call at all then).
-    let team = if !inside && (count == 1 || count * flops < params.task_flops) {
-        None
-    } else {
-        crate::threads::team(params.num_threads)
+    let inside = threads_inside(count, n, real, params);
+    let threading = Threading::inversion(count, flops, inside, params);
+    let job = Structured {
+        a,
+        ctx: Ctx {
+            n,
+            structure,
+            plan: KernelPlan::new(n, real, params),
+            params,
+        },
+        isa: Isa::detect(),
     };
-    let Some(team) = team else {
-        let mut ws = Workspace::new(n, count, structure, Par::Seq, params)?;
-        return invert_run(a, 0, out, status, &mut ws, structure, Par::Seq, params);
-    };
-    team.install(|| {
-        if inside {
-            let mut ws = Workspace::new(n, 1, structure, Par::rayon(0), params)?;
-            return invert_run(a, 0, out, status, &mut ws, structure, Par::rayon(0), params);
-        }
-        let grain = (params.task_flops / flops).clamp(1, count);
-        let init = || Workspace::new(n, grain, structure, Par::Seq, params);
-        let chunks = out.par_chunks_mut(grain * n * n).enumerate();
-        match status {
-            None => chunks.try_for_each_init(init, |ws, (chunk, dst)| {
-                invert_run(
-                    a,
-                    chunk * grain,
-                    dst,
-                    None,
-                    ws_of(ws)?,
-                    structure,
-                    Par::Seq,
-                    params,
-                )
-            }),
-            Some(st) => chunks.zip(st.par_chunks_mut(grain)).try_for_each_init(
-                init,
-                |ws, ((chunk, dst), st)| {
-                    let ws = ws_of(ws)?;
-                    invert_run(
-                        a,
-                        chunk * grain,
-                        dst,
-                        Some(st),
-                        ws,
-                        structure,
-                        Par::Seq,
-                        params,
-                    )
-                },
-            ),
-        }
-    })
+    driver::run_stack(&job, Inverses { dst: out, status }, count, threading)
 }
 
-/// A task's workspace, or the allocation error that prevented it.
-fn ws_of<W>(ws: &mut Result<W, Error>) -> Result<&mut W, Error> {
-    ws.as_mut().map_err(|e| e.clone())
-}
-
-/// Inverts the consecutive matrices `start..` of `a` into `dst`, with the widest SIMD the
-/// CPU has (as [`batch::invert_run`]: the kernels are inlined into one copy per
-/// instruction set; without fused multiply-adds, so every copy computes the same bits).
-#[allow(clippy::too_many_arguments)]
-fn invert_run<T: Element>(
-    a: &StackView<'_, T>,
-    start: usize,
-    dst: &mut [T],
-    status: Option<&mut [Status]>,
-    ws: &mut Workspace<T>,
+/// What every matrix of a structured call shares.
+#[derive(Clone, Copy)]
+struct Ctx<'r> {
+    n: usize,
     structure: Structure,
-    par: Par,
-    params: &Params,
-) -> Result<(), Error> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        macro_rules! simd_variant {
-            ($name:ident, $features:literal) => {
-                #[target_feature(enable = $features)]
-                #[allow(clippy::too_many_arguments)]
-                unsafe fn $name<T: Element>(
-                    a: &StackView<'_, T>,
-                    start: usize,
-                    dst: &mut [T],
-                    status: Option<&mut [Status]>,
-                    ws: &mut Workspace<T>,
-                    structure: Structure,
-                    par: Par,
-                    params: &Params,
-                ) -> Result<(), Error> {
-                    invert_run_generic(a, start, dst, status, ws, structure, par, params)
-                }
-            };
-        }
-        simd_variant!(avx512, "avx512f,avx512vl,avx2,fma");
-        simd_variant!(avx2, "avx2,fma");
-        if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512vl") {
-            // SAFETY: the features were just detected on this CPU.
-            return unsafe { avx512(a, start, dst, status, ws, structure, par, params) };
-        }
-        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-            // SAFETY: as above.
-            return unsafe { avx2(a, start, dst, status, ws, structure, par, params) };
-        }
-    }
-    invert_run_generic(a, start, dst, status, ws, structure, par, params)
+    /// The general path's plan, for `Auto` and the LU fallbacks.
+    plan: KernelPlan,
+    params: &'r Params,
 }
 
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn invert_run_generic<T: Element>(
-    a: &StackView<'_, T>,
-    start: usize,
-    dst: &mut [T],
-    mut status: Option<&mut [Status]>,
-    ws: &mut Workspace<T>,
-    structure: Structure,
-    par: Par,
-    params: &Params,
-) -> Result<(), Error> {
-    let n = a.n();
-    if structure == Structure::Auto {
-        let count = dst.len() / (n * n);
-        ws.classes.clear();
-        // Real matrices invert as fast or faster through the general kernels than through
-        // Cholesky, despite its half of the flops (general / Cholesky time, 2 cores: 0.24
-        // for 1e5 8 x 8, 0.58 for 1e4 32 x 32, 0.78 at n = 512, 0.72-1.08 at n = 1024 and
-        // 2048): there, Hermitian counts as general, and is not looked for. Complex ones
-        // gain from Cholesky from n = 32 (1.24 for 2,000 32 x 32, 1.07-1.21 at n = 512..1024).
-        let cholesky = !T::Compute::REAL;
-        ws.classes.extend(
-            a.matrices(start)
-                .take(count)
-                .map(|m| detect::classify(m, n, cholesky)),
-        );
-        if ws.classes.iter().all(|&c| c == Class::General) {
-            // Nothing to exploit: the general path itself, SIMD across matrices included.
-            return batch::invert_run(a, start, dst, status, &mut ws.general, par, params);
-        }
+/// The structured path's job: a stack, its structure, and the instruction set of its
+/// kernels (all of them generic, inlined into one copy per set).
+struct Structured<'r, 'v, T: Element> {
+    a: &'r StackView<'v, T>,
+    ctx: Ctx<'r>,
+    isa: Isa,
+}
+
+impl<T: Element> StackJob for Structured<'_, '_, T> {
+    type Out<'o> = Inverses<'o, T>;
+    type Workspace = Workspace<T>;
+
+    fn split<'o>(&self, out: Self::Out<'o>, matrices: usize) -> (Self::Out<'o>, Self::Out<'o>) {
+        out.split(matrices, self.ctx.n)
     }
-    for ((i, d), m) in dst
-        .chunks_exact_mut(n * n)
-        .enumerate()
-        .zip(a.matrices(start))
-    {
-        let class = ws.classes.get(i).copied().unwrap_or(Class::General);
-        let result = invert_one(m, n, d, ws, structure, class, par, params);
-        match status.as_deref_mut() {
-            None => {
-                result.map_err(|f| f.error(start + i))?;
-            }
-            Some(st) => {
-                st[i] = match result {
-                    Ok(implied) => {
-                        Status::inverted_by(n, |r, c| implied_entry(m, implied, r, c), d)
-                    }
-                    Err(f) => {
-                        fill_nan(d);
-                        f.status()
-                    }
-                }
+
+    fn workspace(&self, matrices: usize, par: Par) -> Result<Workspace<T>, Error> {
+        let c = &self.ctx;
+        Workspace::new(c.n, matrices, c.structure, par, c.params)
+    }
+
+    fn run(
+        &self,
+        start: usize,
+        out: Inverses<'_, T>,
+        ws: &mut Workspace<T>,
+        par: Par,
+    ) -> Result<(), Error> {
+        // As for the general path: the kernels are inlined into one copy per instruction
+        // set; without fused multiply-adds, so every copy computes the same bits.
+        self.isa.run(Run {
+            a: self.a,
+            start,
+            out,
+            ws,
+            ctx: self.ctx,
+            par,
+        })
+    }
+}
+
+/// The arguments of one run, compiled per instruction set ([`IsaRun`]).
+struct Run<'r, 'v, 'o, T: Element> {
+    a: &'r StackView<'v, T>,
+    start: usize,
+    out: Inverses<'o, T>,
+    ws: &'r mut Workspace<T>,
+    ctx: Ctx<'r>,
+    par: Par,
+}
+
+impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
+    type Output = Result<(), Error>;
+
+    #[inline(always)]
+    fn run(self) -> Result<(), Error> {
+        let Run {
+            a,
+            start,
+            out,
+            ws,
+            ctx,
+            par,
+        } = self;
+        let n = ctx.n;
+        if ctx.structure == Structure::Auto {
+            let count = out.dst.len() / (n * n);
+            ws.classes.clear();
+            // Real matrices invert as fast or faster through the general kernels than
+            // through Cholesky, despite its half of the flops (general / Cholesky time, 2
+            // cores: 0.24 for 1e5 8 x 8, 0.58 for 1e4 32 x 32, 0.78 at n = 512, 0.72-1.08 at
+            // n = 1024 and 2048): there, Hermitian counts as general, and is not looked for.
+            // Complex ones gain from Cholesky from n = 32 (1.24 for 2,000 32 x 32, 1.07-1.21
+            // at n = 512..1024).
+            let cholesky = !T::Compute::REAL;
+            ws.classes.extend(
+                a.matrices(start)
+                    .take(count)
+                    .map(|m| detect::classify(m, n, cholesky)),
+            );
+            if ws.classes.iter().all(|&c| c == Class::General) {
+                // Nothing to exploit: the general path itself, SIMD across matrices included.
+                return general::invert_run(a, start, out, &mut ws.general, &ctx.plan, par);
             }
         }
+        each_matrix(
+            a,
+            start,
+            out,
+            false,
+            |i, m, d| {
+                let class = ws.classes.get(i).copied().unwrap_or(Class::General);
+                invert_one(m, d, ws, class, &ctx, par)
+            },
+            |m, d, implied| Status::inverted_by(n, |r, c| implied_entry(m, implied, r, c), d),
+        )
     }
-    Ok(())
 }
 
 /// One matrix; `class` is what `Auto` detected.
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn invert_one<T: Element>(
     m: MatrixPtr<T>,
-    n: usize,
     d: &mut [T],
     ws: &mut Workspace<T>,
-    structure: Structure,
     class: Class,
+    ctx: &Ctx<'_>,
     par: Par,
-    params: &Params,
 ) -> Result<Implied, Failure> {
+    let (n, params) = (ctx.n, ctx.params);
     let general = |ws: &mut Workspace<T>, d: &mut [T]| {
-        batch::invert_general(m, n, d, &mut ws.general, par, params)
+        invert_general(m, d, &mut ws.general, &ctx.plan, par)
             .map(|()| Implied::Stored)
             .map_err(Failure::ZeroPivot)
     };
@@ -534,7 +458,7 @@ fn invert_one<T: Element>(
             .map(|()| Implied::Lower)
             .map_err(Failure::ZeroPivot)
     };
-    match structure {
+    match ctx.structure {
         Structure::General => general(ws, d),
         Structure::Diagonal => diagonal(m, n, d).map(|()| Implied::Diagonal),
         Structure::UpperTriangular => upper(ws, d),
@@ -542,8 +466,8 @@ fn invert_one<T: Element>(
         Structure::PositiveDefinite { lower } => cholesky::invert(m, n, d, ws, lower, par, params)
             .map(|()| Implied::Hermitian { lower })
             .map_err(Failure::NotPositiveDefinite),
-        Structure::Symmetric { lower } => symmetric(m, n, d, ws, lower, false, par, params),
-        Structure::Hermitian { lower } => symmetric(m, n, d, ws, lower, true, par, params),
+        Structure::Symmetric { lower } => symmetric(m, d, ws, lower, false, ctx, par),
+        Structure::Hermitian { lower } => symmetric(m, d, ws, lower, true, ctx, par),
         Structure::Auto => match class {
             Class::Diagonal => diagonal(m, n, d).map(|()| Implied::Stored),
             Class::Upper => upper(ws, d).map(|_| Implied::Stored),
@@ -576,17 +500,16 @@ fn diagonal<T: Element>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Fa
 
 /// Symmetric or Hermitian, from one triangle: Cholesky when it can apply and succeeds,
 /// else LU of the mirrored matrix.
-#[allow(clippy::too_many_arguments)]
 fn symmetric<T: Element>(
     m: MatrixPtr<T>,
-    n: usize,
     d: &mut [T],
     ws: &mut Workspace<T>,
     lower: bool,
     hermitian: bool,
+    ctx: &Ctx<'_>,
     par: Par,
-    params: &Params,
 ) -> Result<Implied, Failure> {
+    let n = ctx.n;
     let conjugate = hermitian || T::Compute::REAL;
     let implied = if conjugate {
         Implied::Hermitian { lower }
@@ -595,7 +518,9 @@ fn symmetric<T: Element>(
     };
     // SAFETY: i < n, inside the matrix.
     let positive_diagonal = || (0..n).all(|i| unsafe { m.get(i, i) }.to_compute().re() > 0.0);
-    if conjugate && positive_diagonal() && cholesky::invert(m, n, d, ws, lower, par, params).is_ok()
+    if conjugate
+        && positive_diagonal()
+        && cholesky::invert(m, n, d, ws, lower, par, ctx.params).is_ok()
     {
         return Ok(implied);
     }
@@ -611,8 +536,7 @@ fn symmetric<T: Element>(
         .expect("an n x n matrix");
     // Not mirrored: LU's inverse has a small residual `I - X A` as a whole; one triangle
     // of it with its mirror image has not (the two differ by about cond(A) eps).
-    batch::invert_general(view.matrix(0), n, d, general, par, params)
-        .map_err(Failure::ZeroPivot)?;
+    invert_general(view.matrix(0), d, general, &ctx.plan, par).map_err(Failure::ZeroPivot)?;
     Ok(implied)
 }
 

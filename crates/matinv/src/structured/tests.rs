@@ -2,8 +2,40 @@
 //! each structure implies, plus the exact properties (zeros, mirror images, info).
 
 use super::*;
+use crate::alloc::zero_elements as vec_of;
 use crate::element::{c32, c64};
-use crate::{inv_ex_into, inv_ex_structured_into, inv_structured_into};
+use crate::{InvOptions, KernelParams, ThreadParams};
+
+// The entry points these tests were written against, through `InvOptions`.
+fn inv_structured_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    structure: Structure,
+    params: &Params,
+) -> Result<(), Error> {
+    let opts = InvOptions::structured(structure).with_params(*params);
+    crate::inv_into(a, out, &opts)
+}
+
+fn inv_ex_structured_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    status: &mut [Status],
+    structure: Structure,
+    params: &Params,
+) -> Result<(), Error> {
+    let opts = InvOptions::structured(structure).with_params(*params);
+    crate::inv_ex_into(a, out, status, &opts)
+}
+
+fn inv_ex_into<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    status: &mut [Status],
+    params: &Params,
+) -> Result<(), Error> {
+    crate::inv_ex_into(a, out, status, &InvOptions::default().with_params(*params))
+}
 
 /// A tiny deterministic generator (xorshift64*), so the tests need no dependency.
 struct Rng(u64);
@@ -251,7 +283,10 @@ fn every_structure_meets_lapack_criterion() {
 fn blocked_kernels_on_small_matrices() {
     // faer's blocked Cholesky and triangular inverse from n = 3 on.
     let params = Params {
-        unblocked_max_n: 2,
+        kernels: KernelParams {
+            unblocked_max_n: 2,
+            ..KernelParams::default()
+        },
         ..Params::default()
     };
     check_type::<f64>(&params, &[3, 4, 7, 17, 40]);
@@ -293,7 +328,10 @@ fn zero_diagonal_and_not_positive_definite() {
     for params in [
         p,
         Params {
-            unblocked_max_n: 1,
+            kernels: KernelParams {
+                unblocked_max_n: 1,
+                ..p.kernels
+            },
             ..p
         },
     ] {
@@ -407,7 +445,7 @@ fn auto_detects_and_matches_general_bits() {
     let data: Vec<f64> = (0..100 * 16).map(|_| rng.next()).collect();
     let view = StackView::c_contiguous(&data, &[100, 4, 4]).unwrap();
     let (mut x, mut y) = (vec![0.0; 1600], vec![0.0; 1600]);
-    crate::inv_into(&view, &mut x).unwrap();
+    crate::inv_into(&view, &mut x, &InvOptions::default()).unwrap();
     inv_structured_into(&view, &mut y, Structure::Auto, &p).unwrap();
     assert_eq!(x, y);
     // Detection.
@@ -447,13 +485,13 @@ fn strided_stacks_and_threads() {
     for structure in STRUCTURES {
         let mut one = vec![0.0; count * n * n];
         let mut many = vec![0.0; count * n * n];
-        let single = Params {
-            num_threads: 1,
-            ..Params::default()
-        };
+        let single = Params::default().with_num_threads(1);
         let multi = Params {
-            num_threads: 2,
-            task_flops: 1 << 12,
+            threads: ThreadParams {
+                num_threads: 2,
+                task_flops: 1 << 12,
+                ..ThreadParams::default()
+            },
             ..Params::default()
         };
         let mut st1 = vec![Status::default(); count];

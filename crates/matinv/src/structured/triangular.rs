@@ -4,14 +4,13 @@
 //! row-major matrix, read as column-major, is `U^T`, which is lower, and
 //! `inv(U^T) = inv(U)^T` read back row-major is `inv(U)`: no transposition on either side.
 
-// `Field` has `Add`, not `AddAssign`: `*s = *s + x` is the only way to write it.
-#![allow(clippy::assign_op_pattern)]
-
 use super::Workspace;
-use crate::batch::{for_each_tile, power_of_two_scale, Params};
 use crate::element::{Element, Field};
 use crate::kernels::ZeroPivot;
 use crate::layout::MatrixPtr;
+use crate::params::Params;
+use crate::scaling::power_of_two_scale;
+use crate::tiling::for_each_tile;
 use faer::{MatMut, MatRef, Par};
 
 /// Inverts the upper triangle of `m` (the lower one when `lower`) into the row-major
@@ -44,7 +43,7 @@ pub(super) fn invert<T: Element>(
             get(j, i)
         };
     });
-    let (r, s) = if n <= params.unblocked_max_n {
+    let (r, s) = if n <= params.kernels.unblocked_max_n {
         invert_lower_in_place(a, n, &mut ws.work[..n]);
         (&ws.a[..n * n], 1.0)
     } else {
@@ -87,7 +86,7 @@ pub(super) fn invert_lower_in_place<F: Field>(a: &mut [F], n: usize, acc: &mut [
             let t = a[k + j * n];
             let col = &a[k + k * n..(k + 1) * n];
             for (s, &x) in acc[k - j - 1..].iter_mut().zip(col) {
-                *s = *s + x * t;
+                *s += x * t;
             }
         }
         let minus_xjj = -xjj;

@@ -10,20 +10,22 @@
 
 mod hermitian;
 
-use crate::batch::Params;
+use crate::alloc::{zero_elements, zeros};
+use crate::driver::{self, StackJob};
 use crate::element::{Element, Field};
-use crate::kernels::zeros;
 use crate::layout::{MatrixPtr, StackView};
+use crate::params::Params;
+use crate::plan::Threading;
 use crate::Error;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::evd::{self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::linalg::svd::{svd_scratch, ComputeSvdVectors};
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{MatMut, Par};
-use rayon::prelude::*;
 
 /// Which singular vectors to compute, as numpy's `compute_uv` and `full_matrices` say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Vectors {
     /// Singular values only (`compute_uv=False`).
     None,
@@ -126,8 +128,8 @@ pub fn svd<T: Element>(
             .and_then(|x| x.checked_mul(c))
             .ok_or(Error::TooLarge)
     };
-    let mut u = zeros_of::<T>(size(ur, uc)?)?;
-    let mut vh = zeros_of::<T>(size(vr, vc)?)?;
+    let mut u = zero_elements::<T>(size(ur, uc)?)?;
+    let mut vh = zero_elements::<T>(size(vr, vc)?)?;
     let uv = (vectors != Vectors::None).then_some((&mut u[..], &mut vh[..]));
     run(
         a,
@@ -153,16 +155,9 @@ pub fn svdvals<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T::Real>, Error> 
     Ok(svd(a, Vectors::None, false)?.s)
 }
 
-fn zeros_of<T: Element>(len: usize) -> Result<Vec<T>, Error> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
-    v.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
-    Ok(v)
-}
-
 /// One task's share of the outputs: singular values and, optionally, vectors.
-struct Task<'o, T: Element> {
-    start: usize,
+pub(crate) struct Factors<'o, T: Element> {
+    /// Matrices.
     count: usize,
     s: &'o mut [T::Real],
     uv: Option<(&'o mut [T], &'o mut [T])>,
@@ -264,74 +259,97 @@ pub(crate) fn run<T: Element>(
     if count == 0 {
         return Ok(());
     }
-    // The SVD costs some 10-20 m n k flops: matrices go to the threads in tasks of about
-    // `task_flops`, one matrix at least. Threads never work inside one matrix: faer's
-    // parallel decompositions add up in an order that depends on the thread count, and the
-    // results must not (a 300 x 300 complex matrix differed in the last bits).
+    // The SVD costs some 10-20 m n k flops: one matrix per thread, in tasks of about
+    // `task_flops` ([`Threading::per_matrix`]).
     let flops = 20 * m.max(n) * k * k + 64;
-    let par = Par::Seq;
-    let grain = (params.task_flops / flops).clamp(1, count);
-    // No team: the calling thread alone, with no rayon call at all.
-    let team = crate::threads::team(params.num_threads);
-
-    let mut tasks = Vec::with_capacity(count.div_ceil(grain));
-    let (mut s_rest, mut uv_rest) = (s, uv);
-    for start in (0..count).step_by(grain) {
-        let c = grain.min(count - start);
-        let (s_now, s_next) = std::mem::take(&mut s_rest).split_at_mut(c * k);
-        s_rest = s_next;
-        let uv_now = match uv_rest.take() {
-            None => None,
-            Some((u, vh)) => {
-                let (u_now, u_next) = u.split_at_mut(c * ur * uc);
-                let (v_now, v_next) = vh.split_at_mut(c * vr * vc);
-                uv_rest = Some((u_next, v_next));
-                Some((u_now, v_now))
-            }
-        };
-        tasks.push(Task {
-            start,
-            count: c,
-            s: s_now,
-            uv: uv_now,
-        });
-    }
-    let init = || Workspace::<T::Compute>::new(m, n, vectors, hermitian, par);
-    let work = |ws: &mut Result<Workspace<T::Compute>, Error>, task: Task<'_, T>| {
-        let ws = ws.as_mut().map_err(|e| e.clone())?;
-        run_task(a, task, ws, vectors, hermitian, nonfinite, par)
+    let job = SvdJob {
+        a,
+        vectors,
+        hermitian,
+        nonfinite,
+        k,
+        sizes: [ur * uc, vr * vc],
     };
-    let team = match team {
-        Some(team) if tasks.len() > 1 => team,
-        _ => {
-            let mut ws = init();
-            return tasks.into_iter().try_for_each(|t| work(&mut ws, t));
-        }
-    };
-    team.install(|| tasks.into_par_iter().try_for_each_init(init, work))
+    let threading = Threading::per_matrix(count, flops, params);
+    driver::run_stack(&job, Factors { count, s, uv }, count, threading)
 }
 
-fn run_task<T: Element>(
-    a: &StackView<'_, T>,
-    task: Task<'_, T>,
-    ws: &mut Workspace<T::Compute>,
+/// The SVD path's job: a stack and what to compute of each matrix.
+struct SvdJob<'r, 'v, T: Element> {
+    a: &'r StackView<'v, T>,
     vectors: Vectors,
     hermitian: bool,
     nonfinite: NonFinite,
+    /// Singular values per matrix.
+    k: usize,
+    /// Elements of `U` and of `Vh` per matrix.
+    sizes: [usize; 2],
+}
+
+impl<T: Element> StackJob for SvdJob<'_, '_, T> {
+    type Out<'o> = Factors<'o, T>;
+    type Workspace = Workspace<T::Compute>;
+
+    fn split<'o>(&self, out: Self::Out<'o>, matrices: usize) -> (Self::Out<'o>, Self::Out<'o>) {
+        let (s_now, s_next) = out.s.split_at_mut(matrices * self.k);
+        let (uv_now, uv_next) = match out.uv {
+            None => (None, None),
+            Some((u, vh)) => {
+                let (u_now, u_next) = u.split_at_mut(matrices * self.sizes[0]);
+                let (v_now, v_next) = vh.split_at_mut(matrices * self.sizes[1]);
+                (Some((u_now, v_now)), Some((u_next, v_next)))
+            }
+        };
+        (
+            Factors {
+                count: matrices,
+                s: s_now,
+                uv: uv_now,
+            },
+            Factors {
+                count: out.count - matrices,
+                s: s_next,
+                uv: uv_next,
+            },
+        )
+    }
+
+    fn workspace(&self, _matrices: usize, par: Par) -> Result<Self::Workspace, Error> {
+        let (m, n) = (self.a.rows(), self.a.cols());
+        Workspace::new(m, n, self.vectors, self.hermitian, par)
+    }
+
+    fn run(
+        &self,
+        start: usize,
+        out: Factors<'_, T>,
+        ws: &mut Self::Workspace,
+        par: Par,
+    ) -> Result<(), Error> {
+        run_task(self, start, out, ws, par)
+    }
+}
+
+fn run_task<T: Element>(
+    job: &SvdJob<'_, '_, T>,
+    start: usize,
+    out: Factors<'_, T>,
+    ws: &mut Workspace<T::Compute>,
     par: Par,
 ) -> Result<(), Error> {
+    let SvdJob {
+        a,
+        vectors,
+        hermitian,
+        nonfinite,
+        k,
+        sizes: [us, vs],
+    } = *job;
     let (m, n) = (a.rows(), a.cols());
-    let k = m.min(n);
-    let [ur, uc, vr, vc] = factor_shapes(m, n, vectors, hermitian);
-    let Task {
-        start,
-        count,
-        s,
-        mut uv,
-    } = task;
+    let [_, uc, vr, _] = factor_shapes(m, n, vectors, hermitian);
+    let Factors { count, s, mut uv } = out;
     for (i, mat) in a.matrices(start).take(count).enumerate() {
         let s_out = &mut s[i * k..(i + 1) * k];
-        let (us, vs) = (ur * uc, vr * vc);
         let uv_out = uv
             .as_mut()
             .map(|(u, vh)| (&mut u[i * us..(i + 1) * us], &mut vh[i * vs..(i + 1) * vs]));
@@ -354,7 +372,7 @@ fn run_task<T: Element>(
         if hermitian {
             hermitian::one(n, ws, s_out, uv_out, par, unscale)?;
         } else {
-            one(m, n, [uc, vr], ws, s_out, uv_out, par, unscale)?;
+            one(Dims { m, n, uc, vr }, ws, s_out, uv_out, par, unscale)?;
         }
     }
     Ok(())
@@ -444,13 +462,20 @@ fn scale_into_range<F: Field>(a: &mut [F], m: usize, n: usize, lower_only: bool)
     pow2(-e)
 }
 
-/// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out;
-/// the singular values are multiplied by `unscale` (see [`scale_into_range`]).
-#[allow(clippy::too_many_arguments)]
-fn one<T: Element>(
+/// The shape of one matrix and of its factors: `m x n`, `U` with `uc` columns, `Vh`
+/// with `vr` rows.
+#[derive(Clone, Copy)]
+struct Dims {
     m: usize,
     n: usize,
-    [uc, vr]: [usize; 2],
+    uc: usize,
+    vr: usize,
+}
+
+/// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out;
+/// the singular values are multiplied by `unscale` (see [`scale_into_range`]).
+fn one<T: Element>(
+    Dims { m, n, uc, vr }: Dims,
     ws: &mut Workspace<T::Compute>,
     s_out: &mut [T::Real],
     uv_out: Option<(&mut [T], &mut [T])>,

@@ -1,6 +1,6 @@
 //! Unblocked LU with partial pivoting and getri's inverse, in place, for small matrices
 //! stored column-major (every tiny size, unrolled through const generics, and complex mid
-//! sizes up to [`crate::Params::unblocked_max_n`]; real mid sizes go to
+//! sizes up to [`crate::KernelParams::unblocked_max_n`]; real mid sizes go to
 //! [`super::gauss_jordan`]). No allocation: the caller passes the matrix and
 //! room for the pivots.
 //!
@@ -75,13 +75,13 @@ fn factor<F: Field>(
                 b[k] = bk;
                 let l = &left[k * n..(k + 1) * n];
                 for (s, &lik) in acc[k + 1..j].iter_mut().zip(&l[k + 1..j]) {
-                    *s = *s + lik * bk;
+                    *s += lik * bk;
                 }
             }
             // Below: every row takes all j products, a plain matrix-vector product.
             gemv(left, n, j, &b[..j], &mut acc[j..n]);
             for (v, &s) in b[j..].iter_mut().zip(&acc[j..n]) {
-                *v = *v - s;
+                *v -= s;
             }
         } else {
             complex_column(left, n, j, b);
@@ -110,7 +110,7 @@ fn factor<F: Field>(
             if r.is_zero() {
                 below.fill(F::ZERO);
             } else {
-                below.iter_mut().for_each(|x| *x = *x * r);
+                below.iter_mut().for_each(|x| *x *= r);
             }
         } else {
             below.iter_mut().for_each(|x| *x = x.pivot_div(d));
@@ -178,8 +178,8 @@ fn complex_column<F: Field>(left: &[F], n: usize, j: usize, b: &mut [F]) {
                     qr = ac.re().mul_add(xc.im(), qr);
                     qi = ac.im().mul_add(xc.im(), qi);
                 }
-                yr = yr + (pr - qi);
-                yi = yi + (pi + qr);
+                yr += pr - qi;
+                yi += pi + qr;
                 c += width;
             }
             (yr, yi)
@@ -187,8 +187,8 @@ fn complex_column<F: Field>(left: &[F], n: usize, j: usize, b: &mut [F]) {
             let (mut tr, mut ti) = (0.0, 0.0);
             for c in 0..j {
                 let (pr, pi) = fused_product(left[c * n + i], x[c]);
-                tr = tr + pr;
-                ti = ti + pi;
+                tr += pr;
+                ti += pi;
             }
             (tr, ti)
         };
@@ -228,7 +228,7 @@ fn solve_lower<F: Field>(a: &mut [F], n: usize, acc: &mut [F], l: &mut [F]) {
         let (left, right) = a.split_at_mut((j + 1) * n);
         gemv(right, n, 0, &l[j + 1..n], &mut acc[..n]);
         for (x, &s) in left[j * n..].iter_mut().zip(acc.iter()) {
-            *x = *x - s;
+            *x -= s;
         }
     }
 }
@@ -249,14 +249,14 @@ fn upper_gemv<F: Field>(u: &[F], n: usize, c: &[F], acc: &mut [F]) {
             let col = &u[k * n + i0..k * n + i0 + B];
             for r in 0..B {
                 if i0 + r <= k {
-                    t[r] = t[r] + col[r] * ck;
+                    t[r] += col[r] * ck;
                 }
             }
         }
         for (k, &ck) in c.iter().enumerate().skip(i0 + B) {
             let col = &u[k * n + i0..k * n + i0 + B];
             for r in 0..B {
-                t[r] = t[r] + col[r] * ck;
+                t[r] += col[r] * ck;
             }
         }
         acc[i0..i0 + B].copy_from_slice(&t);
@@ -265,7 +265,7 @@ fn upper_gemv<F: Field>(u: &[F], n: usize, c: &[F], acc: &mut [F]) {
     for (i, s) in acc.iter_mut().enumerate().skip(i0) {
         let mut t = F::ZERO;
         for (k, &ck) in c.iter().enumerate().skip(i) {
-            t = t + u[k * n + i] * ck;
+            t += u[k * n + i] * ck;
         }
         *s = t;
     }
@@ -285,7 +285,7 @@ fn gemv<F: Field>(cols: &[F], n: usize, row0: usize, c: &[F], acc: &mut [F]) {
         for (k, &ck) in c.iter().enumerate() {
             let col = &cols[k * n + row0 + i0..k * n + row0 + i0 + B];
             for r in 0..B {
-                t[r] = t[r] + col[r] * ck;
+                t[r] += col[r] * ck;
             }
         }
         acc[i0..i0 + B].copy_from_slice(&t);
@@ -294,7 +294,7 @@ fn gemv<F: Field>(cols: &[F], n: usize, row0: usize, c: &[F], acc: &mut [F]) {
     for (i, s) in acc.iter_mut().enumerate().skip(i0) {
         let mut t = F::ZERO;
         for (k, &ck) in c.iter().enumerate() {
-            t = t + cols[k * n + row0 + i] * ck;
+            t += cols[k * n + row0 + i] * ck;
         }
         *s = t;
     }
@@ -324,6 +324,8 @@ mod tests {
         Ok(y)
     }
 
+    // Indices read as the formula `sum_k x[i][k] a[k][j] - delta_ij`.
+    #[allow(clippy::needless_range_loop)]
     fn residual<const N: usize>(a: &[[f64; N]; N], x: &[[f64; N]; N]) -> f64 {
         let mut worst: f64 = 0.0;
         for i in 0..N {

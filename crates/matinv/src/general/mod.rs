@@ -1,0 +1,432 @@
+//! The general inverse (LU semantics, numpy's `inv`) of a stack: the [`StackJob`] the
+//! driver runs, the dispatch from the [`KernelPlan`] to a kernel, and the per-matrix
+//! adapters that gather each strided matrix into the layout its kernel wants and scatter
+//! the C-contiguous inverse, one matrix at a time, so nothing is copied whole.
+
+mod lanes_stack;
+mod workspace;
+
+pub(crate) use workspace::{block_size, Workspace};
+
+use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
+use crate::element::{Element, Field};
+use crate::kernels::{gauss_jordan, gauss_jordan_blocked, lu_getri, ZeroPivot};
+use crate::layout::{MatrixPtr, StackView};
+use crate::params::Params;
+use crate::plan::{threads_inside, Kernel, KernelPlan, Threading};
+use crate::scaling::{magnitude_range, power_of_two_scale, scale_for};
+use crate::simd::IsaRun;
+use crate::status::Status;
+use crate::tiling::for_each_tile;
+use crate::Error;
+use faer::Par;
+use pulp::Simd;
+
+/// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
+/// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
+/// gets its [`Status`] and singular ones an all-NaN inverse.
+pub(crate) fn invert_stack<T: Element>(
+    a: &StackView<'_, T>,
+    out: &mut [T],
+    mut status: Option<&mut [Status]>,
+    params: &Params,
+) -> Result<(), Error> {
+    let (count, n) = driver::check_outputs(a, out, status.as_deref_mut())?;
+    if count * n == 0 {
+        return Ok(());
+    }
+    let real = T::Compute::REAL;
+    let job = General {
+        a,
+        plan: KernelPlan::new(n, real, params),
+        needs_inv: T::as_compute_mut(&mut out[..0]).is_none(),
+        params,
+    };
+    // Threads inside each matrix: stacks of large ones, or one matrix large enough.
+    // (A stack with fewer matrices than threads counts as single ones: one thread per
+    // matrix would leave threads idle.)
+    let inside = threads_inside(count, n, real, params);
+    let threading = Threading::inversion(count, 2 * n * n * n + 16, inside, params);
+    driver::run_stack(&job, Inverses { dst: out, status }, count, threading)
+}
+
+/// The general path's job: a stack and its plan.
+struct General<'r, 'v, T: Element> {
+    a: &'r StackView<'v, T>,
+    plan: KernelPlan,
+    /// Single precision: blocked results are computed in a double-precision buffer.
+    needs_inv: bool,
+    params: &'r Params,
+}
+
+impl<T: Element> StackJob for General<'_, '_, T> {
+    type Out<'o> = Inverses<'o, T>;
+    type Workspace = Workspace<T::Compute>;
+
+    fn split<'o>(&self, out: Self::Out<'o>, matrices: usize) -> (Self::Out<'o>, Self::Out<'o>) {
+        out.split(matrices, self.plan.n)
+    }
+
+    fn workspace(&self, _matrices: usize, par: Par) -> Result<Self::Workspace, Error> {
+        if matches!(par, Par::Rayon(_)) {
+            // Threads inside each matrix, each with its buffer for faer's products.
+            crate::kernels::gemm_buffer::reserve(par)?;
+        }
+        Workspace::new(&self.plan, self.needs_inv, self.params)
+    }
+
+    fn run(
+        &self,
+        start: usize,
+        out: Inverses<'_, T>,
+        ws: &mut Self::Workspace,
+        par: Par,
+    ) -> Result<(), Error> {
+        invert_run(self.a, start, out, ws, &self.plan, par)
+    }
+}
+
+/// Inverts the consecutive matrices `start..` of `a` into `out` with the kernel of `plan`:
+/// the pulp-written ones with the widest SIMD of this CPU (pulp compiles the whole loop
+/// over the matrices, gathers and scatters included, for it), the others inlined into a
+/// copy for the plan's instruction set.
+pub(crate) fn invert_run<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    out: Inverses<'_, T>,
+    ws: &mut Workspace<T::Compute>,
+    plan: &KernelPlan,
+    par: Par,
+) -> Result<(), Error> {
+    let run = Run {
+        a,
+        start,
+        out,
+        ws,
+        plan,
+        par,
+    };
+    if plan.kernel.uses_pulp() {
+        pulp::Arch::new().dispatch(run)
+    } else {
+        plan.isa.run(run)
+    }
+}
+
+/// The arguments of [`invert_run`], run by pulp ([`pulp::WithSimd`]) or under an
+/// instruction set ([`IsaRun`]).
+struct Run<'r, 'v, 'o, T: Element> {
+    a: &'r StackView<'v, T>,
+    start: usize,
+    out: Inverses<'o, T>,
+    ws: &'r mut Workspace<T::Compute>,
+    plan: &'r KernelPlan,
+    par: Par,
+}
+
+impl<T: Element> pulp::WithSimd for Run<'_, '_, '_, T> {
+    type Output = Result<(), Error>;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
+        let Run {
+            a,
+            start,
+            out,
+            ws,
+            plan,
+            ..
+        } = self;
+        let n = plan.n;
+        if plan.kernel == Kernel::Lanes {
+            return lanes_stack::run(simd, a, start, out, ws);
+        }
+        // Inlined by force: a closure compiled on its own would run outside pulp's
+        // target features, with every vector intrinsic a function call (10x slower).
+        stack_loop(
+            a,
+            start,
+            out,
+            #[inline(always)]
+            |m, d| invert_gauss_jordan(simd, m, n, d, ws),
+        )
+    }
+}
+
+impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
+    type Output = Result<(), Error>;
+
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        let Run {
+            a,
+            start,
+            out,
+            ws,
+            plan,
+            par,
+        } = self;
+        let n = plan.n;
+        match (plan.kernel, n) {
+            (Kernel::Tiny, 1) => stack_loop(a, start, out, invert_tiny::<T, 1>),
+            (Kernel::Tiny, 2) => stack_loop(a, start, out, invert_tiny::<T, 2>),
+            (Kernel::Tiny, 3) => stack_loop(a, start, out, invert_tiny::<T, 3>),
+            (Kernel::Tiny, _) => stack_loop(a, start, out, invert_tiny::<T, 4>),
+            // (Closures inlined by force, as in pulp's run: into the instruction set's copy.)
+            (Kernel::LuGetri, _) => stack_loop(
+                a,
+                start,
+                out,
+                #[inline(always)]
+                |m, d| invert_lu_getri(m, n, d, ws),
+            ),
+            _ => stack_loop(a, start, out, |m, d| invert_blocked(m, n, d, ws, par)),
+        }
+    }
+}
+
+/// [`each_matrix`] for the LU-semantics kernels, with the general path's prefetch (mid
+/// sizes) and its status.
+#[inline(always)]
+pub(super) fn stack_loop<T: Element>(
+    a: &StackView<'_, T>,
+    start: usize,
+    out: Inverses<'_, T>,
+    mut kernel: impl FnMut(MatrixPtr<T>, &mut [T]) -> Result<(), ZeroPivot>,
+) -> Result<(), Error> {
+    let n = a.n();
+    each_matrix(
+        a,
+        start,
+        out,
+        (9..=128).contains(&n),
+        #[inline(always)]
+        |_, m, d| kernel(m, d).map_err(Failure::ZeroPivot),
+        |m, d, ()| Status::inverted(m, n, d),
+    )
+}
+
+/// One matrix through the kernel a stack's plan would give it (same bits: the lanes kernel
+/// computes what the scalar ones do), for callers that pick kernels matrix by matrix.
+pub(crate) fn invert_one<T: Element>(
+    m: MatrixPtr<T>,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    plan: &KernelPlan,
+    par: Par,
+) -> Result<(), ZeroPivot> {
+    let n = plan.n;
+    match plan.kernel.single(n) {
+        Kernel::Tiny => match n {
+            1 => invert_tiny::<T, 1>(m, dst),
+            2 => invert_tiny::<T, 2>(m, dst),
+            3 => invert_tiny::<T, 3>(m, dst),
+            _ => invert_tiny::<T, 4>(m, dst),
+        },
+        Kernel::GaussJordan => {
+            struct One<'r, T: Element> {
+                m: MatrixPtr<T>,
+                n: usize,
+                dst: &'r mut [T],
+                ws: &'r mut Workspace<T::Compute>,
+            }
+            impl<T: Element> pulp::WithSimd for One<'_, T> {
+                type Output = Result<(), ZeroPivot>;
+                #[inline(always)]
+                fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
+                    invert_gauss_jordan(simd, self.m, self.n, self.dst, self.ws)
+                }
+            }
+            pulp::Arch::new().dispatch(One { m, n, dst, ws })
+        }
+        Kernel::Lanes | Kernel::LuGetri => invert_lu_getri(m, n, dst, ws),
+        Kernel::GaussJordanBlocked => invert_blocked(m, n, dst, ws, par),
+    }
+}
+
+/// A real matrix through [`gauss_jordan`], in a column-major copy of doubles.
+#[inline(always)]
+fn invert_gauss_jordan<S: Simd, T: Element>(
+    simd: S,
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+) -> Result<(), ZeroPivot> {
+    if ws.real.len() < n * n + 2 * n {
+        // Once per workspace (per thread and call); a failed allocation aborts, as any
+        // growth of a Vec does, but this one is the size of a single matrix.
+        ws.real.resize(n * n + 2 * n, 0.0);
+    }
+    let (x, f) = ws.real.split_at_mut(n * n);
+    for_each_tile(n, |i, j| {
+        // SAFETY: i, j < n, inside the matrix.
+        x[i + j * n] = unsafe { m.get(i, j) }.to_compute().re();
+    });
+    // As for the blocked kernel: entries near overflow (or underflow) are first brought near 1
+    // by a power of two, which is exact, and inv(A) = s inv(s A).
+    let s = power_of_two_scale(x);
+    if s != 1.0 {
+        x.iter_mut().for_each(|v| *v *= s);
+    }
+    gauss_jordan::invert_in_place(simd, x, n, &mut ws.perm[..n], f)?;
+    for_each_tile(n, |i, j| {
+        dst[i * n + j] = T::from_compute(T::Compute::from_re(x[i + j * n] * s));
+    });
+    Ok(())
+}
+
+/// An `N x N` matrix through [`lu_getri`] unrolled for its order, in registers.
+#[inline(always)]
+pub(super) fn invert_tiny<T: Element, const N: usize>(
+    m: MatrixPtr<T>,
+    dst: &mut [T],
+) -> Result<(), ZeroPivot> {
+    // Column-major in registers: a[j][i] is A[i, j].
+    let mut a = [[T::Compute::ZERO; N]; N];
+    for (j, col) in a.iter_mut().enumerate() {
+        for (i, x) in col.iter_mut().enumerate() {
+            // SAFETY: i, j < N = n, inside the matrix.
+            *x = unsafe { m.get(i, j) }.to_compute();
+        }
+    }
+    let mut piv = [0; N];
+    let mut work = [[T::Compute::ZERO; N]; 2];
+    lu_getri::invert_in_place(a.as_flattened_mut(), N, &mut piv, work.as_flattened_mut())?;
+    for (i, row) in dst.chunks_exact_mut(N).enumerate() {
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = T::from_compute(a[j][i]);
+        }
+    }
+    Ok(())
+}
+
+/// A matrix through [`lu_getri`], in the workspace's column-major copy.
+#[inline(always)]
+pub(super) fn invert_lu_getri<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+) -> Result<(), ZeroPivot> {
+    let a = &mut ws.lu[..n * n];
+    for (j, col) in a.chunks_exact_mut(n).enumerate() {
+        for (i, x) in col.iter_mut().enumerate() {
+            // SAFETY: i, j < n, inside the matrix.
+            *x = unsafe { m.get(i, j) }.to_compute();
+        }
+    }
+    lu_getri::invert_in_place(a, n, &mut ws.perm[..n], &mut ws.work[..2 * n])?;
+    for (i, row) in dst.chunks_exact_mut(n).enumerate() {
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = T::from_compute(a[i + j * n]);
+        }
+    }
+    Ok(())
+}
+
+/// A matrix through [`gauss_jordan_blocked`], in place in the row-major output (or, for
+/// single precision, in a double-precision copy rounded once at the end).
+fn invert_blocked<T: Element>(
+    m: MatrixPtr<T>,
+    n: usize,
+    dst: &mut [T],
+    ws: &mut Workspace<T::Compute>,
+    par: Par,
+) -> Result<(), ZeroPivot> {
+    let Workspace { inv, blocked, .. } = ws;
+    let blocked = blocked
+        .as_mut()
+        .filter(|b| b.order() == n)
+        .expect("a blocked workspace of this order");
+    let mut invert = |x: &mut [T::Compute]| {
+        let s = gather_scaled(m, n, x, par);
+        gauss_jordan_blocked::invert_in_place(x, par, blocked).map(|()| s)
+    };
+    match T::as_compute_mut(dst) {
+        Some(x) => {
+            let s = invert(x)?;
+            if s != 1.0 {
+                x.iter_mut().for_each(|v| *v = v.scale(s));
+            }
+        }
+        // Single precision: invert in double, round once.
+        None => {
+            let x = &mut inv[..n * n];
+            let s = invert(x)?;
+            for (d, v) in dst.iter_mut().zip(x.iter()) {
+                *d = T::from_compute(v.scale(s));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies matrix `m` into the row-major `x` in double precision and returns the scale
+/// it was multiplied by: blocked kernels sum many products at once, so entries near
+/// overflow (or underflow) are first brought near 1 by a power of two, which is exact, and
+/// inv(A) = s inv(s A). With threads, row bands go to all of them (for n = 4096 the copy
+/// and the scan took 50 ms on one thread).
+fn gather_scaled<T: Element>(m: MatrixPtr<T>, n: usize, x: &mut [T::Compute], par: Par) -> f64 {
+    const BAND: usize = 64;
+    let band = |(b, x): (usize, &mut [T::Compute])| {
+        let rows = b * BAND..(b * BAND + BAND).min(n);
+        // SAFETY: the view's matrices are n x n, and the band is within them.
+        unsafe { m.gather_row_major(n, rows, x, T::to_compute) };
+        magnitude_range(x)
+    };
+    let x = &mut x[..n * n];
+    let (big, small) = if par.degree() > 1 {
+        use rayon::prelude::*;
+        x.par_chunks_mut(BAND * n).enumerate().map(band).reduce(
+            || (0.0f64, f64::INFINITY),
+            |p, q| (p.0.max(q.0), p.1.min(q.1)),
+        )
+    } else {
+        x.chunks_mut(BAND * n)
+            .enumerate()
+            .map(band)
+            .fold((0.0f64, f64::INFINITY), |p, q| (p.0.max(q.0), p.1.min(q.1)))
+    };
+    let s = scale_for(big, small);
+    if s != 1.0 {
+        x.iter_mut().for_each(|v| *v = v.scale(s));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{InvOptions, Params, StackView};
+
+    /// Entries near the largest double: every kernel brings them near 1 first (otherwise
+    /// sums of products overflow), so the inverse is the unscaled one's, scaled back.
+    #[test]
+    fn entries_near_overflow_are_scaled_first() {
+        let opts = InvOptions::default().with_params(Params::default().with_num_threads(1));
+        for n in [9, 40, 128, 200] {
+            let a = crate::kernels::test_matrix(n, n as u64, 3.0);
+            let big: Vec<f64> = a.iter().map(|v| v * 2f64.powi(1020)).collect();
+            let (mut x, mut y) = (vec![0.0; n * n], vec![0.0; n * n]);
+            crate::inv_into(
+                &StackView::c_contiguous(&a, &[n, n]).unwrap(),
+                &mut x,
+                &opts,
+            )
+            .unwrap();
+            crate::inv_into(
+                &StackView::c_contiguous(&big, &[n, n]).unwrap(),
+                &mut y,
+                &opts,
+            )
+            .unwrap();
+            for (p, q) in x.iter().zip(&y) {
+                let q = q * 2f64.powi(1020);
+                assert!(
+                    (p - q).abs() <= 1e-12 * p.abs().max(1e-3),
+                    "n = {n}: {p} against {q}"
+                );
+            }
+        }
+    }
+}
