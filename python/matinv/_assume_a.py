@@ -1,12 +1,13 @@
 """The names `inv`'s ``assume_a`` accepts: scipy 1.17's, and its alias 'gen'.
 
-This tuple is the one list in the package; ``tests/test_python_api.py`` checks that the
-native module accepts every name in it and maps the alias as here.
+`AssumeA` is the one list in the package (the names for type checkers; `NAMES` is read
+from it); ``tests/test_package_layout.py`` checks that the native module accepts every
+name in it and maps the alias as here.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 __all__ = ["ALIASES", "AssumeA", "GENERAL", "NAMES", "canonical"]
 
@@ -24,17 +25,8 @@ AssumeA = Literal[
 
 # The default is compared by identity on `inv`'s fast path, so it is one object.
 GENERAL: Literal["general"] = "general"
-NAMES: tuple[str, ...] = (
-    GENERAL,
-    "diagonal",
-    "upper triangular",
-    "lower triangular",
-    "pos",
-    "sym",
-    "her",
-    "auto",
-)
 ALIASES: dict[str, str] = {"gen": GENERAL}
+NAMES: tuple[str, ...] = tuple(name for name in get_args(AssumeA) if name not in ALIASES)
 
 
 def canonical(assume_a: object) -> str:
