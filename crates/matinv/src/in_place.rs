@@ -55,7 +55,10 @@ pub fn inv_in_place_with<T: Element>(
     }
     let inside = threads_inside(count, n, T::Compute::REAL, params);
     let own_compute = T::as_compute_mut(&mut a[..0]).is_some();
-    if own_compute && Kernel::choose(n, T::Compute::REAL, params) == Kernel::GaussJordanBlocked && (inside || count == 1) {
+    if own_compute
+        && Kernel::choose(n, T::Compute::REAL, params) == Kernel::GaussJordanBlocked
+        && (inside || count == 1)
+    {
         // As `invert_stack` runs it: all threads inside each matrix, or one thread.
         let team = if inside {
             crate::threads::team(params.threads.num_threads)

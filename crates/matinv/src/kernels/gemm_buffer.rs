@@ -62,20 +62,20 @@ fn reserve_here() -> Result<(), Error> {
         return Ok(());
     }
     #[cfg(target_arch = "x86_64")]
-    if uses_private_gemm() {
-        if let Some(pages) = buffer_pages() {
-            // One thread at a time from the check to the real buffer: two of matinv's own
-            // threads checking at once could each find room for one buffer, and the second
-            // real allocation would then abort (seen with two threads on a stack of SVDs).
-            static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-            let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-            let mut probe: Vec<Page> = Vec::new();
-            probe
-                .try_reserve_exact(pages)
-                .map_err(|_| Error::TooLarge)?;
-            drop(probe);
-            first_product();
-        }
+    if uses_private_gemm()
+        && let Some(pages) = buffer_pages()
+    {
+        // One thread at a time from the check to the real buffer: two of matinv's own
+        // threads checking at once could each find room for one buffer, and the second
+        // real allocation would then abort (seen with two threads on a stack of SVDs).
+        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let mut probe: Vec<Page> = Vec::new();
+        probe
+            .try_reserve_exact(pages)
+            .map_err(|_| Error::TooLarge)?;
+        drop(probe);
+        first_product();
     }
     RESERVED.set(true);
     Ok(())
