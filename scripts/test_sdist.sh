@@ -18,10 +18,13 @@ echo "== maturin sdist"
 "$venv/bin/maturin" sdist --out "$tmp/sdist"
 sdist=$(ls "$tmp"/sdist/matinv-*.tar.gz)
 # What the build needs is in it: the lock file, both crates, the Python sources, licenses.
+# (The listing is read from a file: `tar | grep -q` under pipefail fails when grep stops
+# reading early and tar gets SIGPIPE.)
+tar tzf "$sdist" > "$tmp/listing"
 for f in Cargo.lock Cargo.toml pyproject.toml README.md LICENSE-MIT LICENSE-APACHE \
     crates/matinv/Cargo.toml crates/matinv-python/Cargo.toml python/matinv/__init__.py \
     python/matinv/_matinv.pyi python/matinv/py.typed; do
-    tar tzf "$sdist" | grep -qx "matinv-[^/]*/$f" || { echo "sdist lacks $f"; exit 1; }
+    grep -qx "matinv-[^/]*/$f" "$tmp/listing" || { echo "sdist lacks $f"; exit 1; }
 done
 
 echo "== pip install the sdist into a fresh virtualenv"
