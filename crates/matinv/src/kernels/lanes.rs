@@ -282,8 +282,15 @@ mod x86 {
             // CPUs with AVX-512; width 4 means V3 (AVX2).
             8 if K >= 8 => {
                 for f0 in chunk_starts::<K>(8) {
-                    // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
-                    let rows = core::array::from_fn(|l| unsafe { load8(src.add(l * K + f0)) });
+                    // A plain loop, not `array::from_fn`: LLVM may leave from_fn's body
+                    // out of line, outside this instruction set, and the loads and widening
+                    // conversions (float32) with it (measured: 1e6 x 4x4 float32 1.4x slower).
+                    // SAFETY (zeroed): a vector register of doubles, any bits valid.
+                    let mut rows = [unsafe { core::mem::zeroed() }; 8];
+                    for (l, row) in rows.iter_mut().enumerate() {
+                        // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
+                        *row = unsafe { load8(src.add(l * K + f0)) };
+                    }
                     for (c, v) in unsafe { transpose8(rows) }.into_iter().enumerate() {
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
@@ -291,8 +298,15 @@ mod x86 {
             }
             4 if K >= 4 => {
                 for f0 in chunk_starts::<K>(4) {
-                    // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
-                    let rows = core::array::from_fn(|l| unsafe { load4(src.add(l * K + f0)) });
+                    // A plain loop, not `array::from_fn`: LLVM may leave from_fn's body
+                    // out of line, outside this instruction set, and the loads and widening
+                    // conversions (float32) with it (measured: 1e6 x 4x4 float32 1.4x slower).
+                    // SAFETY (zeroed): a vector register of doubles, any bits valid.
+                    let mut rows = [unsafe { core::mem::zeroed() }; 4];
+                    for (l, row) in rows.iter_mut().enumerate() {
+                        // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
+                        *row = unsafe { load4(src.add(l * K + f0)) };
+                    }
                     for (c, v) in unsafe { transpose4(rows) }.into_iter().enumerate() {
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
