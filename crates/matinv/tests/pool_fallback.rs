@@ -22,7 +22,9 @@ fn in_child(name: &str, child: fn()) {
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 2000000 && exec \"$0\" --exact \"$1\" --test-threads=1 --nocapture")
+        .arg(format!(
+            "ulimit -v {LIMIT_KIB} && exec \"$0\" --exact \"$1\" --test-threads=1 --nocapture"
+        ))
         .arg(exe)
         .arg(name)
         .env(CHILD, "1")
@@ -72,26 +74,53 @@ fn matrices(count: usize, n: usize) -> Vec<f64> {
     a
 }
 
-/// Lets the threads of the failed pool go: rayon's attempt leaves the hundreds of threads it
-/// did start (and their stacks, most of the address-space limit) exiting in the background
-/// for a while after `build_global` has failed. Until they are gone the limit leaves no room
-/// for a large product's packing buffer (matinv then reports `TooLarge` rather than
-/// aborting): wait for them, up to 10 s, before the large matrices.
+/// Address space kept out of the failed start's reach, given back once it has failed: room
+/// for the pools and products that follow (two threads' packing buffers are 1040 MiB on a
+/// 260 MiB-L3 machine), whatever the failed start leaves behind.
+const HEADROOM_KIB: usize = 1_200_000;
+/// The `ulimit -v` of the child, in KiB.
+const LIMIT_KIB: usize = 2_000_000;
+
+/// The process's address space in KiB (`VmSize`), or None outside Linux.
+fn address_space_kib() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmSize:"))?;
+    line.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// The number of threads of this process (1 outside Linux).
+fn thread_count() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Threads:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+        })
+        .unwrap_or(1)
+}
+
+/// Makes rayon's global start fail, and leaves room for what follows. The failed start
+/// takes every byte the limit allows in thread stacks, and its threads give them back only
+/// partly: they exit in the background for a while, and glibc keeps the stacks of exited
+/// threads cached (unmapped only when a later thread exits), so a pool started afterwards
+/// could find no room even for its threads' signal stacks, an abort in the standard
+/// library (seen in CI). So [`HEADROOM_KIB`] is reserved (mapped, never touched) before the
+/// start and released after it, once its threads are gone (up to 10 s).
 fn after_the_failed_pool_has_exited() {
+    let headroom: Vec<u8> = Vec::with_capacity(HEADROOM_KIB * 1024);
+    std::hint::black_box(&headroom);
     assert_eq!(matinv::default_num_threads(), 1); // the failed start happens here
-    let threads = || {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("Threads:"))
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-            })
-            .unwrap_or(1)
-    };
     let start = std::time::Instant::now();
-    while threads() > 4 && start.elapsed() < std::time::Duration::from_secs(10) {
+    while thread_count() > 4 && start.elapsed() < std::time::Duration::from_secs(10) {
         std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(headroom);
+    if let Some(used) = address_space_kib() {
+        assert!(
+            LIMIT_KIB.saturating_sub(used) >= HEADROOM_KIB,
+            "{used} KiB of the {LIMIT_KIB} KiB limit in use after the failed start"
+        );
     }
 }
 
