@@ -81,23 +81,13 @@ const HEADROOM_KIB: usize = 1_200_000;
 /// The `ulimit -v` of the child, in KiB.
 const LIMIT_KIB: usize = 2_000_000;
 
-/// The process's address space in KiB (`VmSize`), or None outside Linux.
-fn address_space_kib() -> Option<usize> {
+/// A number field of `/proc/self/status` (`VmSize` in KiB, `Threads`), None outside Linux.
+fn status_field(name: &str) -> Option<usize> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find_map(|l| l.strip_prefix("VmSize:"))?;
-    line.trim().trim_end_matches("kB").trim().parse().ok()
-}
-
-/// The number of threads of this process (1 outside Linux).
-fn thread_count() -> usize {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Threads:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-        })
-        .unwrap_or(1)
+    let value = status
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))?;
+    value.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 /// Makes rayon's global start fail, and leaves room for what follows. The failed start
@@ -112,11 +102,13 @@ fn after_the_failed_pool_has_exited() {
     std::hint::black_box(&headroom);
     assert_eq!(matinv::default_num_threads(), 1); // the failed start happens here
     let start = std::time::Instant::now();
-    while thread_count() > 4 && start.elapsed() < std::time::Duration::from_secs(10) {
+    while status_field("Threads").unwrap_or(1) > 4
+        && start.elapsed() < std::time::Duration::from_secs(10)
+    {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     drop(headroom);
-    if let Some(used) = address_space_kib() {
+    if let Some(used) = status_field("VmSize") {
         assert!(
             LIMIT_KIB.saturating_sub(used) >= HEADROOM_KIB,
             "{used} KiB of the {LIMIT_KIB} KiB limit in use after the failed start"
