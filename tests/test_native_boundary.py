@@ -282,15 +282,43 @@ def test_only_one_of_a_pair_is_refused():
     np.testing.assert_array_equal(svd["u"], 0)
 
 
-# The child process for a rayon global pool that cannot start: 2000 threads of 2 MiB stacks
-# need 4 GB of address space, more than the 2 GB limit (set before matinv is imported).
+# The child process for a rayon global pool that cannot start: under a 2 GB address-space
+# limit, the address space is filled until less than one thread's 2 MiB stack is free, and
+# matinv then starts the pool (its first call). Not one of rayon's threads is made, so no
+# thread can start without room for the signal stack Rust maps for it, which aborts the
+# process (it did in CI when 2000 threads ran into the limit instead).
 CHILD = textwrap.dedent(
     """
-    import resource
-    limit = 2_000_000 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    import mmap, resource
+    limit_kib = 2_000_000
+    resource.setrlimit(resource.RLIMIT_AS, (limit_kib * 1024, limit_kib * 1024))
     import numpy as np
     import matinv
+
+    def status(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+
+    blocks = [None] * 64
+    spare = mmap.mmap(-1, 1536 * 1024, flags=mmap.MAP_PRIVATE)
+    size, count = 1 << 30, 0
+    while size >= 64 * 1024 and count < len(blocks):
+        try:
+            blocks[count] = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+            count += 1
+        except (OSError, MemoryError):
+            size //= 2
+    spare.close()
+    free_kib = limit_kib - status("VmSize")
+    threads = status("Threads")
+    started = matinv.get_num_threads()  # the failed start happens here
+    assert status("Threads") == threads, "a thread of the failed start ran"
+    for b in blocks[:count]:
+        b.close()
+    del blocks
+    assert free_kib < 2048, f"{free_kib} KiB free: room for a thread"
+    assert started == 1, started
 
     rng = np.random.default_rng(3)
     def close(got, want):
@@ -298,17 +326,6 @@ CHILD = textwrap.dedent(
 
     a = np.array([[4.0, 7.0], [2.0, 6.0]])
     close(matinv.inv(a), np.linalg.inv(a))
-    # rayon's failed start leaves the threads it did start (and their stacks, most of the
-    # limit) exiting for a while; until they are gone a large product's packing buffer does
-    # not fit (MemoryError, not an abort). Wait for them before the large matrices.
-    import time
-    def threads():
-        for line in open("/proc/self/status"):
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    deadline = time.monotonic() + 10
-    while threads() > 4 and time.monotonic() < deadline:
-        time.sleep(0.02)
     stack = rng.standard_normal((10000, 4, 4)) + 4 * np.eye(4)
     close(matinv.inv(stack), np.linalg.inv(stack))
     big = rng.standard_normal((600, 600)) + 600 * np.eye(600)
@@ -329,7 +346,7 @@ CHILD = textwrap.dedent(
 
 
 def test_a_global_pool_that_cannot_start_leaves_the_calling_thread():
-    env = dict(os.environ, RAYON_NUM_THREADS="2000", OPENBLAS_NUM_THREADS="1")
+    env = dict(os.environ, RAYON_NUM_THREADS="2", OPENBLAS_NUM_THREADS="1")
     env.pop("MATINV_NUM_THREADS", None)
     r = subprocess.run(
         [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=600

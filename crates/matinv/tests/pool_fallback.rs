@@ -1,5 +1,5 @@
-//! A rayon global pool that cannot start (`RAYON_NUM_THREADS=2000` under `ulimit -v
-//! 2000000`: 2000 stacks of 2 MiB need 4 GB): rayon panics at every parallel call made
+//! A rayon global pool that cannot start (under `ulimit -v 2000000`, with the address space
+//! filled so that not one thread stack fits): rayon panics at every parallel call made
 //! outside a pool then; matinv must run on the calling thread instead, or on a pool of its
 //! own when a smaller one is asked for. Each test reruns itself in a child under that limit.
 //!
@@ -28,7 +28,7 @@ fn in_child(name: &str, child: fn()) {
         .arg(exe)
         .arg(name)
         .env(CHILD, "1")
-        .env("RAYON_NUM_THREADS", "2000")
+        .env("RAYON_NUM_THREADS", "2")
         .output()
         .unwrap();
     let (stdout, stderr) = (
@@ -74,12 +74,14 @@ fn matrices(count: usize, n: usize) -> Vec<f64> {
     a
 }
 
-/// Address space kept out of the failed start's reach, given back once it has failed: room
-/// for the pools and products that follow (two threads' packing buffers are 1040 MiB on a
-/// 260 MiB-L3 machine), whatever the failed start leaves behind.
-const HEADROOM_KIB: usize = 1_200_000;
 /// The `ulimit -v` of the child, in KiB.
 const LIMIT_KIB: usize = 2_000_000;
+/// What must be free once the failed start is over: the pools and products that follow
+/// (two threads' packing buffers are 1040 MiB on a 260 MiB-L3 machine).
+const NEEDED_KIB: usize = 1_200_000;
+/// Left free while the global pool starts: less than one thread's 2 MiB stack, so its
+/// first thread cannot be made, and enough for the allocations of the failed start.
+const SPARE_KIB: usize = 1_536;
 
 /// A number field of `/proc/self/status` (`VmSize` in KiB, `Threads`), None outside Linux.
 fn status_field(name: &str) -> Option<usize> {
@@ -90,27 +92,43 @@ fn status_field(name: &str) -> Option<usize> {
     value.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
-/// Makes rayon's global start fail, and leaves room for what follows. The failed start
-/// takes every byte the limit allows in thread stacks, and its threads give them back only
-/// partly: they exit in the background for a while, and glibc keeps the stacks of exited
-/// threads cached (unmapped only when a later thread exits), so a pool started afterwards
-/// could find no room even for its threads' signal stacks, an abort in the standard
-/// library (seen in CI). So [`HEADROOM_KIB`] is reserved (mapped, never touched) before the
-/// start and released after it, once its threads are gone (up to 10 s).
-fn after_the_failed_pool_has_exited() {
-    let headroom: Vec<u8> = Vec::with_capacity(HEADROOM_KIB * 1024);
-    std::hint::black_box(&headroom);
-    assert_eq!(matinv::default_num_threads(), 1); // the failed start happens here
-    let start = std::time::Instant::now();
-    while status_field("Threads").unwrap_or(1) > 4
-        && start.elapsed() < std::time::Duration::from_secs(10)
-    {
-        std::thread::sleep(std::time::Duration::from_millis(20));
+/// Makes rayon's global start fail before any of its threads exists, then gives the
+/// address space back. (Letting 2000 threads run into the limit instead is a race: a thread
+/// whose stack was mapped can find no room left for the signal stack the standard library
+/// maps when it starts, which aborts the process; seen in CI.) The address space is
+/// reserved (mapped, never touched) in ever smaller blocks until only [`SPARE_KIB`] is
+/// free, checked through `VmSize`.
+fn after_the_failed_pool_start() {
+    let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(64);
+    let spare: Vec<u8> = Vec::with_capacity(SPARE_KIB * 1024);
+    std::hint::black_box(&spare);
+    let mut size = 1usize << 30;
+    while size >= 64 * 1024 {
+        let mut block = Vec::<u8>::new();
+        if blocks.len() < blocks.capacity() && block.try_reserve_exact(size).is_ok() {
+            blocks.push(std::hint::black_box(block));
+        } else {
+            size /= 2;
+        }
     }
-    drop(headroom);
+    drop(spare);
+    let threads = status_field("Threads");
     if let Some(used) = status_field("VmSize") {
         assert!(
-            LIMIT_KIB.saturating_sub(used) >= HEADROOM_KIB,
+            LIMIT_KIB.saturating_sub(used) < 2048,
+            "{used} KiB of the {LIMIT_KIB} KiB limit in use: room for a thread"
+        );
+    }
+    assert_eq!(matinv::default_num_threads(), 1); // the failed start happens here
+    assert_eq!(
+        status_field("Threads"),
+        threads,
+        "a thread of the failed start ran"
+    );
+    drop(blocks);
+    if let Some(used) = status_field("VmSize") {
+        assert!(
+            LIMIT_KIB.saturating_sub(used) >= NEEDED_KIB,
             "{used} KiB of the {LIMIT_KIB} KiB limit in use after the failed start"
         );
     }
@@ -163,7 +181,7 @@ fn the_calling_thread_when_the_global_pool_cannot_start() {
     in_child(
         "the_calling_thread_when_the_global_pool_cannot_start",
         || {
-            after_the_failed_pool_has_exited();
+            after_the_failed_pool_start();
             let two = [4.0f64, 7.0, 2.0, 6.0];
             let x = inv(&StackView::c_contiguous(&two, &[2, 2]).unwrap()).unwrap();
             let want = [0.6f64, -0.7, -0.2, 0.4];
@@ -189,7 +207,7 @@ fn a_pool_of_its_own_when_the_global_pool_cannot_start() {
             // Threads inside one SVD: its `Par` must be the own pool's, not rayon's global one
             // (asking that one for its size panics). Only the pool's 2 threads run products
             // here (see the memory note above).
-            after_the_failed_pool_has_exited();
+            after_the_failed_pool_start();
             check_svd(1, 300, 2);
             check_svd(200, 6, 2);
             check_inv(10_000, 4, 2);
