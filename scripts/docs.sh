@@ -33,7 +33,7 @@ echo "== links of README.md, CHANGELOG.md, bench/README.md (outside the site)"
 
 if [ "${MATINV_DOCS_REBUILD:-0}" = 1 ] || ! "$py" -c "import matinv._matinv" 2>/dev/null; then
     echo "== build and install the Python package"
-    VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop --release -q
+    VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop -q  # the dist profile (pyproject.toml)
 fi
 
 echo "== every public name of matinv (its __all__) in docs/api.md"

@@ -6,10 +6,9 @@
 # Needs only a Rust toolchain and Python 3; installs everything else itself (dask too, for
 # tests/test_dask.py, which starts a two-process dask.distributed cluster on this machine).
 #
-# One release build serves everything: `cargo test --workspace` resolves the features of
-# the whole workspace at once, so the core crate and faer are compiled once, in the release
-# profile, and `maturin build` reuses them (crates/matinv-python/Cargo.toml asks for the
-# one feature that would otherwise differ).
+# Two builds: the Rust tests in the release profile (no LTO, so every test binary links the
+# kernels the core crate compiled once), then the wheel in the `dist` profile (the same
+# with thin LTO: the build users get). docs/development.md says why and what each costs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -34,7 +33,8 @@ test -x "$MATINV_CLI"
 echo "== build the wheel (abi3, baseline x86-64 with runtime dispatch)"
 wheels="$target/wheels-test"
 rm -rf "$wheels"
-"$venv/bin/maturin" build --release -q --out "$wheels"
+# No --release: the profile is pyproject.toml's (`dist`).
+"$venv/bin/maturin" build -q --out "$wheels"
 wheel=$(ls "$wheels"/matinv-*.whl)
 
 echo "== install it into a fresh virtualenv"

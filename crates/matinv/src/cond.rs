@@ -83,6 +83,15 @@ pub fn cond_with<T: Element>(
     p: Norm,
     params: &Params,
 ) -> Result<Vec<T::Real>, Error> {
+    T::cond(a, p, params)
+}
+
+/// [`cond_with`]'s body, compiled for each element type in [`crate::instances`].
+pub(crate) fn condition_numbers<T: Element>(
+    a: &StackView<'_, T>,
+    p: Norm,
+    params: &Params,
+) -> Result<Vec<T::Real>, Error> {
     let (count, m, n) = (a.len(), a.rows(), a.cols());
     if m == 0 || n == 0 {
         return Err(Error::EmptyCond);

@@ -228,7 +228,7 @@ impl Field for c64 {
 }
 
 /// A type a stack may hold: `f32`, `f64`, `c32` or `c64`.
-pub trait Element: Copy + Send + Sync + Debug + 'static {
+pub trait Element: Copy + Send + Sync + Debug + 'static + crate::instances::Drivers {
     /// The type the kernels compute in for this element.
     type Compute: Field;
     /// The real type of the same precision (`f32` for `c32`): singular values and

@@ -41,6 +41,15 @@ pub fn inv_in_place_with<T: Element>(
     shape: &[usize],
     params: &Params,
 ) -> Result<(), Error> {
+    T::inv_in_place(a, shape, params)
+}
+
+/// [`inv_in_place_with`]'s body, compiled for each element type in [`crate::instances`].
+pub(crate) fn invert_in_place<T: Element>(
+    a: &mut [T],
+    shape: &[usize],
+    params: &Params,
+) -> Result<(), Error> {
     let (count, n) = stack_dims(shape)?;
     let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
     let expected = count.checked_mul(nn).ok_or(Error::TooLarge)?;

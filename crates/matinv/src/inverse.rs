@@ -11,7 +11,7 @@ use crate::element::Element;
 use crate::layout::StackView;
 use crate::params::Params;
 use crate::status::Status;
-use crate::structured::{self, Structure};
+use crate::structured::Structure;
 use crate::Error;
 
 /// How to invert: what is known about the matrices, and the tuning parameters.
@@ -165,7 +165,7 @@ pub fn inv_into<T: Element>(
     out: &mut [T],
     opts: &InvOptions,
 ) -> Result<(), Error> {
-    structured::invert_stack(a, out, None, opts.structure, &opts.params)
+    T::invert_stack(a, out, None, opts.structure, &opts.params)
 }
 
 /// Like [`inv_with`], with a [`Status`] per matrix instead of an error for singular ones
@@ -233,5 +233,5 @@ pub fn inv_ex_into<T: Element>(
     status: &mut [Status],
     opts: &InvOptions,
 ) -> Result<(), Error> {
-    structured::invert_stack(a, out, Some(status), opts.structure, &opts.params)
+    T::invert_stack(a, out, Some(status), opts.structure, &opts.params)
 }

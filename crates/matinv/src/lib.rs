@@ -44,6 +44,7 @@ mod element;
 mod error;
 mod general;
 mod in_place;
+mod instances;
 mod inverse;
 mod kernels;
 mod layout;

@@ -50,7 +50,7 @@ pub struct Svd<T: Element> {
 
 /// What to do with a matrix holding NaN or infinity.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum NonFinite {
+pub enum NonFinite {
     /// Fail, as LAPACK's SVD does (numpy: "SVD did not converge").
     Fail,
     /// Give it NaN singular values (`cond` passes NaN through).
@@ -90,7 +90,7 @@ pub fn svd_into<T: Element>(
         (Some(_), true) => Vectors::Full,
         (Some(_), false) => Vectors::Thin,
     };
-    run(a, s, uv, vectors, hermitian, NonFinite::Fail, params)
+    T::svd(a, s, uv, vectors, hermitian, NonFinite::Fail, params)
 }
 
 /// The SVD of every matrix of `a`, in new C-contiguous buffers.
@@ -131,7 +131,7 @@ pub fn svd<T: Element>(
     let mut u = zero_elements::<T>(size(ur, uc)?)?;
     let mut vh = zero_elements::<T>(size(vr, vc)?)?;
     let uv = (vectors != Vectors::None).then_some((&mut u[..], &mut vh[..]));
-    run(
+    T::svd(
         a,
         &mut s,
         uv,

@@ -1,0 +1,103 @@
+//! The drivers, compiled here, once for each element type.
+//!
+//! The public functions are generic over [`Element`]. Left at that, every crate calling
+//! them (each test binary, the `matinv` command, the Python extension, each doctest)
+//! would compile its own copy of every kernel and of faer's decompositions: minutes of
+//! release-mode compilation per crate. So their bodies call the methods of [`Drivers`]
+//! instead, implemented below for `f32`, `f64`, `c32` and `c64`: ordinary functions of
+//! this crate, compiled with it, which other crates only link.
+
+use crate::cond::{condition_numbers, Norm};
+use crate::element::{c32, c64, Element};
+use crate::in_place::invert_in_place;
+use crate::layout::StackView;
+use crate::params::Params;
+use crate::status::Status;
+use crate::structured::{invert_stack, Structure};
+use crate::svd::{run as svd_run, NonFinite, Vectors};
+use crate::Error;
+
+/// The drivers of one element type: a supertrait of [`Element`] that other crates cannot
+/// name (this module is private), so the four types below are all there is.
+pub trait Drivers: Sized {
+    /// [`crate::structured::invert_stack`].
+    fn invert_stack(
+        a: &StackView<'_, Self>,
+        out: &mut [Self],
+        status: Option<&mut [Status]>,
+        structure: Structure,
+        params: &Params,
+    ) -> Result<(), Error>;
+
+    /// [`crate::svd::run`].
+    #[allow(clippy::too_many_arguments)]
+    fn svd(
+        a: &StackView<'_, Self>,
+        s: &mut [<Self as Element>::Real],
+        uv: Option<(&mut [Self], &mut [Self])>,
+        vectors: Vectors,
+        hermitian: bool,
+        nonfinite: NonFinite,
+        params: &Params,
+    ) -> Result<(), Error>
+    where
+        Self: Element;
+
+    /// [`crate::in_place::invert_in_place`].
+    fn inv_in_place(a: &mut [Self], shape: &[usize], params: &Params) -> Result<(), Error>;
+
+    /// [`crate::cond::condition_numbers`].
+    fn cond(
+        a: &StackView<'_, Self>,
+        p: Norm,
+        params: &Params,
+    ) -> Result<Vec<<Self as Element>::Real>, Error>
+    where
+        Self: Element;
+}
+
+macro_rules! drivers {
+    ($($t:ty),*) => {$(
+        impl Drivers for $t {
+            fn invert_stack(
+                a: &StackView<'_, Self>,
+                out: &mut [Self],
+                status: Option<&mut [Status]>,
+                structure: Structure,
+                params: &Params,
+            ) -> Result<(), Error> {
+                invert_stack(a, out, status, structure, params)
+            }
+
+            fn svd(
+                a: &StackView<'_, Self>,
+                s: &mut [<Self as Element>::Real],
+                uv: Option<(&mut [Self], &mut [Self])>,
+                vectors: Vectors,
+                hermitian: bool,
+                nonfinite: NonFinite,
+                params: &Params,
+            ) -> Result<(), Error> {
+                svd_run(a, s, uv, vectors, hermitian, nonfinite, params)
+            }
+
+            fn inv_in_place(
+                a: &mut [Self],
+                shape: &[usize],
+                params: &Params,
+            ) -> Result<(), Error> {
+                invert_in_place(a, shape, params)
+            }
+
+            fn cond(
+                a: &StackView<'_, Self>,
+                p: Norm,
+                params: &Params,
+            ) -> Result<Vec<<Self as Element>::Real>, Error> {
+                condition_numbers(a, p, params)
+            }
+        }
+    )*};
+}
+
+drivers!(f32, f64, c32, c64);
