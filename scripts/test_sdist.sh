@@ -8,12 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 venv=${MATINV_VENV:-.venv}
-# Compiled dependencies are reused from the test build; the workspace crates are
-# compiled again from the unpacked sdist.
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
-
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# A target directory of its own, so everything is compiled from the unpacked sdist. (With
+# the test build's, cargo found the unpacked crates fresh, since it names them by their
+# path inside the workspace and their files were older than that build, and compiled
+# nothing: a 30 s "install" that proved nothing about the sdist's sources.)
+export CARGO_TARGET_DIR="$tmp/target"
 echo "== maturin sdist"
 "$venv/bin/maturin" sdist --out "$tmp/sdist"
 sdist=$(ls "$tmp"/sdist/matinv-*.tar.gz)
