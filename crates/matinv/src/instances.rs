@@ -30,7 +30,6 @@ pub trait Drivers: Sized {
     ) -> Result<(), Error>;
 
     /// [`crate::svd::run`].
-    #[allow(clippy::too_many_arguments)]
     fn svd(
         a: &StackView<'_, Self>,
         s: &mut [<Self as Element>::Real],
