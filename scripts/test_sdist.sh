@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `pip install` from the source distribution, as pip does where no wheel fits: maturin
 # sdist, then pip install of that sdist into a fresh virtualenv (pip fetches maturin into
-# its isolated build environment, as for any user), then the packaging tests against the
-# installed package, from outside the source tree. CI runs this after scripts/test.sh.
+# its isolated build environment, as for any user), then the whole Python suite against the
+# installed package, from outside the source tree. This is the published build
+# (pyproject.toml's `dist` profile, thin LTO), which scripts/test.sh does not build, so its
+# tests run here. CI runs this after scripts/test.sh.
 # Needs the tool venv scripts/test.sh makes (for maturin sdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +34,9 @@ echo "== pip install the sdist into a fresh virtualenv"
 python3 -m venv "$tmp/venv"
 py="$tmp/venv/bin/python"
 "$py" -m pip install -q --upgrade pip
-"$py" -m pip install -q "$sdist[test]"
+"$py" -m pip install -q "$sdist[test,dask]" "pytest-xdist>=3.5"
 
-echo "== packaging tests against it"
+echo "== pytest against it"
+bash scripts/pytest_installed.sh "$py" "$@"
 cd "$tmp"
-export MATINV_TEST_INSTALLED=1
-"$py" -m pytest -c "$repo/pyproject.toml" --rootdir "$repo" -p no:cacheprovider -q \
-    "$repo/tests/test_installed_wheel.py" "$repo/tests/test_package.py"
 "$py" -c "import matinv; print(matinv.__version__, matinv.inv([[1.0, 2.0], [3.0, 4.0]]).tolist())"
