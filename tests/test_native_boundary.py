@@ -269,6 +269,72 @@ def test_bad_outputs_are_refused(entry):
                 raise AssertionError(f"{entry}: {name} {what}") from e
 
 
+def _inputs_inv_new_declines():
+    """(what, input) for inputs `inv_new` must leave to the general path."""
+    a = matrices()
+    raw = np.zeros(a.size * 8 + 1, np.uint8)
+    yield "list", a.tolist()
+    yield "scalar", 3.0
+    yield "1-D", a[0, 0]
+    yield "not square", a[:, :, :2]
+    yield "int64", a.astype(np.int64)
+    yield "float16", a.astype(np.float16)
+    yield "bool", a > 0
+    yield "object", a.astype(object)
+    yield "big-endian", a.astype(a.dtype.newbyteorder())
+    yield "unaligned", np.ndarray(a.shape, dtype=a.dtype, buffer=raw, offset=1)
+    odd = np.lib.stride_tricks.as_strided(raw[1:], shape=(N, N), strides=(8 * N + 1, 9))
+    yield "odd strides", odd
+
+
+def test_inv_new_declines_what_the_kernels_cannot_read():
+    # Declining (None) sends `inv` to the general path, which converts or raises numpy's
+    # errors: inv_new must neither raise nor compute for these.
+    for what, a in _inputs_inv_new_declines():
+        assert _matinv.inv_new(a, 1) is None, what
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_inv_new_is_inv_into_in_a_new_array(dtype):
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal((4, 5, 5)) + 5 * np.eye(5)
+    if np.dtype(dtype).kind == "c":
+        base = base + 1j * rng.standard_normal(base.shape)
+    base = base.astype(dtype)
+    layouts = {
+        "C": base,
+        "F": np.asfortranarray(base),
+        "reversed": base[::-1, ::-1, ::-1],
+        "strided": np.repeat(base, 2, axis=-1)[..., ::2],
+        "broadcast": np.broadcast_to(base[0], (3, 5, 5)),
+        "one": base[1],
+        "empty stack": base[:0],
+        "0x0": np.zeros((2, 0, 0), dtype),
+    }
+    for what, a in layouts.items():
+        before = a.copy()
+        got = _matinv.inv_new(a, 1)
+        expected = np.empty(a.shape, dtype)
+        assert _matinv.inv_into(a, expected, 1), what
+        assert type(got) is np.ndarray and got.dtype == dtype, what
+        assert got.shape == a.shape and got.flags.c_contiguous and got.flags.writeable, what
+        assert got.flags.owndata and not np.shares_memory(got, a), what
+        np.testing.assert_array_equal(got, expected, err_msg=what, strict=True)
+        np.testing.assert_array_equal(a, before, err_msg=what, strict=True)
+
+
+def test_inv_new_raises_numpys_errors():
+    with pytest.raises(np.linalg.LinAlgError, match="^Singular matrix$"):
+        _matinv.inv_new(np.ones((2, 3, 3)), 1)
+    # An output too large to allocate: numpy's MemoryError (rust-numpy's own allocation
+    # would panic, which the module would turn into a RuntimeError).
+    huge = np.broadcast_to(np.eye(2), (2**45, 2, 2))
+    with pytest.raises(MemoryError):
+        _matinv.inv_new(huge, 1)
+    with pytest.raises(OverflowError):
+        _matinv.inv_new(np.eye(2), -1)
+
+
 def test_only_one_of_a_pair_is_refused():
     a = matrices()
     outs = fresh(_ex_outputs(a))

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -133,3 +134,31 @@ def test_thread_counts_beyond_the_cores_do_not_pile_up_pools():
             np.testing.assert_array_equal(matinv.inv(a), ref)
     cores = os.cpu_count() or 1
     assert os_threads() <= before + cores
+
+
+@pytest.mark.parametrize("call", ["fast path", "general path"])
+def test_large_work_releases_the_gil(call):
+    # Python code of another thread runs while a large stack is inverted (work of up to
+    # 512 output elements keeps the GIL, as numpy's gufuncs do below 500): the main thread
+    # timestamps its loop; with the GIL held for the call, no stamp could fall inside it.
+    a = np.random.default_rng(1).standard_normal((20000, 32, 32)) + 32 * np.eye(32)
+    out = np.empty_like(a) if call == "general path" else None  # out= skips the fast path
+    window = []
+
+    def worker():
+        with matinv.threads(1):
+            start = time.perf_counter()
+            matinv.inv(a, out=out)
+            window.extend([start, time.perf_counter()])
+
+    t = threading.Thread(target=worker)
+    stamps = []
+    t.start()
+    while t.is_alive():
+        stamps.append(time.perf_counter())
+    t.join()
+    start, end = window
+    margin = (end - start) / 10
+    inside = [s for s in stamps if start + margin < s < end - margin]
+    assert end - start > 0.02, "too little work to tell"
+    assert len(inside) > 100, (len(inside), end - start)

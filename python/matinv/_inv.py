@@ -229,7 +229,9 @@ def inv(
     """
     state = _trust.current()
     # Fast path, for the common case and for small matrices where Python overhead counts:
-    # a plain ndarray of a native dtype and square shape (numpy's checks cannot fail).
+    # a plain ndarray the kernels read as it is (a square stack of a kernel dtype, native
+    # byte order, aligned), checked, allocated and inverted in one native call; None for
+    # anything else, which the general path below handles.
     if (
         type(a) is np.ndarray
         and state is _trust.DEFAULT
@@ -237,12 +239,9 @@ def inv(
         and out is None
         and not overwrite_a
     ):
-        result_t = NATIVE.get(a.dtype)
-        shape = a.shape
-        if result_t is not None and len(shape) >= 2 and shape[-1] == shape[-2]:
-            fresh = np.empty(shape, dtype=result_t)
-            if _native.inv_into(a, fresh):
-                return fresh
+        fresh = _native.inv_new(a)
+        if fresh is not None:
+            return fresh
     if _dispatch.overrides_numpy(a):
         return _dispatched_inv(a, state, assume_a, lower, ex=False, out=out)  # type: ignore[no-any-return]
     if assume_a is not GENERAL and canonical(assume_a) != GENERAL:

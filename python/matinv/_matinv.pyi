@@ -14,6 +14,7 @@ _Array: TypeAlias = np.ndarray[Any, Any]
 
 __all__ = [
     "check_stack",
+    "inv_new",
     "inv_into",
     "inv_ex_into",
     "inv_in_place",
@@ -34,6 +35,13 @@ __version__: str
 
 def check_stack(shape: Sequence[int]) -> None:
     """Raise numpy.linalg.LinAlgError unless `shape` is a stack of square matrices."""
+
+def inv_new(a: object, num_threads: int = 0) -> _Array | None:
+    """`inv`'s fast path: a new C-contiguous array of `a`'s dtype and shape holding the
+    inverse of every matrix of `a` with `num_threads` threads (0: every core); None,
+    doing nothing, unless `a` is an array of float32/64 or complex64/128 in native byte
+    order, a stack of square matrices, aligned, with strides of whole elements. Raises
+    numpy.linalg.LinAlgError for a singular matrix. Releases the GIL."""
 
 def inv_into(a: _Array, out: _Array, num_threads: int = 0) -> bool:
     """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,

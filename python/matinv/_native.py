@@ -22,7 +22,7 @@ __all__ = [
     "inv",
     "inv_ex",
     "inv_in_place",
-    "inv_into",
+    "inv_new",
     "inv_structured",
     "run",
     "svd",
@@ -41,10 +41,11 @@ def run(native: Callable[..., bool], arr: NDArray[np.generic], *args: object) ->
         native(arr.copy(), *args, threads)
 
 
-def inv_into(arr: NDArray[np.generic], out: NDArray[np.generic]) -> bool:
-    """One try of the general inverse (`inv`'s fast path): False, doing nothing, when
-    `arr` must be copied first."""
-    return _matinv.inv_into(arr, out, requested())
+def inv_new(arr: NDArray[np.generic]) -> NDArray[np.generic] | None:
+    """`inv`'s fast path: the general inverse of every matrix of `arr` in a new array of
+    its dtype and shape; None, doing nothing, when the kernels cannot read `arr` as it is
+    (not a square stack of a kernel dtype in native byte order, unaligned, odd strides)."""
+    return _matinv.inv_new(arr, requested())
 
 
 def inv(arr: NDArray[np.generic], out: NDArray[np.generic]) -> None:

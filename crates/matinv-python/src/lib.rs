@@ -72,6 +72,92 @@ fn inv_into(
     })
 }
 
+/// `inv`'s fast path: a new C-contiguous array of `a`'s dtype and shape holding the inverse
+/// of every matrix of `a`, or None, doing nothing, when `a` is not an array the kernels read
+/// as it is (a stack of square matrices of float32, float64, complex64 or complex128 in
+/// native byte order, aligned, strides whole elements): the caller then takes the general
+/// path, which checks, converts and copies. One native call instead of the allocation and
+/// checks `inv_into` needs around it: this is most of a small matrix's time.
+#[pyfunction]
+#[pyo3(signature = (a, num_threads=0))]
+fn inv_new<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyAny>,
+    num_threads: usize,
+) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+    guard(|| {
+        let Ok(a) = a.cast::<PyUntypedArray>() else {
+            return Ok(None);
+        };
+        let shape = a.shape();
+        let d = shape.len();
+        if d < 2 || shape[d - 1] != shape[d - 2] || a.dtype().is_native_byteorder() == Some(false) {
+            return Ok(None);
+        }
+        let params = matinv::Params::default().with_num_threads(num_threads);
+        macro_rules! go {
+            ($t:ty) => {
+                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                    return new_inverse::<$t>(py, a, &params);
+                }
+            };
+        }
+        go!(f64);
+        go!(f32);
+        go!(c64);
+        go!(c32);
+        Ok(None)
+    })
+}
+
+fn new_inverse<'py, T: Element + numpy::Element>(
+    py: Python<'py>,
+    a: &Bound<'py, PyArrayDyn<T>>,
+    params: &matinv::Params,
+) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+    let Some(view) = view_of(py, a)? else {
+        return Ok(None);
+    };
+    let out = zeros::<T>(py, a.shape())?;
+    // SAFETY: `out` was just made by numpy for `T` and `a`'s shape, C-contiguous, aligned,
+    // writeable and zeroed; no other reference to it exists, so it shares no memory with
+    // `a` (read through `view`); it is sliced once.
+    let dst = unsafe { out_slice::<T>(out.as_untyped()) };
+    let opts = matinv::InvOptions::structured(Structure::General).with_params(*params);
+    compute_sized(py, dst.len(), || matinv::inv_into(&view, dst, &opts))?;
+    Ok(Some(out.as_untyped().clone()))
+}
+
+/// A new zeroed C-contiguous array (`numpy.zeros`: calloc, so a large one costs no more
+/// than `numpy.empty`, and the kernels never see uninitialised memory); MemoryError, as
+/// numpy raises it, when it cannot be allocated (rust-numpy's `zeros` would panic).
+fn zeros<'py, T: numpy::Element>(
+    py: Python<'py>,
+    shape: &[usize],
+) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
+    use numpy::npyffi::{npy_intp, PY_ARRAY_API};
+    let mut dims = shape
+        .iter()
+        .map(|&d| npy_intp::try_from(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| PyMemoryError::new_err("array is too big"))?;
+    let nd = i32::try_from(dims.len()).map_err(|_| PyValueError::new_err("too many dimensions"))?;
+    // SAFETY: numpy's C API, called with the GIL held: `dims` holds `nd` extents (numpy
+    // reads them only during the call), the descriptor reference is handed over (numpy
+    // steals it), 0 asks for C order. The result is a new reference to an array of `T`,
+    // or null with a Python exception set.
+    unsafe {
+        let ptr = PY_ARRAY_API.PyArray_Zeros(
+            py,
+            nd,
+            dims.as_mut_ptr(),
+            numpy::dtype::<T>(py).into_dtype_ptr(),
+            0,
+        );
+        Ok(Bound::from_owned_ptr_or_err(py, ptr)?.cast_into_unchecked())
+    }
+}
+
 /// Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
 /// `rcond` (float64), both C-contiguous of shape `a.shape[:-2]`, and NaN inverses for
 /// singular matrices. No two of `a`, `out`, `info` and `rcond` may share memory.
@@ -343,7 +429,7 @@ fn invert<T: Element + numpy::Element>(
     let dst = unsafe { out_slice::<T>(out) };
     let opts = matinv::InvOptions::structured(structure).with_params(*params);
     let Some((info, rcond)) = status else {
-        compute(py, || matinv::inv_into(&view, dst, &opts))?;
+        compute_sized(py, dst.len(), || matinv::inv_into(&view, dst, &opts))?;
         return Ok(true);
     };
     let count = view.len();
@@ -413,7 +499,13 @@ fn compute<R: Send>(
     py: Python<'_>,
     f: impl FnOnce() -> Result<R, matinv::Error> + Send,
 ) -> PyResult<R> {
-    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+    settle(py, py.detach(|| catch_unwind(AssertUnwindSafe(f))))
+}
+
+/// The result of a computation as Python sees it: core errors mapped, a panic a
+/// RuntimeError.
+fn settle<R>(py: Python<'_>, result: std::thread::Result<Result<R, matinv::Error>>) -> PyResult<R> {
+    match result {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(e)) => Err(to_py_err(py, e)),
         Err(panic) => Err(PyRuntimeError::new_err(format!(
@@ -421,6 +513,23 @@ fn compute<R: Send>(
             panic_message(&*panic)
         ))),
     }
+}
+
+/// Outputs of at most this many elements are computed with the GIL held, as numpy's
+/// gufuncs do below 500 (`NPY_BEGIN_THREADS_THRESHOLDED`): releasing and taking it back
+/// costs more than inverting a few small matrices.
+const KEEP_GIL_MAX_ELEMENTS: usize = 512;
+
+/// [`compute`] for work writing `elements` output elements: small work keeps the GIL.
+fn compute_sized<R: Send>(
+    py: Python<'_>,
+    elements: usize,
+    f: impl FnOnce() -> Result<R, matinv::Error> + Send,
+) -> PyResult<R> {
+    if elements > KEEP_GIL_MAX_ELEMENTS {
+        return compute(py, f);
+    }
+    settle(py, catch_unwind(AssertUnwindSafe(f)))
 }
 
 /// Singular values of every matrix of `a` into `s` (real dtype, shape `a.shape[:-2] + (k,)`),
@@ -568,6 +677,7 @@ fn default_num_threads() -> PyResult<usize> {
 #[pymodule]
 fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_new, m)?)?;
     m.add_function(wrap_pyfunction!(inv_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
     m.add_function(wrap_pyfunction!(inv_in_place, m)?)?;

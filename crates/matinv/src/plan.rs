@@ -101,11 +101,15 @@ impl KernelPlan {
 /// threads) large enough to gain from them.
 pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
     let t = &params.threads;
-    let threads = match t.num_threads {
-        0 => crate::threads::default_num_threads(),
-        t => t,
-    };
-    n >= t.parallel_min_n || (count < threads && single_uses_threads(n, real, params))
+    // The default thread count is asked for last: it costs a system call (the fork check),
+    // a large share of a small matrix's time.
+    n >= t.parallel_min_n
+        || (single_uses_threads(n, real, params)
+            && count
+                < match t.num_threads {
+                    0 => crate::threads::default_num_threads(),
+                    t => t,
+                })
 }
 
 /// Whether one matrix of order `n` is worth all threads inside it.
