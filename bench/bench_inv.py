@@ -71,6 +71,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import limits  # noqa: E402  (bench/limits.py: the machine's own limits, measured in this run)
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
@@ -100,6 +102,9 @@ CASES = [
 QUICK_SKIP = {"single2048", "single4096"}  # unless named explicitly with --cases
 QUICK_STACK_DIVISOR = 10
 PER_CALL_CASES = {"single3": 10_000}
+# Stacks of matrices up to this order are held against the memory floor (a copy of their
+# bytes), larger ones and single matrices against the GEMM rate.
+FLOOR_MAX_N = 4
 # Other processes' average CPU use above which a case's timing is flagged.
 BUSY_CPUS = 0.2
 
@@ -494,6 +499,17 @@ def summarize(case, timing):
     return out
 
 
+def against_limits(case, summary, machine, floor):
+    """Adds each library's fraction of the machine's GEMM rate (compute-bound sizes) and
+    matinv's time over the memory floor (small-matrix stacks) to `summary`."""
+    for lib in ("numpy", "matinv"):
+        if case["n"] >= 8:
+            summary[lib]["efficiency"] = limits.efficiency(case, summary[lib]["median_s"], machine)
+    if floor is not None:
+        summary["floor"] = floor
+        summary["x_floor"] = summary["matinv"]["median_s"] / floor["fresh_s"]
+
+
 # --------------------------------------------------------------------------------------
 # Peak memory (fresh subprocess per case and library)
 # --------------------------------------------------------------------------------------
@@ -590,6 +606,10 @@ def fmt_num(x, digits=3):
     return f"{x:.{digits}g}"
 
 
+def fmt_pct(x):
+    return "" if x is None else f"{100 * x:.0f}%"
+
+
 def fmt_cpus(x):
     return "-" if x is None else f"{x:.2f}"
 
@@ -617,6 +637,8 @@ COLUMNS = [
     ("mi GF/s", 8, ">"),
     ("np ns/mat", 10, ">"),
     ("mi ns/mat", 10, ">"),
+    ("mi eff", 6, ">"),
+    ("x floor", 7, ">"),
     ("mi +MiB", 8, ">"),
     ("np +MiB", 8, ">"),
     ("check", 5, "<"),
@@ -649,6 +671,8 @@ def table_lines(results):
                     fmt_num(s["matinv"]["gflops_median"]),
                     fmt_num(s["numpy"]["ns_per_matrix_median"]),
                     fmt_num(s["matinv"]["ns_per_matrix_median"]),
+                    fmt_pct(s["matinv"].get("efficiency")),
+                    fmt_num(s.get("x_floor")),
                     fmt_mem(r.get("memory", {}).get("matinv")),
                     fmt_mem(r.get("memory", {}).get("numpy")),
                     "ok" if r["check"]["ok"] else "FAIL",
@@ -795,6 +819,18 @@ def parse_args(argv):
     return args
 
 
+def measure_machine(quick):
+    """The CPU's vector ISA and the GEMM rates of this machine (bench/limits.py)."""
+    dgemm_n, zgemm_n = (1024, 512) if quick else (2048, 1024)
+    return {
+        "cpu_vector_isa": limits.cpu_vector_isa(),
+        "dgemm_n": dgemm_n,
+        "dgemm_gflops": limits.gemm_gflops("float64", dgemm_n),
+        "zgemm_n": zgemm_n,
+        "zgemm_gflops": limits.gemm_gflops("complex128", zgemm_n),
+    }
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args._memprobe:
@@ -821,6 +857,13 @@ def main(argv=None):
         f"CPU: {meta['cpu_model']}, nproc {meta['nproc']}; "
         f"{'quick' if args.quick else 'full'} run, {len(cases)} cases, "
         f"memory {'on' if args.memory else 'off'}"
+    )
+    machine = measure_machine(args.quick)
+    meta["limits"] = machine
+    print(
+        f"vector ISA {machine['cpu_vector_isa']}; numpy's BLAS on all threads: DGEMM "
+        f"{machine['dgemm_gflops']:.1f} GFLOP/s (n = {machine['dgemm_n']}), ZGEMM "
+        f"{machine['zgemm_gflops']:.1f} GFLOP/s (n = {machine['zgemm_n']})"
     )
     sys.stdout.flush()
 
@@ -858,8 +901,10 @@ def main(argv=None):
                 results.append({"case": case, "check": chk, "error": chk["error"]})
                 continue
         timing = time_case(case, a, np.linalg.inv, matinv.inv, args)
+        floor = limits.copy_floor(a) if case["stacked"] and case["n"] <= FLOOR_MAX_N else None
         del a
         summary = summarize(case, timing)
+        against_limits(case, summary, machine, floor)
         met = "yes" if chk["ok"] and summary["ratio_median"] >= case["goal"] else "no"
         rec = {"case": case, "check": chk, "timing": timing, "summary": summary, "met": met}
         print(
@@ -898,6 +943,9 @@ def main(argv=None):
     print(
         "times are per call (single3: median over "
         f"{PER_CALL_CASES['single3']} calls per repeat); ratio = numpy median / matinv median; "
+        "mi eff = matinv's flop rate (2 n^3 per real inverse, 8 n^3 complex) over the "
+        "GEMM rate above; x floor = matinv median / a two-thread copy of the input into "
+        "fresh memory (stacks of n <= 4); "
         "+MiB = peak memory of one call beyond input + output; "
         "bg cpu = CPUs used by other processes while timing"
     )

@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
+import matinv
 from matinv import _matinv
 
 N = 3
@@ -283,7 +284,10 @@ def _inputs_inv_new_declines():
     yield "object", a.astype(object)
     yield "big-endian", a.astype(a.dtype.newbyteorder())
     yield "unaligned", np.ndarray(a.shape, dtype=a.dtype, buffer=raw, offset=1)
-    odd = np.lib.stride_tricks.as_strided(raw[1:], shape=(N, N), strides=(8 * N + 1, 9))
+    # Aligned complex128 whose strides are not whole elements (24 bytes).
+    words = np.zeros(4 * N * N, np.complex128)
+    odd = np.lib.stride_tricks.as_strided(words, shape=(N, N), strides=(72, 24))
+    assert odd.flags.aligned
     yield "odd strides", odd
 
 
@@ -321,6 +325,32 @@ def test_inv_new_is_inv_into_in_a_new_array(dtype):
         assert got.flags.owndata and not np.shares_memory(got, a), what
         np.testing.assert_array_equal(got, expected, err_msg=what, strict=True)
         np.testing.assert_array_equal(a, before, err_msg=what, strict=True)
+
+
+def test_inv_takes_the_fast_path_for_arrays_the_kernels_read(monkeypatch):
+    # A plain ndarray of a kernel dtype goes through inv_new, and its array is the result;
+    # anything else (here a list, a subclass, out=) does not call it.
+    from matinv import _native
+
+    made = []
+
+    def spy(arr):
+        made.append(_native_inv_new(arr))
+        return made[-1]
+
+    _native_inv_new = _native.inv_new
+    monkeypatch.setattr(_native, "inv_new", spy)
+    a = matrices()
+    assert matinv.inv(a) is made[-1]
+    assert len(made) == 1
+    matinv.inv(a.tolist())
+
+    class Sub(np.ndarray):
+        pass
+
+    matinv.inv(a.view(Sub))
+    matinv.inv(a, out=np.empty_like(a))
+    assert len(made) == 1
 
 
 def test_inv_new_raises_numpys_errors():

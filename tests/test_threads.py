@@ -152,13 +152,17 @@ def test_large_work_releases_the_gil(call):
             window.extend([start, time.perf_counter()])
 
     t = threading.Thread(target=worker)
-    stamps = []
+    stamps = []  # one in 1000, so that the list stays small
     t.start()
+    k = 0
     while t.is_alive():
-        stamps.append(time.perf_counter())
+        k += 1
+        if k % 1000 == 0:
+            stamps.append(time.perf_counter())
     t.join()
+    assert len(window) == 2, "the worker raised"
     start, end = window
     margin = (end - start) / 10
     inside = [s for s in stamps if start + margin < s < end - margin]
     assert end - start > 0.02, "too little work to tell"
-    assert len(inside) > 100, (len(inside), end - start)
+    assert len(inside) > 10, (len(inside), end - start)

@@ -41,13 +41,15 @@ def inv_new(a: object, num_threads: int = 0) -> _Array | None:
     inverse of every matrix of `a` with `num_threads` threads (0: every core); None,
     doing nothing, unless `a` is an array of float32/64 or complex64/128 in native byte
     order, a stack of square matrices, aligned, with strides of whole elements. Raises
-    numpy.linalg.LinAlgError for a singular matrix. Releases the GIL."""
+    numpy.linalg.LinAlgError for a singular matrix. Releases the GIL while computing
+    results of more than 512 elements."""
 
 def inv_into(a: _Array, out: _Array, num_threads: int = 0) -> bool:
     """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,
     any strides) into `out` (C-contiguous, same dtype and shape) with `num_threads`
-    threads (0: every core). Releases the GIL. Returns False, doing nothing, when `a` is
-    unaligned or its strides are not whole elements."""
+    threads (0: every core). Releases the GIL while computing outputs of more than 512
+    elements. Returns False, doing nothing, when `a` is unaligned or its strides are not
+    whole elements."""
 
 def inv_in_place(a: _Array, num_threads: int = 0) -> None:
     """Invert every matrix of `a` in place (scipy's `overwrite_a`): exactly float32,

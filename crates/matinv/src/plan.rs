@@ -100,9 +100,10 @@ impl KernelPlan {
 /// than one matrix per thread): stacks of large ones, and single ones (or fewer than
 /// threads) large enough to gain from them.
 pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
+    crate::threads::watch_forks();
     let t = &params.threads;
-    // The default thread count is asked for last: it costs a system call (the fork check),
-    // a large share of a small matrix's time.
+    // The default thread count is asked for last: it may start rayon's global pool, which
+    // small matrices never use.
     n >= t.parallel_min_n
         || (single_uses_threads(n, real, params)
             && count
