@@ -102,15 +102,19 @@ impl KernelPlan {
 pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
     crate::threads::watch_forks();
     let t = &params.threads;
-    // The default thread count is asked for last: it may start rayon's global pool, which
-    // small matrices never use.
-    n >= t.parallel_min_n
-        || (single_uses_threads(n, real, params)
-            && count
-                < match t.num_threads {
-                    0 => crate::threads::default_num_threads(),
-                    t => t,
-                })
+    if n >= t.parallel_min_n {
+        return true;
+    }
+    if !single_uses_threads(n, real, params) {
+        return false;
+    }
+    // The default thread count is asked for only now: it may start rayon's global pool,
+    // which small matrices never use.
+    let threads = match t.num_threads {
+        0 => crate::threads::default_num_threads(),
+        t => t,
+    };
+    count < threads
 }
 
 /// Whether one matrix of order `n` is worth all threads inside it.
