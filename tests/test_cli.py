@@ -319,3 +319,74 @@ def test_binary_output_to_a_terminal_is_refused(tmp_path):
     finally:
         os.close(slave)
         os.close(master)
+
+
+# Hardening, second pass (issue 25, finding 7): inputs numpy reads that the command
+# refused or misread.
+
+
+def test_bool_bytes_other_than_one_are_true(tmp_path):
+    raw = np.array([[2, 0], [255, 1]], dtype=np.uint8).view(np.bool_)
+    np.save(tmp_path / "a.npy", raw)
+    a = np.load(tmp_path / "a.npy")
+    assert a.tolist() == [[True, False], [True, True]]  # numpy reads them as True
+    run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy")
+    check(np.load(tmp_path / "x.npy"), a)
+
+
+def test_native_order_descr(tmp_path):
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    np.save(tmp_path / "a.npy", a)
+    data = (tmp_path / "a.npy").read_bytes().replace(b"'<f8'", b"'=f8'")
+    (tmp_path / "a.npy").write_bytes(data)
+    assert np.load(tmp_path / "a.npy").dtype == np.float64  # numpy accepts it
+    run("inv", tmp_path / "a.npy", "-o", tmp_path / "x.npy")
+    check(np.load(tmp_path / "x.npy"), a)
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_text_line_endings_and_inline_comments_as_loadtxt(tmp_path, ending):
+    text = ending.join(["# head", "4 1 # row 0", "1 3#row 1", "# tail", ""])
+    (tmp_path / "a.txt").write_bytes(text.encode())
+    a = np.loadtxt(tmp_path / "a.txt")
+    assert a.shape == (2, 2)
+    p = run("inv", tmp_path / "a.txt")
+    np.testing.assert_allclose(np.loadtxt(io.StringIO(p.stdout.decode())), np.linalg.inv(a))
+    csv = ending.join(["4,1 # row 0, with a comma", "1,3", ""])
+    (tmp_path / "a.csv").write_bytes(csv.encode())
+    p = run("inv", tmp_path / "a.csv")
+    got = np.loadtxt(io.StringIO(p.stdout.decode().replace(",", " ")))
+    np.testing.assert_allclose(got, np.linalg.inv(np.loadtxt(tmp_path / "a.csv", delimiter=",")))
+
+
+def test_npz_with_two_members_of_one_name_is_refused(tmp_path):
+    import zipfile
+
+    buf = io.BytesIO()
+    np.save(buf, np.eye(2))
+    with zipfile.ZipFile(tmp_path / "dup.npz", "w") as z:
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            z.writestr("a.npy", buf.getvalue())
+            z.writestr("a.npy", buf.getvalue())
+    p = run("inv", tmp_path / "dup.npz", "-o", tmp_path / "x.npz", code=2)
+    assert "two members named 'a'" in p.stderr.decode()
+    assert not (tmp_path / "x.npz").exists()
+
+
+def test_member_names_with_newlines_stay_one_line(tmp_path):
+    np.savez(tmp_path / "a.npz", **{"x\ny": np.eye(2) * 2, "z": np.eye(2) * 4})
+    p = run("inv", tmp_path / "a.npz")
+    headers = [line for line in p.stdout.decode().splitlines() if line.startswith("# array")]
+    assert headers == ["# array x\\ny", "# array z"]
+    got = np.loadtxt(io.StringIO(p.stdout.decode()))  # the headers are comments
+    np.testing.assert_allclose(got, np.vstack([np.eye(2) / 2, np.eye(2) / 4]))
+
+
+def test_output_to_a_hard_link_of_the_input_is_refused(tmp_path):
+    a = np.array([[2.0, 0.0], [0.0, 4.0]])
+    np.save(tmp_path / "a.npy", a)
+    os.link(tmp_path / "a.npy", tmp_path / "link.npy")
+    before = (tmp_path / "a.npy").read_bytes()
+    p = run("inv", tmp_path / "a.npy", "-o", tmp_path / "link.npy", code=2)
+    assert "is the input file" in p.stderr.decode()
+    assert (tmp_path / "a.npy").read_bytes() == before

@@ -294,6 +294,42 @@ def test_arithmetic_flags_do_not_leak():
             np.linalg.inv(a)
 
 
+def flags_raised(a, **state):
+    """The floating-point warnings a direct gufunc call gives under ``np.errstate(**state)``
+    (all warned by default), patched and not: ``(numpy's, matinv's)``."""
+    seen = []
+    for patched in (False, True):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(**({"all": "warn"} | state)):
+                if patched:
+                    with matinv.patched_numpy():
+                        _umath_linalg.inv(a, signature="d->d")
+                else:
+                    _umath_linalg.inv(a, signature="d->d")
+        seen.append(sorted(str(w.message) for w in caught if w.category is RuntimeWarning))
+    return tuple(seen)
+
+
+def test_flags_of_a_stack_with_a_singular_matrix_are_numpys():
+    """Regression: with a singular matrix, numpy's loop raises invalid and keeps the flags
+    its arithmetic raised (overflow from 1 / 1e-310); ours cleared them."""
+    a = np.array([[[1e-310, 0.0], [0.0, 1.0]], [[0.0, 0.0], [0.0, 0.0]]])
+    theirs, ours = flags_raised(a)
+    assert theirs == ours == ["invalid value encountered in inv", "overflow encountered in inv"]
+    with np.errstate(over="raise", invalid="ignore"):
+        with pytest.raises(FloatingPointError, match="overflow encountered in inv"):
+            _umath_linalg.inv(a, signature="d->d")
+        with matinv.patched_numpy(), pytest.raises(FloatingPointError, match="overflow"):
+            _umath_linalg.inv(a, signature="d->d")
+    # Our kernels divide by the zero pivot where getrf stops: no division-by-zero flag,
+    # as numpy raises none.
+    zero = np.zeros((2, 3, 3))
+    assert flags_raised(zero) == (["invalid value encountered in inv"],) * 2
+    # Without a singular matrix every flag is cleared, as numpy clears them.
+    assert flags_raised(a[:1]) == ([], [])
+
+
 def test_nan_input_gives_nan_without_error():
     a = np.array([[1.0, np.nan], [3.0, 4.0]])
     want = numpy_inv(a)
@@ -565,5 +601,20 @@ def test_loop_threads_follow_set_num_threads():
         assert patched_inv(a).tobytes() == matinv.inv(a).tobytes()
     finally:
         matinv._threads._default = old
-        matinv._threads._sync_patched_loop(old)
+        matinv._threads._sync_patched_loop()
     assert lib.matinv_get_num_threads() == matinv.get_num_threads()
+
+
+def test_overflowing_inverse_is_non_finite_where_numpys_is():
+    """The documented difference (docs/numpy-compat.md): an inverse that overflows is not
+    finite in the same places, with NaN where numpy has inf."""
+    a = np.array([[1e-310, 0.0], [0.0, 1.0]])
+    with np.errstate(all="ignore"):
+        want = numpy_inv(a)
+        got = matinv.inv(a)
+        patched = patched_inv(a)
+    assert np.isinf(want[0, 0]) and np.isnan(want[0, 1])
+    for x in (got, patched):
+        np.testing.assert_array_equal(np.isfinite(x), np.isfinite(want))
+        assert np.isnan(x[0, 0]) and np.isnan(x[0, 1])
+        np.testing.assert_array_equal(x[1], want[1])

@@ -128,3 +128,67 @@ def test_missing_script_and_module(tmp_path):
     r = run("run", "-m", "no_such_module_xyz", cwd=tmp_path)
     assert r.returncode == 1
     assert "No module named no_such_module_xyz" in r.stderr
+
+
+CHILDREN = textwrap.dedent(
+    """
+    import json, multiprocessing as mp, sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    def probe(_=None):
+        import numpy as np, matinv
+        np.linalg.inv(np.eye(2) * 2)
+        return [matinv.is_patched(), matinv._patch.loop_counters()[0]]
+
+    if __name__ == "__main__":
+        out = {}
+        for method in ("fork", "spawn", "forkserver"):
+            with mp.get_context(method).Pool(1) as pool:
+                out[method] = pool.apply(probe)
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as ex:
+            out["executor spawn"] = ex.submit(probe).result()
+        print(json.dumps(out))
+    """
+)
+
+
+def test_children_of_every_start_method_are_patched(tmp_path):
+    # Regression: spawn and forkserver children ran numpy's own loops.
+    prog = tmp_path / "children.py"
+    prog.write_text(CHILDREN)
+    r = run("run", str(prog), cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out == {k: [True, 1] for k in ("fork", "spawn", "forkserver", "executor spawn")}
+    # Without the command nothing is patched, in the parent or its children.
+    r = subprocess.run([sys.executable, str(prog)], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert all(v == [False, 0] for v in json.loads(r.stdout).values())
+
+
+def test_pytest_xdist_workers_are_patched(tmp_path):
+    pytest.importorskip("xdist")
+    (tmp_path / "test_workers.py").write_text(
+        "import os, numpy as np, matinv, pytest\n"
+        "@pytest.mark.parametrize('k', range(4))\n"
+        "def test_patched_in_a_worker(k):\n"
+        "    assert os.environ.get('PYTEST_XDIST_WORKER')\n"
+        "    assert matinv.is_patched()\n"
+        "    np.linalg.inv(np.eye(2) * 2)\n"
+        "    assert matinv._patch.loop_counters()[0] >= 1\n"
+    )
+    args = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "test_workers.py")
+    r = run("run", *args, cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "4 passed" in r.stdout
+
+
+def test_the_environment_variable_patches_at_start_up(tmp_path):
+    code = "import matinv; print(matinv.is_patched())"
+    env = dict(os.environ, MATINV_PATCH_NUMPY="1")
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "True"
+    env["MATINV_PATCH_NUMPY"] = "0"
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.stdout.strip() == "False"

@@ -9,19 +9,24 @@ The package, one module per concern: `_inv` (``inv``, ``inv_ex``), `_svd` (``svd
 control), `_dtypes` (numpy's dtype rules), `_assume_a` (the structure names), `_out`
 (``out=`` checks), `_dispatch` (``__array_function__`` types), `_native` (every call into
 the native module `_matinv`), `_patch` (numpy's own ``inv`` computed by matinv),
-`_threadpool` (threadpoolctl's view of matinv's threads), and `dask` (lazy inverses,
+`_threadpool` (threadpoolctl's view of matinv's threads), `_fork` (locks a forked child
+finds free), and `dask` (lazy inverses,
 imported on demand).
 """
 
 from numpy.linalg import LinAlgError
 
-from . import _threadpool as _threadpool
 from ._inv import InvExResult, inv, inv_ex
 from ._matinv import __version__ as __version__
 from ._patch import is_patched, patch_numpy, patched_numpy, unpatch_numpy
 from ._svd import SVDResult, cond, svd, svdvals
 from ._threads import get_num_threads, set_num_threads, threads
 from ._trust import LinAlgWarning, errstate
+
+# isort: split
+# Last, as it registers matinv with threadpoolctl: a controller registered by an import
+# that then failed would make threadpoolctl call a half-imported matinv for good.
+from . import _threadpool as _threadpool
 
 __all__ = [
     "inv",

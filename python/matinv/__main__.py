@@ -5,7 +5,11 @@
     python -m matinv run -m module ARGS...     # as ``python -m module ARGS...``
 
 The program sees the ``sys.argv`` and ``sys.path[0]`` that plain ``python`` would give it,
-and its exit status is this command's.
+and its exit status is this command's. Its child processes are patched too: the command
+sets ``MATINV_PATCH_NUMPY=1``, which they inherit, and the wheel's
+``matinv_patch_numpy.pth`` patches every Python process of the environment that starts
+with it (``spawn`` and ``forkserver`` children, pytest-xdist workers, subprocesses);
+``fork`` children inherit the patched process.
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ import os
 import runpy
 import sys
 from collections.abc import Sequence
+
+# Read by matinv_patch_numpy.pth at every interpreter start-up.
+PATCH_ENV = "MATINV_PATCH_NUMPY"
 
 USAGE = """\
 usage: python -m matinv run script.py [ARGS...]
@@ -35,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     import matinv
 
     matinv.patch_numpy()
+    os.environ[PATCH_ENV] = "1"
     if args[1] == "-m":
         module, rest = args[2], args[3:]
         try:

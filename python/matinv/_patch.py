@@ -7,7 +7,8 @@ import inv``), ``np.matrix.I``, ``np.linalg.matrix_power`` with a negative expon
 handling, dtype rules, broadcasting, subclass wrapping and errors; only the arithmetic
 changes. ``unpatch_numpy()`` puts numpy's loops back.
 
-The patch is process-wide (every thread sees it). State changes are serialised by a lock.
+The patch is process-wide (every thread sees it). State changes are serialised by a lock
+(a new one in a child made by ``fork``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Iterator
 from numpy.linalg import _umath_linalg
 
 from . import _matinv
+from ._fork import ForkSafeLock
 
 __all__ = ["patch_numpy", "unpatch_numpy", "is_patched", "patched_numpy"]
 
-_lock = threading.RLock()
+_lock = ForkSafeLock(threading.RLock)
 _explicit = False  # patch_numpy() was called (and unpatch_numpy() not since)
 _depth = 0  # patched_numpy() blocks open, in every thread
 

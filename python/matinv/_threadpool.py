@@ -5,15 +5,71 @@ patched ``inv``), as it limits BLAS and OpenMP.
 
 threadpoolctl (>= 3.5, optional) finds libraries among the loaded shared objects by file
 name and exported symbols: matinv's native module (``_matinv*.so``) exports the C function
-``matinv_get_num_threads``. The controller reads and sets matinv's thread count through
-``matinv.get_num_threads`` and ``matinv.set_num_threads``, so every matinv entry point obeys
-it. It is registered when matinv is imported, if threadpoolctl can be imported.
+``matinv_get_num_threads``. It is registered at the end of ``import matinv`` (this module
+is imported last), if threadpoolctl can be imported: an import that fails registers
+nothing.
+
+A limit is a cap (`_threads.set_cap`) over every other setting, ``matinv.threads`` blocks
+included, in force while its block is open; nested and overlapping blocks: the one opened
+last applies, and when a block ends, exactly the limits still open apply. threadpoolctl
+ends a block by setting every library back to the count it read at the start, which for
+matinv would turn a scoped or default count into the process-wide one, and it calls every
+library, also those it did not limit. So the controller asks which threadpoolctl limiter
+is calling (its frame on the stack, ``_set_threadpool_limits`` or
+``restore_original_limits``) and opens or closes that limiter's cap; a set from anywhere
+else is ``matinv.set_num_threads``. Counts below 1 mean no cap (every core) and counts
+above ``MAX_THREADS`` are clamped, as OpenBLAS clamps its own.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+import sys
+from types import FrameType, ModuleType
 from typing import Any
+
+from . import _threads
+from ._fork import ForkSafeLock
+
+# The caps of the threadpoolctl limiters whose blocks are open, by limiter, in the order
+# they were opened (None: a limit below 1, no cap).
+_open: dict[object, int | None] = {}
+_lock = ForkSafeLock()
+
+
+def _as_cap(num_threads: int) -> int | None:
+    """threadpoolctl's count as a cap: None (every core) below 1, clamped above."""
+    n = int(num_threads)
+    return None if n < 1 else min(n, _threads.MAX_THREADS)
+
+
+def _limiter(method: str) -> object | None:
+    """The threadpoolctl limiter whose `method` called the controller, or None."""
+    # _limiter <- _set <- set_num_threads <- the caller.
+    frame: FrameType | None = sys._getframe(3)
+    for _ in range(3):
+        if frame is None:
+            return None
+        if frame.f_code.co_name == method and frame.f_globals.get("__name__") == "threadpoolctl":
+            return frame.f_locals.get("self")
+        frame = frame.f_back
+    return None
+
+
+def _set(num_threads: int) -> None:
+    closing = _limiter("restore_original_limits")
+    opening = None if closing is not None else _limiter("_set_threadpool_limits")
+    if closing is None and opening is None:
+        # Not a threadpoolctl block: the library's own setting, as OpenBLAS's would be.
+        cap = _as_cap(num_threads)
+        _threads.set_default(cap)
+        return
+    with _lock:
+        if closing is not None:
+            _open.pop(closing, None)  # a limiter that did not limit matinv: nothing open
+        else:
+            _open.pop(opening, None)
+            _open[opening] = _as_cap(num_threads)
+        _threads.set_cap(next(reversed(_open.values())) if _open else None)
 
 
 def _controller_class(threadpoolctl: ModuleType) -> type:
@@ -29,19 +85,15 @@ def _controller_class(threadpoolctl: ModuleType) -> type:
         check_symbols = ("matinv_get_num_threads",)
 
         def get_num_threads(self) -> int:
-            import matinv
-
-            return matinv.get_num_threads()
+            return _threads.get_num_threads()
 
         def set_num_threads(self, num_threads: int) -> None:
-            import matinv
-
-            matinv.set_num_threads(num_threads)
+            _set(num_threads)
 
         def get_version(self) -> str:
-            import matinv
+            from . import _matinv
 
-            return matinv.__version__
+            return str(_matinv.__version__)
 
     return MatinvController
 
@@ -60,4 +112,5 @@ def register() -> bool:
     return True
 
 
+# `matinv/__init__.py` imports this module last.
 registered = register()

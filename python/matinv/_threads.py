@@ -2,7 +2,8 @@
 
 The setting is read by `requested` on every call: a ``threads(n)`` block of this thread or
 async context first, then `set_num_threads` (or ``MATINV_NUM_THREADS`` at import), else 0,
-which the native module reads as every core.
+which the native module reads as every core; then capped by threadpoolctl's limit while
+one is open (`set_cap`, used by `_threadpool` only).
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import warnings
 from collections.abc import Iterator
 
 import numpy as np
 
 from . import _matinv
 
-__all__ = ["check_threads", "get_num_threads", "requested", "set_num_threads", "threads"]
+__all__ = [
+    "check_threads",
+    "get_cap",
+    "get_num_threads",
+    "requested",
+    "set_cap",
+    "set_default",
+    "set_num_threads",
+    "threads",
+]
 
 MAX_THREADS = 1 << 16
 
@@ -31,40 +42,81 @@ def check_threads(n: object) -> int:
 
 
 def _threads_from_env() -> int | None:
+    """``MATINV_NUM_THREADS``, or None when unset or invalid. Invalid values are ignored
+    with a warning, as OpenBLAS ignores a bad ``OPENBLAS_NUM_THREADS``: an import that
+    fails would leave a half-imported matinv behind (and programs that treat matinv as
+    optional would lose it for a typo)."""
     value = os.environ.get("MATINV_NUM_THREADS", "").strip()
     if not value:
         return None
     try:
         return check_threads(int(value))
     except ValueError:
-        raise ValueError(f"MATINV_NUM_THREADS must be a positive integer, got {value!r}") from None
-
-
-def _sync_patched_loop(n: int | None) -> None:
-    """Give numpy's patched ``inv`` loop (`_patch`) the process-wide count: it runs
-    without Python objects, so it cannot read `requested` (None: every core)."""
-    _matinv.set_loop_threads(0 if n is None else n)
+        warnings.warn(
+            f"MATINV_NUM_THREADS must be a positive integer up to {MAX_THREADS}, got "
+            f"{value!r}: ignored, matinv uses every core",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return None
 
 
 # `set_num_threads`' value (tests save and restore it).
 _default: int | None = _threads_from_env()
-_sync_patched_loop(_default)
+# threadpoolctl's limit while one of its blocks is open (`set_cap`), else None.
+_cap: int | None = None
 _context: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "matinv_threads", default=None
 )
 
 
+def _capped(n: int) -> int:
+    """`n` (0: every core) under threadpoolctl's limit; 0 when there is none."""
+    cap = _cap
+    if cap is None:
+        return n
+    return min(n or _matinv.default_num_threads(), cap)
+
+
+def _sync_patched_loop() -> None:
+    """Give numpy's patched ``inv`` loop (`_patch`) the process-wide count: it runs
+    without Python objects, so it cannot read `requested` (0: every core)."""
+    _matinv.set_loop_threads(_capped(_default or 0))
+
+
+_sync_patched_loop()
+
+
 def requested() -> int:
     """The thread count to pass to the native module: 0 for every core."""
-    return _context.get() or _default or 0
+    return _capped(_context.get() or _default or 0)
+
+
+def get_cap() -> int | None:
+    """threadpoolctl's limit on matinv's threads, None when none is in force."""
+    return _cap
+
+
+def set_cap(cap: int | None) -> None:
+    """Cap every thread count (``threads`` blocks and `set_num_threads` included) at
+    `cap`, or lift the cap (None); for `_threadpool`, whose blocks set and restore it."""
+    global _cap
+    _cap = None if cap is None else check_threads(cap)
+    _sync_patched_loop()
 
 
 def set_num_threads(n: int) -> None:
     """Set the number of threads matinv uses from now on (default: every core, or
     the ``MATINV_NUM_THREADS`` environment variable). ``threads(n)`` blocks override it."""
+    set_default(check_threads(n))
+
+
+def set_default(n: int | None) -> None:
+    """`set_num_threads` without the check, None back to the default (every core or
+    ``MATINV_NUM_THREADS``' absence); for `_threadpool`."""
     global _default
-    _default = check_threads(n)
-    _sync_patched_loop(_default)
+    _default = n
+    _sync_patched_loop()
 
 
 def get_num_threads() -> int:

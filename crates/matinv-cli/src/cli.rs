@@ -447,7 +447,16 @@ fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
+/// Whether `a` and `b` name one file: the same path once links are followed, or (on Unix)
+/// the same device and inode, which also catches a hard link to the input.
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return (x.dev(), x.ino()) == (y.dev(), y.ino());
+        }
+    }
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
         _ => false,

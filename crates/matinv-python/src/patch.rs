@@ -13,7 +13,8 @@
 //!   core dimension, second), `steps[4..6]` the output's;
 //! - the floating-point invalid flag is read and cleared on entry; a singular matrix gets
 //!   an all-NaN inverse and sets the error; on exit the invalid flag is raised if the
-//!   error was set (on entry or by a singular matrix), else every flag is cleared. numpy's
+//!   error was set (on entry or by a singular matrix), with the overflow flag the
+//!   computation raised kept, else every flag is cleared. numpy's
 //!   `inv` turns the invalid flag into `LinAlgError("Singular matrix")`
 //!   (`errstate(invalid='call')`); a direct call of the gufunc follows the caller's
 //!   `np.errstate`.
@@ -32,7 +33,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-/// numpy's `NPY_FPE_INVALID` bit of `PyUFunc_getfperr`'s result.
+/// numpy's `NPY_FPE_*` bits of `PyUFunc_getfperr`'s result.
+const NPY_FPE_OVERFLOW: c_int = 2;
 const NPY_FPE_INVALID: c_int = 8;
 /// Slots of numpy's ufunc C-API table (`__ufunc_api.h`, the same on numpy 1.x and 2.x).
 const SLOT_CLEARFPERR: usize = 27;
@@ -270,19 +272,30 @@ unsafe fn invert_strided<T: LoopElement>(call: &LoopCall) -> Result<bool, Fallba
 /// numpy's `get_fp_invalid_and_clear`: whether the invalid flag is set; every flag is
 /// cleared.
 fn fp_invalid_and_clear() -> bool {
-    let f = GETFPERR.load(Ordering::Relaxed);
-    if f == 0 {
-        return false;
-    }
-    // SAFETY: `f` is numpy's `PyUFunc_getfperr` (`int (void)`), read from its C-API table;
-    // it reads and clears this thread's FP status only, and needs no GIL.
-    let getfperr: extern "C" fn() -> c_int = unsafe { std::mem::transmute(f) };
-    getfperr() & NPY_FPE_INVALID != 0
+    take_fp() & NPY_FPE_INVALID != 0
 }
 
-/// numpy's `set_fp_invalid_or_clear`: raises the invalid flag after an error, else clears
-/// every flag (those our arithmetic raised included).
+/// numpy's `set_fp_invalid_or_clear`: without an error every flag is cleared (those our
+/// arithmetic raised included); after one the invalid flag is raised and the overflow
+/// flag our arithmetic raised is kept, as numpy keeps its LAPACK calls' flags (an inverse
+/// that overflowed warns of overflow too). Not division by zero: our kernels divide by a
+/// zero pivot, where getrf stops before dividing, so numpy never raises it there; nor
+/// underflow, which our kernels raise where LAPACK's order does not (numpy ignores it by
+/// default).
 fn set_fp_invalid_or_clear(error: bool) {
+    if !error {
+        clear_fp();
+        return;
+    }
+    if take_fp() & NPY_FPE_OVERFLOW != 0 {
+        let (x, y) = (std::hint::black_box(f64::MAX), std::hint::black_box(2.0f64));
+        std::hint::black_box(x * y);
+    }
+    raise_invalid();
+}
+
+/// Clears this thread's FP status through numpy's `PyUFunc_clearfperr`.
+fn clear_fp() {
     let f = CLEARFPERR.load(Ordering::Relaxed);
     if f != 0 {
         // SAFETY: `f` is numpy's `PyUFunc_clearfperr` (`void (void)`), from its C-API
@@ -290,9 +303,18 @@ fn set_fp_invalid_or_clear(error: bool) {
         let clearfperr: extern "C" fn() = unsafe { std::mem::transmute(f) };
         clearfperr();
     }
-    if error {
-        raise_invalid();
+}
+
+/// This thread's FP status as numpy's `NPY_FPE_*` bits, cleared (`PyUFunc_getfperr`).
+fn take_fp() -> c_int {
+    let f = GETFPERR.load(Ordering::Relaxed);
+    if f == 0 {
+        return 0;
     }
+    // SAFETY: `f` is numpy's `PyUFunc_getfperr` (`int (void)`), read from its C-API table;
+    // it reads and clears this thread's FP status only, and needs no GIL.
+    let getfperr: extern "C" fn() -> c_int = unsafe { std::mem::transmute(f) };
+    getfperr()
 }
 
 /// Raises the invalid flag of this thread's FP status (what `npy_set_floatstatus_invalid`
@@ -349,7 +371,11 @@ unsafe fn inv_loop<T: LoopElement>(
         }
         Ok(Err(Fallback)) | Err(_) => {
             FALLBACKS.fetch_add(1, Ordering::Relaxed);
-            set_fp_invalid_or_clear(invalid_on_entry); // numpy's loop reads it on entry
+            // numpy's loop reads the invalid flag on entry; our attempt's flags are dropped.
+            clear_fp();
+            if invalid_on_entry {
+                raise_invalid();
+            }
             let f = original.load(Ordering::Relaxed);
             if f == 0 {
                 // Unreachable: ours is installed only after the original is kept.

@@ -100,7 +100,7 @@ impl KernelPlan {
 /// than one matrix per thread): stacks of large ones, and single ones (or fewer than
 /// threads) large enough to gain from them.
 pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
-    crate::threads::watch_forks();
+    crate::fork::watch();
     let t = &params.threads;
     if n >= t.parallel_min_n {
         return true;

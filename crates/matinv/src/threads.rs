@@ -11,45 +11,20 @@
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::error::Error as _;
 use std::panic::catch_unwind;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Once, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
+// Both reached only where [`usable`] (a forked child never waits on them, even if a thread
+// of its parent held them as it forked).
 static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
 
 /// The size of rayon's global pool once started, None when it could not start.
 static GLOBAL: OnceLock<Option<usize>> = OnceLock::new();
 
-/// Set in a child made by `fork` after [`watch_forks`] first ran. Such a child inherits the
-/// pools (ours and rayon's global one, whoever started it) but not their threads, so
-/// handing it work would wait forever.
-static FORKED: AtomicBool = AtomicBool::new(false);
-static WATCHING: Once = Once::new();
-
-/// Starts watching for forks (once per process; afterwards an atomic load). Called by every
-/// inversion before it decides on threads, and by [`usable`], so it runs before matinv
-/// starts any thread. A fork handler instead of comparing process ids: `getpid` is a
-/// system call, a fifth of a 3x3 inversion's time through Python.
-pub(crate) fn watch_forks() {
-    WATCHING.call_once(|| {
-        #[cfg(unix)]
-        {
-            extern "C" fn in_child() {
-                FORKED.store(true, Ordering::Relaxed);
-            }
-            // SAFETY: registers a handler that only stores to an atomic (async-signal-safe,
-            // as a fork handler must be); no other argument is read. A failure (ENOMEM)
-            // leaves forks undetected, as before this process called matinv.
-            unsafe {
-                libc::pthread_atfork(None, None, Some(in_child));
-            }
-        }
-    });
-}
-
-/// False in a process forked after matinv's first call (it must run single-threaded).
+/// False in a process forked after matinv's first call: its pools (ours and rayon's global
+/// one, whoever started it) have lost their threads, so handing them work would wait
+/// forever; it must run single-threaded.
 pub(crate) fn usable() -> bool {
-    watch_forks();
-    !FORKED.load(Ordering::Relaxed)
+    !crate::fork::forked()
 }
 
 /// The number of threads of rayon's global pool, which is started here (every core, or

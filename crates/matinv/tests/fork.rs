@@ -38,45 +38,45 @@ fn invert(a: &[f64], count: usize, n: usize, threads: usize) -> Vec<f64> {
     out
 }
 
-#[test]
-fn a_child_forked_after_a_small_call_does_not_wait_for_lost_threads() {
-    if std::env::var_os(CHILD).is_none() {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .env("RAYON_NUM_THREADS", "2")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{stdout}\n{stderr}");
-        assert!(
-            stdout.contains("forked child inverted"),
-            "{stdout}\n{stderr}"
-        );
-        return;
+/// Runs test `name` again in a child process of its own (with `RAYON_NUM_THREADS=2`), so
+/// the fork happens in a process whose threads it knows; true in that child.
+fn in_own_process(name: &str) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return true;
     }
-    // The program's own global pool, threads running.
-    rayon::ThreadPoolBuilder::new().build_global().unwrap();
-    rayon::join(|| (), || ());
-    // matinv's only call before the fork: one 2x2, on the calling thread.
-    assert_eq!(
-        invert(&[4.0, 0.0, 0.0, 2.0], 1, 2, 0),
-        [0.25, 0.0, 0.0, 0.5]
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .env("RAYON_NUM_THREADS", "2")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("forked child inverted"),
+        "{stdout}\n{stderr}"
     );
-    // Parallel work on the default (global) pool: 4000 8x8 matrices are split into tasks.
-    let (count, n) = (4000, 8);
-    let a = matrices(count, n);
-    let expected = invert(&a, count, n, 1);
+    false
+}
+
+/// Forks; the child inverts `a` (`count` matrices of order `n`) on the default threads and
+/// must give `expected` within 60 s.
+fn fork_and_invert(a: &[f64], count: usize, n: usize, expected: &[f64]) {
     // SAFETY: fork in a process whose other threads are rayon's idle workers; the child
     // calls only matinv (which must not wait for those threads) and `_exit`.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
-        let same = invert(&a, count, n, 0) == expected;
+        let same = invert(a, count, n, 0) == expected;
         // SAFETY: ends the child at once, without running the parent's exit handlers.
         unsafe { libc::_exit(if same { 0 } else { 3 }) };
     }
+    wait_for(pid);
+}
+
+/// Waits for child `pid` (at most 60 s, then kills it and fails); it must exit with 0.
+fn wait_for(pid: libc::pid_t) {
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut status = 0;
     loop {
@@ -95,4 +95,58 @@ fn a_child_forked_after_a_small_call_does_not_wait_for_lost_threads() {
     assert!(libc::WIFEXITED(status), "child status {status}");
     assert_eq!(libc::WEXITSTATUS(status), 0, "the child's inverses differ");
     println!("forked child inverted");
+}
+
+#[test]
+fn a_child_forked_after_a_small_call_does_not_wait_for_lost_threads() {
+    if !in_own_process(NAME) {
+        return;
+    }
+    // The program's own global pool, threads running.
+    rayon::ThreadPoolBuilder::new().build_global().unwrap();
+    rayon::join(|| (), || ());
+    // matinv's only call before the fork: one 2x2, on the calling thread.
+    assert_eq!(
+        invert(&[4.0, 0.0, 0.0, 2.0], 1, 2, 0),
+        [0.25, 0.0, 0.0, 0.5]
+    );
+    // Parallel work on the default (global) pool: 4000 8x8 matrices are split into tasks.
+    let (count, n) = (4000, 8);
+    let a = matrices(count, n);
+    let expected = invert(&a, count, n, 1);
+    fork_and_invert(&a, count, n, &expected);
+}
+
+/// On Linux the fork handler is registered as the library loads: a child forked before
+/// the program's first matinv call is recognised too (registered at the first call, the
+/// child handed its work to the program's pool, whose threads it lacks, and hung).
+#[test]
+#[cfg(target_os = "linux")]
+fn a_child_forked_before_any_call_does_not_wait_for_lost_threads() {
+    const BEFORE: &str = "a_child_forked_before_any_call_does_not_wait_for_lost_threads";
+    if !in_own_process(BEFORE) {
+        return;
+    }
+    rayon::ThreadPoolBuilder::new().build_global().unwrap();
+    rayon::join(|| (), || ());
+    let (count, n) = (4000, 8);
+    let a = matrices(count, n);
+    // No matinv call before the fork: the child checks its inverses by their residual.
+    // SAFETY: as in `fork_and_invert`.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let x = invert(&a, count, n, 0);
+        let ok = a.chunks(n * n).zip(x.chunks(n * n)).all(|(m, xi)| {
+            (0..n).all(|i| {
+                (0..n).all(|j| {
+                    let s: f64 = (0..n).map(|k| xi[i * n + k] * m[k * n + j]).sum();
+                    (s - if i == j { 1.0 } else { 0.0 }).abs() < 1e-10
+                })
+            })
+        });
+        // SAFETY: ends the child at once, without running the parent's exit handlers.
+        unsafe { libc::_exit(if ok { 0 } else { 3 }) };
+    }
+    wait_for(pid);
 }

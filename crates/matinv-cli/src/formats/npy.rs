@@ -24,8 +24,42 @@ pub const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// Reads a whole `.npy` file held in memory.
 pub fn read(bytes: &[u8]) -> Result<Array, String> {
-    let (shape, data_start) = preflight(bytes)?;
-    let file = NpyFile::new(bytes).map_err(|e| format!("corrupt .npy header: {e}"))?;
+    let (shape, data_start, native_at) = preflight(bytes)?;
+    let corrupt = |e: io::Error| format!("corrupt .npy header: {e}");
+    match native_at {
+        None => decode(
+            NpyFile::new(bytes).map_err(corrupt)?,
+            bytes,
+            shape,
+            data_start,
+        ),
+        Some(at) => {
+            // numpy writes '=' for native byte order, npyz reads only '<', '>' and '|':
+            // the header as this machine's order spells it, then the data in place.
+            let mut header = bytes[..data_start].to_vec();
+            header[at] = if cfg!(target_endian = "big") {
+                b'>'
+            } else {
+                b'<'
+            };
+            let reader = io::Read::chain(io::Cursor::new(header), &bytes[data_start..]);
+            decode(
+                NpyFile::new(reader).map_err(corrupt)?,
+                bytes,
+                shape,
+                data_start,
+            )
+        }
+    }
+}
+
+/// The array of `file`, the parsed header of `bytes` (whose data start at `data_start`).
+fn decode<R: io::Read>(
+    file: NpyFile<R>,
+    bytes: &[u8],
+    shape: Vec<usize>,
+    data_start: usize,
+) -> Result<Array, String> {
     let fortran = file.order() == Order::Fortran;
     let ts = match file.dtype() {
         DType::Plain(ts) => ts,
@@ -68,7 +102,12 @@ pub fn read(bytes: &[u8]) -> Result<Array, String> {
         }
     }
     let data = match kind {
-        Kind::Bool => Data::F64(convert(read_vec::<bool>(file)?, |b| b as u8 as f64)?),
+        // Any nonzero byte is True, as numpy reads it (npyz refuses all but 0 and 1).
+        Kind::Bool => Data::F64(try_map(
+            &bytes[data_start..data_start + count],
+            "the float64 copy",
+            |b| f64::from(u8::from(b != 0)),
+        )?),
         Kind::Int => Data::F64(match item {
             1 => convert(read_vec::<i8>(file)?, f64::from)?,
             2 => convert(read_vec::<i16>(file)?, f64::from)?,
@@ -120,7 +159,7 @@ fn convert<S: Copy, T>(v: Vec<S>, f: impl Fn(S) -> T) -> Result<Vec<T>, String> 
     try_map(&v, "the float64 copy", f)
 }
 
-fn read_vec<T: npyz::Deserialize>(file: NpyFile<&[u8]>) -> Result<Vec<T>, String> {
+fn read_vec<T: npyz::Deserialize>(file: NpyFile<impl io::Read>) -> Result<Vec<T>, String> {
     // The length was checked against the file, so this allocation is backed by real bytes.
     let len = usize::try_from(file.len()).map_err(|_| "array too large".to_string())?;
     let mut out = crate::array::try_vec(len, "the array")?;
@@ -133,8 +172,9 @@ fn read_vec<T: npyz::Deserialize>(file: NpyFile<&[u8]>) -> Result<Vec<T>, String
     Ok(out)
 }
 
-/// Checks the header before `npyz` sees it; returns the shape and where the data starts.
-fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize), String> {
+/// Checks the header before `npyz` sees it; returns the shape, where the data starts, and
+/// where the descr's `=` (native byte order) is, if it has one.
+fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize, Option<usize>), String> {
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err("not a .npy file (no \\x93NUMPY magic string at the start)".into());
     }
@@ -187,7 +227,15 @@ fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize), String> {
             .find(|(k, _)| matches!(k, py_literal::Value::String(s) if s == key))
             .map(|(_, v)| v)
     };
+    let mut native_at = None;
     if let Some(py_literal::Value::String(d)) = get("descr") {
+        if d.starts_with('=') {
+            // The descr's one quoted string in the header: no other value is a string.
+            native_at = [format!("'{d}'"), format!("\"{d}\"")]
+                .iter()
+                .find_map(|quoted| text.find(quoted.as_str()))
+                .map(|at| start + at + 1);
+        }
         // Object arrays are pickles: never loaded, say so plainly.
         if d.trim_start_matches(['<', '>', '|', '=']).starts_with('O') {
             return Err(
@@ -217,7 +265,7 @@ fn preflight(bytes: &[u8]) -> Result<(Vec<usize>, usize), String> {
     }
     // Shape errors (numpy's messages) before dtype errors, as numpy does.
     matinv::stack_dims(&shape).map_err(|e| format!("{e} (shape {})", shape_str(&shape)))?;
-    Ok((shape, end))
+    Ok((shape, end, native_at))
 }
 
 /// Serializes an array as a C-ordered `.npy` file of its element type, little-endian.
@@ -248,6 +296,39 @@ fn write_typed<T: npyz::AutoSerialize + Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn npy(descr: &str, data: &[u8]) -> Vec<u8> {
+        let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 2), }}");
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend((dict.len() as u16).to_le_bytes());
+        bytes.extend(dict.as_bytes());
+        bytes.extend(data);
+        bytes
+    }
+
+    /// Regression: bool bytes other than 0 and 1 were refused; numpy reads them as True.
+    #[test]
+    fn any_nonzero_bool_byte_is_true() {
+        let a = read(&npy("|b1", &[2, 0, 0, 255])).unwrap();
+        assert_eq!(a.data, Data::F64(vec![1.0, 0.0, 0.0, 1.0]));
+    }
+
+    /// Regression: '=f8' (native order, which numpy accepts) was refused.
+    #[test]
+    fn native_byte_order_descrs_are_read() {
+        let data: Vec<u8> = [2.0f64, 0.0, 0.0, 4.0]
+            .iter()
+            .flat_map(|x| x.to_ne_bytes())
+            .collect();
+        let a = read(&npy("=f8", &data)).unwrap();
+        assert_eq!(a.data, Data::F64(vec![2.0, 0.0, 0.0, 4.0]));
+        let a = read(&npy(
+            "=i4",
+            &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0],
+        ))
+        .unwrap();
+        assert_eq!(a.data, Data::F64(vec![1.0, 0.0, 0.0, 3.0]));
+    }
 
     #[test]
     fn nested_headers_are_refused_fast() {

@@ -11,6 +11,18 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
     let mut zip = ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| format!("not a valid .npz (zip) file: {e}"))?;
+    // The zip crate keeps one entry per name: two members named alike would lose one.
+    let written = central_directory_names(bytes, zip.central_directory_start());
+    if written.len() > zip.len() {
+        let mut seen = std::collections::HashSet::new();
+        let twice = written
+            .iter()
+            .find(|n| !seen.insert(**n))
+            .copied()
+            .unwrap_or(b"?");
+        let twice = String::from_utf8_lossy(twice);
+        return Err(duplicate(twice.strip_suffix(".npy").unwrap_or(&twice)));
+    }
     let mut out = Vec::new();
     for i in 0..zip.len() {
         let mut member = zip
@@ -56,6 +68,10 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
                 buf.len()
             ));
         }
+        // `a` and `a.npy` are one array to numpy's NpzFile too.
+        if out.iter().any(|(seen, _)| *seen == name) {
+            return Err(duplicate(&name));
+        }
         let a = super::npy::read(&buf).map_err(|e| format!("member '{raw_name}': {e}"))?;
         out.push((name, a));
     }
@@ -63,6 +79,39 @@ pub fn read(bytes: &[u8]) -> Result<Vec<(String, Array)>, String> {
         return Err("the .npz archive holds no arrays".into());
     }
     Ok(out)
+}
+
+fn duplicate(name: &str) -> String {
+    format!(
+        "two members named '{name}': the archive is ambiguous (numpy.load would keep only \
+         one of them)"
+    )
+}
+
+/// The member names of the central directory that starts at `start` in `bytes`, as
+/// written (duplicates included), walked up to the first record that is not a central
+/// file header or does not fit.
+fn central_directory_names(bytes: &[u8], start: u64) -> Vec<&[u8]> {
+    const SIGNATURE: &[u8] = b"PK\x01\x02";
+    const FIXED: usize = 46;
+    let mut names = Vec::new();
+    let Ok(mut at) = usize::try_from(start) else {
+        return names;
+    };
+    let u16_at = |i: usize| usize::from(u16::from_le_bytes([bytes[i], bytes[i + 1]]));
+    while let Some(header) = at.checked_add(FIXED).and_then(|end| bytes.get(at..end)) {
+        if &header[..4] != SIGNATURE {
+            break;
+        }
+        let (name_len, extra_len, comment_len) =
+            (u16_at(at + 28), u16_at(at + 30), u16_at(at + 32));
+        let Some(name) = bytes.get(at + FIXED..at + FIXED + name_len) else {
+            break;
+        };
+        names.push(name);
+        at += FIXED + name_len + extra_len + comment_len;
+    }
+    names
 }
 
 /// Writes arrays as an uncompressed `.npz` (what `numpy.savez` makes), members `NAME.npy`.

@@ -1,7 +1,8 @@
 //! Text matrices: one matrix per file, one row per line, fields separated by commas (CSV,
 //! read with the `csv` crate) or by runs of spaces and tabs (split by hand: that is all
-//! the format is, and `csv` wants exactly one delimiter byte). Lines starting with `#` are
-//! comments, as in `numpy.savetxt` / `numpy.loadtxt`.
+//! the format is, and `csv` wants exactly one delimiter byte). As in `numpy.loadtxt`, `#`
+//! starts a comment that runs to the end of its line, and lines end with `\n`, `\r\n` or a
+//! lone `\r`.
 
 use super::number::{self, fmt_complex, fmt_real, Number};
 use crate::array::{index_label, shape_str, try_map, Array, Data};
@@ -20,52 +21,64 @@ pub enum Delimiter {
 /// Guesses the delimiter from content (for stdin and unknown extensions): comma when the
 /// first non-comment line has one.
 pub fn sniff(bytes: &[u8]) -> Delimiter {
-    let first = bytes
-        .split(|&b| b == b'\n')
-        .map(|l| l.trim_ascii())
-        .find(|l| !l.is_empty() && !l.starts_with(b"#"));
+    let first = lines(bytes).map(|(_, l)| l).find(|l| !l.is_empty());
     match first {
         Some(l) if l.contains(&b',') => Delimiter::Comma,
         _ => Delimiter::Whitespace,
     }
 }
 
+/// The lines of `bytes` with their 1-based numbers, each without its comment (from `#`
+/// on) and trimmed of spaces; a line ends at `\n`, `\r\n` or a lone `\r`.
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
+    let mut rest = bytes;
+    let mut number = 0u64;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest.iter().position(|&b| b == b'\n' || b == b'\r');
+        let (line, next) = match end {
+            None => (rest, &rest[rest.len()..]),
+            Some(e) if rest[e] == b'\r' && rest.get(e + 1) == Some(&b'\n') => {
+                (&rest[..e], &rest[e + 2..])
+            }
+            Some(e) => (&rest[..e], &rest[e + 1..]),
+        };
+        rest = next;
+        number += 1;
+        let code = line.split(|&b| b == b'#').next().unwrap_or(line);
+        Some((number, code.trim_ascii()))
+    })
+}
+
 /// Reads one matrix. Every field must be a finite number; all rows as long as the first;
 /// as many rows as columns.
 pub fn read(bytes: &[u8], delimiter: Delimiter) -> Result<Array, String> {
     let mut rows = Rows::default();
-    match delimiter {
-        Delimiter::Comma => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .comment(Some(b'#'))
-                .from_reader(bytes);
-            let mut record = csv::ByteRecord::new();
-            loop {
-                match rdr.read_byte_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => return Err(format!("malformed CSV: {e}")),
-                }
-                let line = record.position().map_or(0, |p| p.line());
-                // A line of only spaces reads as one empty field: treat it as blank.
-                if record.len() == 1 && record[0].trim_ascii().is_empty() {
-                    continue;
-                }
-                rows.push(line, record.iter())?;
-            }
+    for (number, line) in lines(bytes) {
+        if line.is_empty() {
+            continue;
         }
-        Delimiter::Whitespace => {
-            for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-                let line = line.trim_ascii();
-                if line.is_empty() || line.starts_with(b"#") {
-                    continue;
+        match delimiter {
+            Delimiter::Comma => {
+                // One line at a time: comments are already cut off, and a quoted field
+                // cannot span lines in numpy's loadtxt either.
+                let mut rdr = csv::ReaderBuilder::new()
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(line);
+                let mut record = csv::ByteRecord::new();
+                if let Err(e) = rdr.read_byte_record(&mut record) {
+                    return Err(format!("line {number}: malformed CSV: {e}"));
                 }
+                rows.push(number, record.iter())?;
+            }
+            Delimiter::Whitespace => {
                 let fields = line
                     .split(|b| b.is_ascii_whitespace())
                     .filter(|f| !f.is_empty());
-                rows.push(i as u64 + 1, fields)?;
+                rows.push(number, fields)?;
             }
         }
     }
@@ -141,7 +154,8 @@ impl Rows {
 
 /// Writes an array as text. A stack is written matrix after matrix, each after a
 /// `# matrix INDEX` comment line and separated by a blank line; `name`, when given, heads
-/// the output as `# array NAME` (for the members of an `.npz`).
+/// the output as `# array NAME` (for the members of an `.npz`; escaped as Rust's
+/// `escape_default` does, so a name is one line whatever it holds).
 pub fn write(
     a: &Array,
     name: Option<&str>,
@@ -154,7 +168,8 @@ pub fn write(
         Delimiter::Whitespace => " ",
     };
     if let Some(name) = name {
-        writeln!(out, "# array {name}")?;
+        // One line whatever the name holds: a newline in it would start a data line.
+        writeln!(out, "# array {}", name.escape_default())?;
     }
     let n = a.n();
     let stack = a.shape.len() > 2;
@@ -223,5 +238,39 @@ mod tests {
         let e = read(b"1 2 3\n3 4 5\n", Delimiter::Whitespace).unwrap_err();
         assert!(e.contains("must be square") && e.contains("(2, 3)"), "{e}");
         assert!(read(b"", Delimiter::Comma).is_err());
+    }
+
+    /// Regressions: CR-only line endings read as one long row ("must be square"), and a
+    /// `#` comment after the numbers was refused; numpy.loadtxt accepts both.
+    #[test]
+    fn line_endings_and_trailing_comments_as_numpy_loadtxt() {
+        let want = Data::F64(vec![1.0, 2.0, 3.0, 4.0]);
+        for text in [
+            &b"1 2\r3 4\r"[..],
+            b"1 2\r\n3 4\r\n",
+            b"1 2 # first row\n3 4# second\n# done\n",
+            b"# head\r1 2\r\r3 4 #x\r",
+        ] {
+            let a = read(text, Delimiter::Whitespace).unwrap();
+            assert_eq!(a.data, want, "{text:?}");
+            assert_eq!(sniff(text), Delimiter::Whitespace, "{text:?}");
+        }
+        for text in [&b"1,2\r3,4"[..], b"1,2 # a comment, with a comma\r\n3,4\n"] {
+            let a = read(text, Delimiter::Comma).unwrap();
+            assert_eq!(a.data, want, "{text:?}");
+            assert_eq!(sniff(text), Delimiter::Comma, "{text:?}");
+        }
+        // Line numbers count lone CRs too.
+        let e = read(b"1 2\r3 x\r", Delimiter::Whitespace).unwrap_err();
+        assert!(e.starts_with("line 2, field 2"), "{e}");
+    }
+
+    #[test]
+    fn names_are_one_line() {
+        let a = read(b"1 0\n0 1\n", Delimiter::Whitespace).unwrap();
+        let mut out = Vec::new();
+        write(&a, Some("x\ny"), Delimiter::Whitespace, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("# array x\\ny\n"), "{text}");
     }
 }

@@ -68,8 +68,9 @@ fn reserve_here() -> Result<(), Error> {
         // One thread at a time from the check to the real buffer: two of matinv's own
         // threads checking at once could each find room for one buffer, and the second
         // real allocation would then abort (seen with two threads on a stack of SVDs).
-        static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        // A lock a forked child finds free: a parent's thread may hold it as it forks.
+        static ONE_AT_A_TIME: crate::fork::Lock = crate::fork::Lock::new();
+        let _turn = ONE_AT_A_TIME.lock();
         let mut probe: Vec<Page> = Vec::new();
         probe
             .try_reserve_exact(pages)
@@ -113,13 +114,17 @@ fn first_product() {
 fn buffer_pages() -> Option<usize> {
     // Only a size that was read is kept: a description that could not be read this time
     // (no file descriptor or no memory free) is read again next time, rather than leaving
-    // every later thread unreserved for the life of the process.
-    static PAGES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    if let Some(&pages) = PAGES.get() {
-        return Some(pages);
+    // every later thread unreserved for the life of the process. An atomic (0: not read
+    // yet), not a `OnceLock`, which a child forked while it was being set would wait on.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static PAGES: AtomicUsize = AtomicUsize::new(0);
+    match PAGES.load(Ordering::Relaxed) {
+        0 => {}
+        pages => return Some(pages),
     }
     let pages = last_level_cache()?.div_ceil(4096).checked_mul(2)?;
-    Some(*PAGES.get_or_init(|| pages))
+    PAGES.store(pages, Ordering::Relaxed);
+    Some(pages)
 }
 
 /// private-gemm-x86 0.1.22's estimate of the last level cache in bytes, from Linux's
