@@ -131,7 +131,7 @@ def churn():
         t = threading.Thread(target=matinv.inv, args=(a,))
         t.start()
         t.join()
-for _ in range(2):
+for _ in range(4):
     threading.Thread(target=churn, daemon=True).start()
 time.sleep(0.2)
 results = []
@@ -162,7 +162,9 @@ def test_forked_children_under_thread_churn_never_hang():
     # Regression: a thread reserving its product buffer held a lock as another forked;
     # the child's first inversion with products (n >= 65 real, 33 complex, svd, cond)
     # waited on it forever (5 of 6 runs hung).
-    forks = 30
+    # A hang needs a fork inside one thread's short reservation: with the lock of old,
+    # 12-21 of 250 forks hung in each of 3 runs here (Intel Xeon, 2 cores).
+    forks = 250
     r = subprocess.run(
         [sys.executable, "-W", "ignore::DeprecationWarning", "-c", CHURN, str(forks)],
         capture_output=True,
