@@ -157,6 +157,17 @@ def test_a_direct_set_is_the_process_wide_count():
     assert matinv._threads._default is None
 
 
+def test_debugging_info_changes_no_setting():
+    # Regression (review): its scope probe sets the count from a helper thread and back,
+    # which became an explicit process-wide count (inside threads(1): 1 for good).
+    with matinv.threads(1):
+        threadpoolctl.threadpool_info(debugging_info=True)
+        assert matinv.get_num_threads() == 1
+    with threadpoolctl.threadpool_limits(1):
+        threadpoolctl.threadpool_info(debugging_info=True)
+    assert matinv._threads._default is None and matinv._threads.get_cap() is None
+
+
 def test_nested_limits_restore_in_turn():
     matinv.set_num_threads(4)
     with threadpoolctl.threadpool_limits(3):

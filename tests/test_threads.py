@@ -119,6 +119,35 @@ print(os.waitstatus_to_exitcode(status))
     assert r.stdout.strip() == "0"
 
 
+FORK_BEFORE_AND_AFTER_USE = """
+import os, numpy as np, matinv
+def child_threads():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(matinv.get_num_threads())
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+before = child_threads()
+matinv.inv(np.eye(3))
+print(before, child_threads(), matinv.get_num_threads())
+"""
+
+
+def test_only_a_child_forked_after_use_runs_single_threaded():
+    # Regression (review): with the fork handler registered at import, every child forked
+    # after `import matinv` ran single-threaded; only children of a process that used
+    # matinv (whose pools may have threads to lose) must.
+    r = subprocess.run(
+        [sys.executable, "-c", FORK_BEFORE_AND_AFTER_USE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    before, after, parent = map(int, r.stdout.split())
+    assert (before, after) == (parent, 1)
+
+
 CHURN = """
 import os, sys, threading, time
 import numpy as np, matinv

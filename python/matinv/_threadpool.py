@@ -16,8 +16,9 @@ ends a block by setting every library back to the count it read at the start, wh
 matinv would turn a scoped or default count into the process-wide one, and it calls every
 library, also those it did not limit. So the controller asks which threadpoolctl limiter
 is calling (its frame on the stack, ``_set_threadpool_limits`` or
-``restore_original_limits``) and opens or closes that limiter's cap; a set from anywhere
-else is ``matinv.set_num_threads``. Counts below 1 mean no cap (every core) and counts
+``restore_original_limits``) and opens or closes that limiter's cap; the probe of
+``threadpool_info(debugging_info=True)`` changes nothing; a set from anywhere else is
+``matinv.set_num_threads``. Counts below 1 mean no cap (every core) and counts
 above ``MAX_THREADS`` are clamped, as OpenBLAS clamps its own.
 """
 
@@ -42,33 +43,39 @@ def _as_cap(num_threads: int) -> int | None:
     return None if n < 1 else min(n, _threads.MAX_THREADS)
 
 
-def _limiter(method: str) -> object | None:
-    """The threadpoolctl limiter whose `method` called the controller, or None."""
-    # _limiter <- _set <- set_num_threads <- the caller.
+# threadpoolctl's functions that call `set_num_threads`: a limiter opening and closing its
+# block, and `threadpool_info(debugging_info=True)` probing whether the setting is per thread.
+_OPENING, _CLOSING = "_set_threadpool_limits", "restore_original_limits"
+_PROBING = ("_determine_thread_limit_scope", "get_and_set")
+
+
+def _threadpoolctl_caller() -> FrameType | None:
+    """The threadpoolctl frame that called the controller's `set_num_threads`, or None."""
+    # _threadpoolctl_caller <- _set <- set_num_threads <- the caller.
     frame: FrameType | None = sys._getframe(3)
     for _ in range(3):
         if frame is None:
             return None
-        if frame.f_code.co_name == method and frame.f_globals.get("__name__") == "threadpoolctl":
-            return frame.f_locals.get("self")
+        name = frame.f_code.co_name
+        if name in (_OPENING, _CLOSING, *_PROBING):
+            return frame if frame.f_globals.get("__name__") == "threadpoolctl" else None
         frame = frame.f_back
     return None
 
 
 def _set(num_threads: int) -> None:
-    closing = _limiter("restore_original_limits")
-    opening = None if closing is not None else _limiter("_set_threadpool_limits")
-    if closing is None and opening is None:
+    caller = _threadpoolctl_caller()
+    if caller is None:
         # Not a threadpoolctl block: the library's own setting, as OpenBLAS's would be.
-        cap = _as_cap(num_threads)
-        _threads.set_default(cap)
+        _threads.set_default(_as_cap(num_threads))
         return
+    if caller.f_code.co_name in _PROBING:
+        return  # a probe that sets and resets: matinv's settings stay as they are
+    limiter = caller.f_locals.get("self")
     with _lock:
-        if closing is not None:
-            _open.pop(closing, None)  # a limiter that did not limit matinv: nothing open
-        else:
-            _open.pop(opening, None)
-            _open[opening] = _as_cap(num_threads)
+        _open.pop(limiter, None)  # closing one that did not limit matinv: nothing open
+        if caller.f_code.co_name == _OPENING:
+            _open[limiter] = _as_cap(num_threads)
         _threads.set_cap(next(reversed(_open.values())) if _open else None)
 
 

@@ -680,8 +680,9 @@ fn default_num_threads() -> PyResult<usize> {
 
 #[pymodule]
 fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // The fork handler, registered as the module is imported: before the program's threads
-    // call matinv, so no child can be forked while one of them registers it.
+    // The fork handler, registered as the module is imported (on Linux already as the
+    // library loaded): before the program's threads call matinv, so no child can be
+    // forked while one of them registers it.
     matinv::watch_forks();
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv_new, m)?)?;

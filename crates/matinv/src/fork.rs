@@ -2,19 +2,25 @@
 //! only the thread that called `fork`. A lock held by any other thread at that moment
 //! stays held forever in the child, and a once-cell being filled stays "being filled".
 //! So matinv's state that a thread can hold across a fork is fork-safe by construction:
-//! - the child is detected by a `pthread_atfork` handler ([`watch`], [`forked`]) and runs
-//!   single-threaded (`threads::team`), never waiting on its lost pools;
+//! - a `pthread_atfork` handler, registered as the library loads (Linux) or at the first
+//!   call, counts the forks a process descends through ([`Lock`]s taken before the last
+//!   one are free) and marks a child forked after matinv was used ([`forked`]): its pools
+//!   have lost their threads, so it runs single-threaded (`threads::team`);
 //! - locks a kernel holds are [`Lock`]s, which a child finds free;
 //! - nothing else waits: the handler's registration is a compare-and-swap, not a `Once`,
 //!   and per-process values are atomics set once, not `OnceLock`s.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 
-/// Set in a child made by `fork` after [`watch`] first ran.
+/// Set in a child made by `fork` after this process (or an ancestor) used matinv.
 static FORKED: AtomicBool = AtomicBool::new(false);
 
-/// Forks this process descends through since [`watch`] first ran (each child adds one): a
-/// [`Lock`] taken in an earlier generation was held by a thread the child does not have.
+/// Whether matinv has been used here: an inversion, or its threads consulted (which may
+/// start rayon's global pool). Only then can a pool with threads exist for a child to lose.
+static USED: AtomicBool = AtomicBool::new(false);
+
+/// Forks this process descends through since the handler was registered (each child adds
+/// one): a [`Lock`] taken in an earlier generation was held by a thread the child lacks.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
 /// 0: no handler; 1: being registered; 2: registered.
@@ -25,21 +31,19 @@ static WATCHING: AtomicU8 = AtomicU8::new(0);
 #[cfg(target_os = "linux")]
 #[used]
 #[unsafe(link_section = ".init_array")]
-static WATCH_AT_LOAD: extern "C" fn() = {
+static REGISTER_AT_LOAD: extern "C" fn() = {
     extern "C" fn at_load() {
-        watch();
+        register();
     }
     at_load
 };
 
-/// Registers the fork handler (once per process; afterwards an atomic load). Runs as the
-/// library loads on Linux; elsewhere, called by every inversion before it decides on
-/// threads, before every [`Lock`], and by the Python module as it is imported, so it runs
-/// before matinv starts any thread. A handler rather than
-/// comparing process ids: `getpid` is a system call, a fifth of a 3x3 inversion's time
-/// through Python. A thread that finds another registering goes on without waiting (a
-/// `Once` would make it wait, and a child forked meanwhile would wait forever).
-pub fn watch() {
+/// Registers the fork handler (once per process; afterwards an atomic load): a child forked
+/// afterwards finds matinv's locks free. Runs as the library loads on Linux; elsewhere at
+/// the first call, or when the Python module is imported. A thread that finds another
+/// registering goes on without waiting (a `Once` would make it wait, and a child forked
+/// meanwhile would wait forever).
+pub fn register() {
     if WATCHING.load(Ordering::Acquire) == 2 {
         return;
     }
@@ -52,12 +56,14 @@ pub fn watch() {
     #[cfg(unix)]
     {
         extern "C" fn in_child() {
-            FORKED.store(true, Ordering::Relaxed);
             GENERATION.fetch_add(1, Ordering::Relaxed);
+            if USED.load(Ordering::Relaxed) {
+                FORKED.store(true, Ordering::Relaxed);
+            }
         }
-        // SAFETY: registers a handler that only writes atomics (async-signal-safe, as a
-        // fork handler must be); no other argument is read. A failure (ENOMEM) leaves
-        // forks undetected, as before this process called matinv.
+        // SAFETY: registers a handler that only reads and writes atomics
+        // (async-signal-safe, as a fork handler must be); no other argument is read. A
+        // failure (ENOMEM) leaves forks undetected, as before this process called matinv.
         unsafe {
             libc::pthread_atfork(None, None, Some(in_child));
         }
@@ -65,7 +71,17 @@ pub fn watch() {
     WATCHING.store(2, Ordering::Release);
 }
 
-/// True in a process forked after matinv's first call (it must run single-threaded).
+/// Notes that matinv is being used (every inversion calls it before it decides on threads,
+/// and every look at the threads): a child forked from now on runs single-threaded.
+pub(crate) fn watch() {
+    register();
+    if !USED.load(Ordering::Relaxed) {
+        USED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// True in a process forked after matinv was used in it or an ancestor (it must run
+/// single-threaded); marks this process as using matinv.
 pub(crate) fn forked() -> bool {
     watch();
     FORKED.load(Ordering::Relaxed)
@@ -92,7 +108,7 @@ impl Lock {
     }
 
     pub(crate) fn lock(&self) -> Guard<'_> {
-        watch();
+        register();
         loop {
             let taken = 2 * GENERATION.load(Ordering::Relaxed) + 1;
             let now = self.state.load(Ordering::Relaxed);
@@ -159,6 +175,8 @@ mod tests {
             done_rx.recv().unwrap();
         });
         held_rx.recv().unwrap();
+        // This process uses matinv: its child is marked as forked.
+        watch();
         // SAFETY: the child touches only atomics (the lock, `yield`) and calls `_exit`.
         let pid = unsafe { libc::fork() };
         assert!(pid >= 0, "fork failed");

@@ -62,7 +62,7 @@ mod tiling;
 pub use cond::{cond, cond_with, Norm};
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
-pub use fork::watch as watch_forks;
+pub use fork::register as watch_forks;
 pub use in_place::inv_in_place_with;
 pub use inverse::{inv, inv_ex, inv_ex_into, inv_into, inv_with, InvOptions};
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};

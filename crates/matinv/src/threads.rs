@@ -20,9 +20,9 @@ static POOLS: Mutex<Vec<(usize, Arc<ThreadPool>)>> = Mutex::new(Vec::new());
 /// The size of rayon's global pool once started, None when it could not start.
 static GLOBAL: OnceLock<Option<usize>> = OnceLock::new();
 
-/// False in a process forked after matinv's first call: its pools (ours and rayon's global
-/// one, whoever started it) have lost their threads, so handing them work would wait
-/// forever; it must run single-threaded.
+/// False in a process forked after matinv was used (a call, or its threads consulted): its
+/// pools (ours and rayon's global one, whoever started it) have lost their threads, so
+/// handing them work would wait forever; it must run single-threaded.
 pub(crate) fn usable() -> bool {
     !crate::fork::forked()
 }

@@ -116,37 +116,3 @@ fn a_child_forked_after_a_small_call_does_not_wait_for_lost_threads() {
     let expected = invert(&a, count, n, 1);
     fork_and_invert(&a, count, n, &expected);
 }
-
-/// On Linux the fork handler is registered as the library loads: a child forked before
-/// the program's first matinv call is recognised too (registered at the first call, the
-/// child handed its work to the program's pool, whose threads it lacks, and hung).
-#[test]
-#[cfg(target_os = "linux")]
-fn a_child_forked_before_any_call_does_not_wait_for_lost_threads() {
-    const BEFORE: &str = "a_child_forked_before_any_call_does_not_wait_for_lost_threads";
-    if !in_own_process(BEFORE) {
-        return;
-    }
-    rayon::ThreadPoolBuilder::new().build_global().unwrap();
-    rayon::join(|| (), || ());
-    let (count, n) = (4000, 8);
-    let a = matrices(count, n);
-    // No matinv call before the fork: the child checks its inverses by their residual.
-    // SAFETY: as in `fork_and_invert`.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        let x = invert(&a, count, n, 0);
-        let ok = a.chunks(n * n).zip(x.chunks(n * n)).all(|(m, xi)| {
-            (0..n).all(|i| {
-                (0..n).all(|j| {
-                    let s: f64 = (0..n).map(|k| xi[i * n + k] * m[k * n + j]).sum();
-                    (s - if i == j { 1.0 } else { 0.0 }).abs() < 1e-10
-                })
-            })
-        });
-        // SAFETY: ends the child at once, without running the parent's exit handlers.
-        unsafe { libc::_exit(if ok { 0 } else { 3 }) };
-    }
-    wait_for(pid);
-}
