@@ -254,3 +254,43 @@ def test_a_bad_environment_count_warns_and_is_ignored(value):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "ok"
+
+
+def test_the_patched_loop_count_follows_concurrent_settings(monkeypatch):
+    # Regression (review): `_default` and the patched loop's copy were updated without a
+    # lock: a thread preempted between computing the loop's count and storing it left the
+    # loop an older count than `_default`. Thread A is held right there while thread B
+    # sets another count; with the lock, B waits for A instead.
+    import threading
+
+    real = _matinv
+    a_inside, b_done = threading.Event(), threading.Event()
+
+    class HoldThreadA:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def set_loop_threads(self, n):
+            if threading.current_thread().name == "A":
+                a_inside.set()
+                b_done.wait(timeout=1)
+            real.set_loop_threads(n)
+
+    monkeypatch.setattr(matinv._threads, "_matinv", HoldThreadA())
+
+    def b():
+        a_inside.wait(timeout=10)
+        matinv.set_num_threads(5)
+        b_done.set()
+
+    threads = [
+        threading.Thread(target=matinv.set_num_threads, args=(3,), name="A"),
+        threading.Thread(target=b, name="B"),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lib = ctypes.CDLL(_matinv.__file__)
+    assert matinv._threads._default == 5
+    assert lib.matinv_get_num_threads() == 5

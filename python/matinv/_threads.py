@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from . import _matinv
+from ._fork import ForkSafeLock
 
 __all__ = [
     "check_threads",
@@ -65,6 +66,9 @@ def _threads_from_env() -> int | None:
 _default: int | None = _threads_from_env()
 # threadpoolctl's limit while one of its blocks is open (`set_cap`), else None.
 _cap: int | None = None
+# Held from a change of `_default` or `_cap` to the patched loop's copy of the result: two
+# threads changing them at once could otherwise leave the loop the older count.
+_settings = ForkSafeLock()
 _context: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "matinv_threads", default=None
 )
@@ -101,8 +105,10 @@ def set_cap(cap: int | None) -> None:
     """Cap every thread count (``threads`` blocks and `set_num_threads` included) at
     `cap`, or lift the cap (None); for `_threadpool`, whose blocks set and restore it."""
     global _cap
-    _cap = None if cap is None else check_threads(cap)
-    _sync_patched_loop()
+    cap = None if cap is None else check_threads(cap)
+    with _settings:
+        _cap = cap
+        _sync_patched_loop()
 
 
 def set_num_threads(n: int) -> None:
@@ -115,8 +121,9 @@ def set_default(n: int | None) -> None:
     """`set_num_threads` without the check, None back to the default (every core or
     ``MATINV_NUM_THREADS``' absence); for `_threadpool`."""
     global _default
-    _default = n
-    _sync_patched_loop()
+    with _settings:
+        _default = n
+        _sync_patched_loop()
 
 
 def get_num_threads() -> int:
