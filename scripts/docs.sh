@@ -3,8 +3,10 @@
 # as doctests, builds the Sphinx site from docs/ with warnings as errors
 # (docs/_build/html/index.html), and runs `cargo doc` with rustdoc warnings denied.
 # Uses the virtualenv ${MATINV_VENV:-.venv} (made if missing; Sphinx 9 needs Python 3.11+)
-# and installs the documentation tools into it; builds the extension into it only when the
-# virtualenv cannot import matinv yet (MATINV_DOCS_REBUILD=1 rebuilds it anyway).
+# and installs the documentation tools into it; builds the extension into it (editable, so
+# the docstring doctests can import python/matinv) only when the virtualenv's matinv is not
+# that source tree with its native module (scripts/test.sh installs a plain wheel there);
+# MATINV_DOCS_REBUILD=1 rebuilds it anyway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +33,9 @@ fi
 echo "== links of README.md, CHANGELOG.md, bench/README.md (outside the site)"
 "$py" docs/_ext/check_links.py README.md CHANGELOG.md bench/README.md
 
-if [ "${MATINV_DOCS_REBUILD:-0}" = 1 ] || ! "$py" -c "import matinv._matinv" 2>/dev/null; then
+editable='import pathlib, sys, matinv._matinv as m
+sys.exit(pathlib.Path(m.__file__).resolve().parent != pathlib.Path("python/matinv").resolve())'
+if [ "${MATINV_DOCS_REBUILD:-0}" = 1 ] || ! "$py" -c "$editable" 2>/dev/null; then
     echo "== build and install the Python package"
     VIRTUAL_ENV="$PWD/$venv" "$venv/bin/maturin" develop -q  # the dist profile (pyproject.toml)
 fi
