@@ -93,7 +93,8 @@ _sync_patched_loop()
 
 def requested() -> int:
     """The thread count to pass to the native module: 0 for every core."""
-    return _capped(_context.get() or _default or 0)
+    n = _context.get() or _default or 0
+    return n if _cap is None else _capped(n)  # no second call on every inversion
 
 
 def get_cap() -> int | None:
