@@ -19,19 +19,12 @@ py="$venv/bin/python"
 "$py" -m pip install -q "numpy>=2" "maturin>=1.7,<2" "pytest>=8" "dask[array]>=2024.1" \
     "sphinx>=9.0" "myst-parser>=5.0" "numpydoc>=1.11"
 
-# Pages the toctree names; a missing one would only be a warning deep in Sphinx's output.
-missing=()
-for page in index getting-started python numpy-compat trust structured threads patching \
-    dask cli memory api rust design performance testing changelog; do
-    [ -f "docs/$page.md" ] || missing+=("docs/$page.md")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "docs.sh: missing pages named in docs/index.md: ${missing[*]}" >&2
-    exit 1
-fi
-
-echo "== links of README.md, CHANGELOG.md, bench/README.md (outside the site)"
-"$py" docs/_ext/check_links.py README.md CHANGELOG.md bench/README.md
+# The toctree against the pages, links and anchors (README.md, CHANGELOG.md and
+# bench/README.md too, which the site does not build), file maps against the tree, the
+# README's numbers against the benchmark's results: one test, which scripts/test.sh runs too
+# (a page missing from the toctree would only be a warning deep in Sphinx's output).
+echo "== docs against the tree (tests/test_docs_drift.py)"
+"$py" -m pytest -q -p no:cacheprovider tests/test_docs_drift.py
 
 editable='import pathlib, sys, matinv._matinv as m
 sys.exit(pathlib.Path(m.__file__).resolve().parent != pathlib.Path("python/matinv").resolve())'

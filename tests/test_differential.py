@@ -7,8 +7,8 @@ nightly-style run draws many more, at random::
 
     MATINV_HYPOTHESIS=nightly .venv/bin/python -m pytest tests/test_differential.py
 
-What must agree with numpy, and where (each limit is a documented property, README
-"What singular means" and "svd, cond"):
+What must agree with numpy, and where (each limit is a documented property:
+docs/trust.md#what-singular-means and docs/trust.md#cond-svd-and-svdvals):
 
 * always: result dtype, shape and class; exception class and message when both raise; the
   input is never modified;

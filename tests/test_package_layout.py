@@ -1,6 +1,7 @@
 """The package's layout: `__init__` re-exports only, no import cycle, one module calls the
-native kernels, `matinv.dask` uses no private name of the package, and the `assume_a`
-names are one list that the native module agrees with."""
+native kernels, `matinv.dask` imports no underscore-prefixed name of the package (it does
+import public names of private modules), and the `assume_a` names are one list that the
+native module agrees with."""
 
 import ast
 import pathlib
@@ -81,7 +82,9 @@ def test_kernels_are_called_from_one_module():
     assert calls == {"_native"}
 
 
-def test_dask_uses_no_private_name_of_the_package():
+def test_dask_imports_no_underscore_name_of_the_package():
+    # Names only: `from matinv._trust import apply` passes (a public name of a private
+    # module), `from matinv._trust import _x` and `matinv._x` do not.
     for node in ast.walk(MODULES["dask"]):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id == "matinv":

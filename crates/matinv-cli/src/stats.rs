@@ -1,9 +1,9 @@
 //! Inversion through the core crate, and the per-matrix numbers `--stats` reports.
 
 use crate::array::{index_label, Array, Data};
-use matinv::{inv_ex_into, Element, Field, InvOptions, StackView, Status};
+use matinv::{Element, Field, InvOptions, Request, StackView, Status};
 
-/// Inverts every matrix of `a` with [`matinv::inv_ex_into`], `chunk` matrices per call,
+/// Inverts every matrix of `a` with [`matinv::invert`], `chunk` matrices per call,
 /// calling `tick(done)` after each call (for the progress bar). Singular matrices get an
 /// all-NaN inverse and `info > 0` in their [`Status`].
 pub fn invert(
@@ -66,8 +66,12 @@ fn invert_typed<T: Element>(
         let range = start * nn..(start + c) * nn;
         let view =
             StackView::c_contiguous(&data[range.clone()], &[c, n, n]).map_err(|e| e.to_string())?;
-        inv_ex_into(&view, &mut out[range], &mut status[start..start + c], &opts)
-            .map_err(|e| e.to_string())?;
+        matinv::invert(
+            Request::new(&view, &mut out[range])
+                .with_status(&mut status[start..start + c])
+                .with_options(opts),
+        )
+        .map_err(|e| e.to_string())?;
         start += c;
         tick(c);
     }

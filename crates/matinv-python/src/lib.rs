@@ -124,7 +124,9 @@ fn new_inverse<'py, T: Element + numpy::Element>(
     // `a` (read through `view`); it is sliced once.
     let dst = unsafe { out_slice::<T>(out.as_untyped()) };
     let opts = matinv::InvOptions::structured(Structure::General).with_params(*params);
-    compute_sized(py, dst.len(), || matinv::inv_into(&view, dst, &opts))?;
+    compute_sized(py, dst.len(), || {
+        matinv::invert(matinv::Request::new(&view, dst).with_options(opts))
+    })?;
     Ok(Some(out.as_untyped().clone()))
 }
 
@@ -245,7 +247,12 @@ fn invert_in_place<T: Element + numpy::Element>(
     // data through this call while the slice lives (Python code writing to it from another
     // thread while the GIL is released races as it would with numpy's own functions).
     let data = unsafe { out_slice::<T>(a) };
-    compute(py, || matinv::inv_in_place_with(data, &shape, params))
+    compute(py, || {
+        matinv::invert(
+            matinv::Request::in_place(data, &shape)
+                .with_options(matinv::InvOptions::default().with_params(*params)),
+        )
+    })
 }
 
 /// Both optional arguments, or neither.
@@ -433,7 +440,9 @@ fn invert<T: Element + numpy::Element>(
     let dst = unsafe { out_slice::<T>(out) };
     let opts = matinv::InvOptions::structured(structure).with_params(*params);
     let Some((info, rcond)) = status else {
-        compute_sized(py, dst.len(), || matinv::inv_into(&view, dst, &opts))?;
+        compute_sized(py, dst.len(), || {
+            matinv::invert(matinv::Request::new(&view, dst).with_options(opts))
+        })?;
         return Ok(true);
     };
     let count = view.len();
@@ -442,7 +451,13 @@ fn invert<T: Element + numpy::Element>(
         .try_reserve_exact(count)
         .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
     status.resize(count, Status::default());
-    compute(py, || matinv::inv_ex_into(&view, dst, &mut status, &opts))?;
+    compute(py, || {
+        matinv::invert(
+            matinv::Request::new(&view, dst)
+                .with_status(&mut status)
+                .with_options(opts),
+        )
+    })?;
     // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the batch
     // shape (`count` elements); `check_disjoint` found each sharing no byte with `a`,
     // `out` or the other; each is sliced once.

@@ -99,14 +99,18 @@ fn core_invert<T: LoopElement>(
     threads: usize,
 ) -> Result<bool, Fallback> {
     let opts = matinv::InvOptions::default().with_num_threads(threads);
-    match matinv::inv_into(a, out, &opts) {
+    match matinv::invert(matinv::Request::new(a, out).with_options(opts)) {
         Ok(()) => Ok(false),
         Err(matinv::Error::Singular { .. }) => {
             // Rare: redo the stack, with a status per matrix, to keep the others.
             let mut status = Vec::new();
             status.try_reserve_exact(a.len()).map_err(|_| Fallback)?;
             status.resize(a.len(), matinv::Status::default());
-            matinv::inv_ex_into(a, out, &mut status, &opts)?;
+            matinv::invert(
+                matinv::Request::new(a, out)
+                    .with_status(&mut status)
+                    .with_options(opts),
+            )?;
             let nn = a.n() * a.n();
             for (k, s) in status.iter().enumerate() {
                 if s.info > 0 {

@@ -2,7 +2,7 @@
 //! side-by-side comparison with numpy is `bench/bench_inv.py`.
 
 use divan::Bencher;
-use matinv::{inv_into, InvOptions, StackView};
+use matinv::{invert, InvOptions, Request, StackView};
 
 fn main() {
     divan::main();
@@ -27,7 +27,7 @@ fn run(b: Bencher, count: usize, n: usize, threads: usize) {
     let mut out = vec![0.0; a.len()];
     let opts = InvOptions::default().with_num_threads(threads);
     b.counter(divan::counter::ItemsCount::new(count))
-        .bench_local(|| inv_into(&view, &mut out, &opts).unwrap());
+        .bench_local(|| invert(Request::new(&view, &mut out).with_options(opts)).unwrap());
 }
 
 /// Stacks of 10^5 small matrices, every core.

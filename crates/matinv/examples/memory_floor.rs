@@ -6,7 +6,7 @@
 //! `bench/bench_inv.py`.
 //!
 //! `cargo run --release -p matinv --example memory_floor -- 4 1000000` (order, count)
-use matinv::{inv_into, InvOptions, StackView};
+use matinv::{invert, InvOptions, Request, StackView};
 use rayon::prelude::*;
 use std::alloc::{alloc, dealloc, Layout};
 use std::time::Instant;
@@ -62,11 +62,11 @@ fn main() {
     let mut t = [(); 4].map(|()| Vec::new());
     for _ in 0..15 {
         let start = Instant::now();
-        inv_into(&view, &mut out, &opts).unwrap();
+        invert(Request::new(&view, &mut out).with_options(opts)).unwrap();
         t[0].push(start.elapsed().as_secs_f64());
         fresh(a.len(), |o| {
             let start = Instant::now();
-            inv_into(&view, o, &opts).unwrap();
+            invert(Request::new(&view, o).with_options(opts)).unwrap();
             t[1].push(start.elapsed().as_secs_f64());
         });
         let start = Instant::now();

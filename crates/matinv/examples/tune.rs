@@ -1,6 +1,6 @@
 //! Times the kernels per size with different parameters: a tuning aid for `Params`, not a
 //! benchmark. `cargo run --release -p matinv --example tune [single]`
-use matinv::{inv_into, InvOptions, KernelParams, Params, StackView};
+use matinv::{invert, InvOptions, KernelParams, Params, Request, StackView};
 use std::time::Instant;
 
 fn main() {
@@ -37,11 +37,11 @@ fn main() {
             k.gauss_jordan_max_n = gauss_jordan;
             k.unblocked_max_n = unblocked;
             let p = InvOptions::default().with_params(Params::default().with_kernels(k));
-            inv_into(&v, &mut out, &p).unwrap();
+            invert(Request::new(&v, &mut out).with_options(p)).unwrap();
             let mut best = f64::MAX;
             for _ in 0..(if single { 50 } else { 5 }) {
                 let t = Instant::now();
-                inv_into(&v, &mut out, &p).unwrap();
+                invert(Request::new(&v, &mut out).with_options(p)).unwrap();
                 best = best.min(t.elapsed().as_secs_f64());
             }
             line += &format!("  {name} {:8.1} ns/mat", best / count as f64 * 1e9);

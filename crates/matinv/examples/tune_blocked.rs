@@ -1,5 +1,5 @@
 //! Times blocked Gauss-Jordan per block width, on one thread and on all, against the
-//! default dispatch (`inv_into` with default options): a tuning aid for the default block
+//! default dispatch (`invert` with default options): a tuning aid for the default block
 //! width and the thresholds in `Params`, not a benchmark. Medians of repeated runs. Each
 //! block width runs through the public API: `KernelParams::block_size`, with the smaller
 //! kernels switched off (so every order goes to blocked Gauss-Jordan) and threads inside
@@ -7,7 +7,9 @@
 //!
 //! `cargo run --release -p matinv --example tune_blocked -- r 1024 64 128 256`
 //! (`r` real, `c` complex; the order; block widths)
-use matinv::{c64, inv_into, Field, InvOptions, KernelParams, Params, StackView, ThreadParams};
+use matinv::{
+    c64, invert, Field, InvOptions, KernelParams, Params, Request, StackView, ThreadParams,
+};
 use std::time::Instant;
 
 fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usize) -> F) {
@@ -48,7 +50,7 @@ fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usi
     for _ in 0..reps {
         for (c, (_, opts)) in configs.iter().enumerate() {
             let t = Instant::now();
-            inv_into(&v, &mut out, opts).unwrap();
+            invert(Request::new(&v, &mut out).with_options(*opts)).unwrap();
             times[c].push(t.elapsed().as_secs_f64());
         }
     }

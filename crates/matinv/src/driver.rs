@@ -95,12 +95,21 @@ pub(crate) fn check_outputs<T: Element>(
     status: Option<&mut [Status]>,
 ) -> Result<(usize, usize), Error> {
     let (count, n) = (a.len(), a.order()?);
+    check_lengths(out.len(), status, count, n)?;
+    Ok((count, n))
+}
+
+/// Checks that an output of `len` elements (and `status`) have room for exactly the
+/// inverses of `count` matrices of order `n`; resets `status`.
+pub(crate) fn check_lengths(
+    len: usize,
+    status: Option<&mut [Status]>,
+    count: usize,
+    n: usize,
+) -> Result<(), Error> {
     let expected = count * n * n;
-    if out.len() != expected {
-        return Err(Error::OutputLength {
-            got: out.len(),
-            expected,
-        });
+    if len != expected {
+        return Err(Error::OutputLength { got: len, expected });
     }
     if let Some(st) = status {
         if st.len() != count {
@@ -115,7 +124,7 @@ pub(crate) fn check_outputs<T: Element>(
             rcond: if n == 0 { f64::INFINITY } else { 0.0 },
         });
     }
-    Ok((count, n))
+    Ok(())
 }
 
 /// The outputs of consecutive inverses: `n x n` blocks of the C-contiguous result, and a

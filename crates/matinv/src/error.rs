@@ -14,12 +14,14 @@ pub enum Error {
     /// The last two dimensions differ (numpy: `LinAlgError`).
     #[error("Last 2 dimensions of the array must be square")]
     NotSquare,
-    /// Partial-pivoting LU met an exact zero pivot (numpy: `LinAlgError`).
+    /// A matrix is singular (numpy: `LinAlgError`): partial-pivoting LU met an exact zero
+    /// pivot, or a triangular or diagonal matrix has an exact zero on its diagonal.
     #[error("Singular matrix")]
     Singular {
         /// Index of the (first found) singular matrix in the flattened stack.
         matrix: usize,
-        /// 1-based column of its first zero pivot, as LAPACK's `info` reports it.
+        /// 1-based column of its first zero pivot (or zero diagonal entry), as LAPACK's
+        /// `info` reports it.
         pivot: usize,
     },
     /// The SVD did not converge, or its input holds NaN or infinity (numpy: `LinAlgError`).
@@ -64,7 +66,26 @@ pub enum Error {
         /// Elements the result needs.
         expected: usize,
     },
-    /// The number of elements overflows `usize` (numpy: `MemoryError`/`ValueError`).
+    /// Memory for a result or a workspace could not be had: a size that overflows `usize`,
+    /// or a failed allocation; an error, never an abort (numpy: `MemoryError`).
     #[error("array is too big")]
     TooLarge,
+}
+
+impl Error {
+    /// This error of a sub-stack whose first matrix is matrix `first` of the whole stack:
+    /// the failing matrix renumbered in the whole stack.
+    pub(crate) fn in_stack_after(self, first: usize) -> Self {
+        match self {
+            Self::Singular { matrix, pivot } => Self::Singular {
+                matrix: first + matrix,
+                pivot,
+            },
+            Self::NotPositiveDefinite { matrix, minor } => Self::NotPositiveDefinite {
+                matrix: first + matrix,
+                minor,
+            },
+            e => e,
+        }
+    }
 }

@@ -1,133 +1,200 @@
-//! Inversion in place in a C-contiguous stack (scipy's `overwrite_a`), so that a large
-//! matrix needs no second buffer of its size.
+//! Inversion in place in a C-contiguous stack (scipy's `overwrite_a`,
+//! [`crate::Request::in_place`]), so that a large matrix needs no second buffer of its size.
 //!
-//! Large double-precision matrices (those [`crate::inv_into`] gives to blocked
-//! Gauss-Jordan with threads inside the matrix, or a single one) are scaled, inverted and
-//! scaled back in their own memory: the blocked kernel already works in place on a
-//! row-major matrix, and the input copy it normally inverts in is the matrix itself. Every
-//! other stack goes through [`crate::inv_into`] a slab of matrices at a time, from a copy of
-//! at most [`SLAB_BYTES`] (or one matrix), written back over the slab. The results are
-//! those of [`crate::inv_into`], bit for bit: the same kernel, scale, threads and
-//! order of operations.
+//! Large double-precision general matrices (those the general path gives to blocked
+//! Gauss-Jordan with threads inside the matrix, or a single one) are inverted by the
+//! general path in their own memory ([`general::invert_own_memory`]): the blocked kernel
+//! already works in place on a row-major matrix. Every other stack, and every call that
+//! asks for a [`Status`] per matrix, goes through the ordinary path (general or
+//! structured) a slab of matrices at a time, from a copy of at most [`SLAB_BYTES`] (or one
+//! matrix), written back over the slab. The results are those of an inversion into a new
+//! buffer, bit for bit: the same kernel, scale, threads and order of operations.
 
-use crate::element::{Element, Field};
+use crate::driver;
+use crate::element::Element;
 use crate::general;
-use crate::kernels::gauss_jordan_blocked;
 use crate::layout::{stack_dims, StackView};
 use crate::params::Params;
-use crate::plan::{threads_inside, Kernel};
-use crate::scaling::power_of_two_scale;
+use crate::status::Status;
+use crate::structured::{self, Structure};
 use crate::Error;
-use faer::Par;
 
 /// The most a slab copy holds (beyond one matrix): 4 MiB.
 pub const SLAB_BYTES: usize = 4 << 20;
 
-/// Inverts every matrix of the C-contiguous stack `a` of shape `shape` in place.
-///
-/// On an error, the matrices up to the one reported hold their inverses, and that one and
-/// some of the following may hold intermediate values: `a` is to be discarded.
-///
-/// ```
-/// use matinv::{inv_in_place_with, Params};
-///
-/// let mut a = [2.0f64, 0.0, 0.0, 4.0, 1.0, 1.0, 0.0, 1.0];
-/// inv_in_place_with(&mut a, &[2, 2, 2], &Params::default())?;
-/// assert_eq!(a, [0.5, 0.0, 0.0, 0.25, 1.0, -1.0, 0.0, 1.0]);
-/// # Ok::<(), matinv::Error>(())
-/// ```
-pub fn inv_in_place_with<T: Element>(
-    a: &mut [T],
-    shape: &[usize],
-    params: &Params,
-) -> Result<(), Error> {
-    T::inv_in_place(a, shape, params)
-}
-
-/// [`inv_in_place_with`]'s body, compiled for each element type in [`crate::instances`].
+/// Inverts every matrix of the C-contiguous stack `data` of shape `shape` in place.
 pub(crate) fn invert_in_place<T: Element>(
-    a: &mut [T],
+    data: &mut [T],
     shape: &[usize],
+    mut status: Option<&mut [Status]>,
+    structure: Structure,
     params: &Params,
 ) -> Result<(), Error> {
     let (count, n) = stack_dims(shape)?;
     let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
     let expected = count.checked_mul(nn).ok_or(Error::TooLarge)?;
-    if a.len() != expected {
-        return Err(Error::OutputLength {
-            got: a.len(),
-            expected,
-        });
-    }
+    driver::check_lengths(data.len(), status.as_deref_mut(), count, n)?;
     if expected == 0 {
         return Ok(());
     }
-    let inside = threads_inside(count, n, T::Compute::REAL, params);
-    let own_compute = T::as_compute_mut(&mut a[..0]).is_some();
-    if own_compute
-        && Kernel::choose(n, T::Compute::REAL, params) == Kernel::GaussJordanBlocked
-        && (inside || count == 1)
+    if structure == Structure::General
+        && status.is_none()
+        && general::inverts_own_memory::<T::Compute>(count, n, params)
+        && let Some(x) = T::as_compute_mut(data)
     {
-        // As `invert_stack` runs it: all threads inside each matrix, or one thread.
-        let team = if inside {
-            crate::threads::team(params.threads.num_threads)
-        } else {
-            None
-        };
-        return match team {
-            Some(team) => team.install(|| blocked(a, n, Par::rayon(0), params)),
-            None => blocked(a, n, Par::Seq, params),
-        };
+        return general::invert_own_memory(x, count, n, params);
     }
     let slab = (SLAB_BYTES / (nn * std::mem::size_of::<T>())).clamp(1, count);
     let mut copy: Vec<T> = Vec::new();
     copy.try_reserve_exact(slab * nn)
         .map_err(|_| Error::TooLarge)?;
-    for (k, dst) in a.chunks_mut(slab * nn).enumerate() {
+    for (k, dst) in data.chunks_mut(slab * nn).enumerate() {
         copy.clear();
         copy.extend_from_slice(dst);
-        let view = StackView::c_contiguous(&copy, &[dst.len() / nn, n, n])?;
-        general::invert_stack(&view, dst, None, params).map_err(|e| match e {
-            Error::Singular { matrix, pivot } => Error::Singular {
-                matrix: k * slab + matrix,
-                pivot,
-            },
-            e => e,
-        })?;
+        let matrices = dst.len() / nn;
+        let view = StackView::c_contiguous(&copy, &[matrices, n, n])?;
+        let st = status
+            .as_deref_mut()
+            .map(|st| &mut st[k * slab..k * slab + matrices]);
+        structured::invert_stack(&view, dst, st, structure, params)
+            .map_err(|e| e.in_stack_after(k * slab))?;
     }
     Ok(())
 }
 
-/// Every matrix of `a` (order `n`, `T` its own compute type) through [`invert_scaled`].
-fn blocked<T: Element>(a: &mut [T], n: usize, par: Par, params: &Params) -> Result<(), Error> {
-    if par.degree() > 1 {
-        crate::kernels::gemm_buffer::reserve(par)?;
-    }
-    let mut ws = gauss_jordan_blocked::Workspace::new(n, general::block_size(n, params))?;
-    for (k, m) in a.chunks_exact_mut(n * n).enumerate() {
-        let x = T::as_compute_mut(m).expect("checked by the caller: T is its compute type");
-        invert_scaled(x, par, &mut ws).map_err(|p| Error::Singular {
-            matrix: k,
-            pivot: p + 1,
-        })?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use crate::{invert, InvOptions, Params, Request, StackView, Status, Structure};
 
-/// `x` (row-major) inverted in place as `invert_stack`'s blocked path does it: brought
-/// near 1 by a power of two `s` (exact), inverted, and multiplied by `s` again.
-fn invert_scaled<F: Field>(
-    x: &mut [F],
-    par: Par,
-    ws: &mut gauss_jordan_blocked::Workspace<F>,
-) -> Result<(), crate::kernels::ZeroPivot> {
-    let s = power_of_two_scale(x);
-    if s != 1.0 {
-        x.iter_mut().for_each(|v| *v = v.scale(s));
+    /// Every structure, with and without status, across slab boundaries: in place gives
+    /// the bits of an inversion into a new buffer, and the same error (matrix numbered in
+    /// the whole stack).
+    #[test]
+    fn in_place_is_the_new_buffer_result_bit_for_bit() {
+        let structures = [
+            Structure::General,
+            Structure::Diagonal,
+            Structure::UpperTriangular,
+            Structure::LowerTriangular,
+            Structure::PositiveDefinite { lower: true },
+            Structure::Symmetric { lower: false },
+            Structure::Auto,
+        ];
+        // 600 matrices of 48 x 48 doubles: 11 MB, three slabs.
+        let (count, n) = (600, 48);
+        let mut a = Vec::with_capacity(count * n * n);
+        for k in 0..count {
+            let m = crate::kernels::test_matrix(n, k as u64, 3.0);
+            // Symmetric positive definite: M M^T / n + I, so every structure inverts it.
+            for i in 0..n {
+                for j in 0..n {
+                    let dot: f64 = (0..n).map(|l| m[i * n + l] * m[j * n + l]).sum();
+                    a.push(dot / n as f64 + f64::from(u8::from(i == j)));
+                }
+            }
+        }
+        // Matrix 450 (in the third slab) singular for every structure: a zero row and column.
+        for i in 0..n {
+            a[450 * n * n + i] = 0.0;
+            a[450 * n * n + i * n] = 0.0;
+        }
+        let shape = [count, n, n];
+        for structure in structures {
+            for threads in [1, 2] {
+                let opts = InvOptions::structured(structure)
+                    .with_params(Params::default().with_num_threads(threads));
+                let view = StackView::c_contiguous(&a, &shape).unwrap();
+                let mut want = vec![0.0; a.len()];
+                let mut want_st = vec![Status::default(); count];
+                invert(
+                    Request::new(&view, &mut want)
+                        .with_status(&mut want_st)
+                        .with_options(opts),
+                )
+                .unwrap();
+                let mut got = a.clone();
+                let mut got_st = vec![Status::default(); count];
+                invert(
+                    Request::in_place(&mut got, &shape)
+                        .with_status(&mut got_st)
+                        .with_options(opts),
+                )
+                .unwrap();
+                assert_eq!(got_st, want_st, "{structure:?}");
+                assert!(
+                    got.iter()
+                        .zip(&want)
+                        .all(|(p, q)| p.to_bits() == q.to_bits()),
+                    "{structure:?}, {threads} threads"
+                );
+                assert_ne!(got_st[450].info, 0);
+                let mut want = vec![0.0; a.len()];
+                let want_err = invert(Request::new(&view, &mut want).with_options(opts));
+                let mut got = a.clone();
+                let got_err = invert(Request::in_place(&mut got, &shape).with_options(opts));
+                assert_eq!(got_err, want_err, "{structure:?}");
+                assert!(
+                    matches!(
+                        got_err,
+                        Err(crate::Error::Singular { matrix: 450, .. }
+                            | crate::Error::NotPositiveDefinite { matrix: 450, .. })
+                    ),
+                    "{structure:?}: {got_err:?}"
+                );
+            }
+        }
     }
-    gauss_jordan_blocked::invert_in_place(x, par, ws)?;
-    if s != 1.0 {
-        x.iter_mut().for_each(|v| *v = v.scale(s));
+
+    /// The blocked kernel in the matrix's own memory: one large matrix, with one thread
+    /// and with threads inside it; and single precision, which goes through a copy.
+    #[test]
+    fn large_matrices_in_their_own_memory_match() {
+        let n = 520;
+        let a = crate::kernels::test_matrix(n, 7, 3.0);
+        for threads in [1, 2] {
+            let opts =
+                InvOptions::default().with_params(Params::default().with_num_threads(threads));
+            let want =
+                crate::inv_with(&StackView::c_contiguous(&a, &[n, n]).unwrap(), &opts).unwrap();
+            let mut got = a.clone();
+            crate::inv_in_place(&mut got, &[n, n], &opts).unwrap();
+            assert!(got
+                .iter()
+                .zip(&want)
+                .all(|(p, q)| p.to_bits() == q.to_bits()));
+            let a32: Vec<f32> = a.iter().map(|&v| v as f32).collect();
+            let want =
+                crate::inv_with(&StackView::c_contiguous(&a32, &[n, n]).unwrap(), &opts).unwrap();
+            let mut got = a32.clone();
+            crate::inv_in_place(&mut got, &[n, n], &opts).unwrap();
+            assert!(got
+                .iter()
+                .zip(&want)
+                .all(|(p, q)| p.to_bits() == q.to_bits()));
+        }
     }
-    Ok(())
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        let mut a = [1.0f64; 8];
+        let err = crate::inv_in_place(&mut a, &[3, 2, 2], &InvOptions::default());
+        assert_eq!(
+            err,
+            Err(crate::Error::OutputLength {
+                got: 8,
+                expected: 12
+            })
+        );
+        let mut st = [Status::default(); 1];
+        let err = invert(Request::in_place(&mut a, &[2, 2, 2]).with_status(&mut st));
+        assert_eq!(
+            err,
+            Err(crate::Error::OutputLength {
+                got: 1,
+                expected: 2
+            })
+        );
+        let err = crate::inv_in_place(&mut a, &[2, 4], &InvOptions::default());
+        assert_eq!(err, Err(crate::Error::NotSquare));
+    }
 }

@@ -10,24 +10,19 @@
 use crate::cond::{condition_numbers, Norm};
 use crate::element::{c32, c64, Element};
 use crate::in_place::invert_in_place;
+use crate::inverse::{Request, Target};
 use crate::layout::StackView;
 use crate::params::Params;
-use crate::status::Status;
-use crate::structured::{invert_stack, Structure};
+use crate::structured::invert_stack;
 use crate::svd::{run as svd_run, NonFinite, Vectors};
 use crate::Error;
 
 /// The drivers of one element type: a supertrait of [`Element`] that other crates cannot
 /// name (this module is private), so the four types below are all there is.
 pub trait Drivers: Sized {
-    /// [`crate::structured::invert_stack`].
-    fn invert_stack(
-        a: &StackView<'_, Self>,
-        out: &mut [Self],
-        status: Option<&mut [Status]>,
-        structure: Structure,
-        params: &Params,
-    ) -> Result<(), Error>;
+    /// [`crate::invert`]: a request into an output ([`crate::structured::invert_stack`])
+    /// or in place ([`crate::in_place::invert_in_place`]).
+    fn invert(request: Request<'_, Self>) -> Result<(), Error>;
 
     /// [`crate::svd::run`].
     fn svd(
@@ -42,9 +37,6 @@ pub trait Drivers: Sized {
     where
         Self: Element;
 
-    /// [`crate::in_place::invert_in_place`].
-    fn inv_in_place(a: &mut [Self], shape: &[usize], params: &Params) -> Result<(), Error>;
-
     /// [`crate::cond::condition_numbers`].
     fn cond(
         a: &StackView<'_, Self>,
@@ -58,14 +50,15 @@ pub trait Drivers: Sized {
 macro_rules! drivers {
     ($($t:ty),*) => {$(
         impl Drivers for $t {
-            fn invert_stack(
-                a: &StackView<'_, Self>,
-                out: &mut [Self],
-                status: Option<&mut [Status]>,
-                structure: Structure,
-                params: &Params,
-            ) -> Result<(), Error> {
-                invert_stack(a, out, status, structure, params)
+            fn invert(request: Request<'_, Self>) -> Result<(), Error> {
+                let Request { target, status, options } = request;
+                let (structure, params) = (options.structure, &options.params);
+                match target {
+                    Target::Into { a, out } => invert_stack(a, out, status, structure, params),
+                    Target::InPlace { data, shape } => {
+                        invert_in_place(data, shape, status, structure, params)
+                    }
+                }
             }
 
             fn svd(
@@ -78,14 +71,6 @@ macro_rules! drivers {
                 params: &Params,
             ) -> Result<(), Error> {
                 svd_run(a, s, uv, vectors, hermitian, nonfinite, params)
-            }
-
-            fn inv_in_place(
-                a: &mut [Self],
-                shape: &[usize],
-                params: &Params,
-            ) -> Result<(), Error> {
-                invert_in_place(a, shape, params)
             }
 
             fn cond(

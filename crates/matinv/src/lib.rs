@@ -9,9 +9,11 @@
 //! - a matrix is singular when partial-pivoting LU meets an exact zero pivot (LAPACK
 //!   `getrf`'s rule), reported as [`Error::Singular`]; error messages are numpy's.
 //!
-//! One family of entry points ([`inv`], [`inv_with`], [`inv_into`], [`inv_ex`],
-//! [`inv_ex_into`]) takes an [`InvOptions`] value: the [`Structure`] of the matrices
-//! (scipy's `assume_a`) and tuning [`Params`].
+//! Every inversion is one [`Request`], run by [`invert`]: the matrices (read from a view
+//! into an output buffer, or inverted in their own memory), a [`Status`] per matrix or
+//! not, and an [`InvOptions`] value (the [`Structure`] of the matrices, scipy's
+//! `assume_a`, and tuning [`Params`]). [`inv`], [`inv_with`], [`inv_ex`] and
+//! [`inv_in_place`] are conveniences over it.
 //!
 //! ```
 //! use matinv::{inv, StackView};
@@ -63,8 +65,7 @@ pub use cond::{cond, cond_with, Norm};
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
 pub use fork::register as watch_forks;
-pub use in_place::inv_in_place_with;
-pub use inverse::{inv, inv_ex, inv_ex_into, inv_into, inv_with, InvOptions};
+pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert, InvOptions, Request};
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use params::{KernelParams, Params, ThreadParams};
 pub use status::Status;

@@ -22,8 +22,8 @@ pub struct KernelParams {
     pub lanes_max_n: usize,
     /// Larger real matrices up to this order use unblocked in-place Gauss-Jordan
     /// elimination (long vector loops, cache-resident; `kernels/gauss_jordan.rs`); larger
-    /// ones blocked Gauss-Jordan, which was faster from n = 64 on (one thread, in cache:
-    /// n = 64 44 against 55 us, n = 96 92 against 187 us, n = 128 170 against 340 us).
+    /// ones blocked Gauss-Jordan (the measurements behind the default: docs/performance.md,
+    /// "Where the defaults come from").
     pub gauss_jordan_max_n: usize,
     /// The largest order the unblocked kernels take: complex matrices (and real ones not
     /// taken by the kernels above) up to it use unblocked LU + getri
@@ -64,9 +64,8 @@ pub struct ThreadParams {
     pub parallel_min_n: usize,
     /// A single real matrix of at least this order uses all threads inside it, and so does
     /// each matrix of a stack with fewer matrices than threads; complex ones from 0.6 of
-    /// it (4x the flops). (Blocked Gauss-Jordan, 2 threads against one: n = 512 4.5
-    /// against 5.6 ms, n = 384 even; complex n = 256 2.4 against 2.7 ms. The structured
-    /// inverses gained 1.0-1.5x from threads at n = 448..767 too, none lost.)
+    /// it (4x the flops). (The measurements behind the default: docs/performance.md,
+    /// "Where the defaults come from".)
     pub single_parallel_min_n: usize,
     /// Roughly how many flops one parallel task should hold, so that scheduling overhead
     /// stays invisible next to the work.

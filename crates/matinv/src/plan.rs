@@ -1,8 +1,10 @@
 //! The plan of a call: which kernel inverts its matrices (from the element type, the order
 //! and the tuning parameters), which instruction set the generic kernels run with, and how
-//! threads share the stack. Dispatch ([`crate::general`]) and workspace sizes
-//! ([`crate::general::Workspace`]) both follow the [`Kernel`] chosen here; nothing else
-//! compares orders against thresholds.
+//! threads share the stack. The general path's dispatch ([`crate::general`]) and workspace
+//! sizes ([`crate::general::Workspace`]) both follow the [`Kernel`] chosen here. The
+//! structured kernels choose unblocked or blocked by `unblocked_max_n` themselves
+//! (`structured/triangular.rs`, `structured/cholesky.rs`, and `structured/mod.rs` for
+//! their workspace), and `general::stack_loop` prefetches for orders 9..=128.
 
 use crate::kernels::lanes;
 use crate::params::Params;

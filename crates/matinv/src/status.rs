@@ -1,4 +1,4 @@
-//! Per-matrix outcome of [`crate::inv_ex_into`]: LAPACK's `info` and the reciprocal condition
+//! Per-matrix outcome of an inversion with a status ([`crate::Request::with_status`]): LAPACK's `info` and the reciprocal condition
 //! number, so that one bad matrix does not sink a whole stack.
 
 use crate::element::{Element, Field};
@@ -8,8 +8,10 @@ use crate::layout::MatrixPtr;
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct Status {
-    /// 0 when the matrix was inverted; otherwise the 1-based column of the first exact zero
-    /// pivot of partial-pivoting LU (LAPACK's `info`), and its inverse is all NaN.
+    /// 0 when the matrix was inverted; otherwise LAPACK's `info` and its inverse is all
+    /// NaN: the 1-based column of LU's first exact zero pivot (`getrf`), of the first zero
+    /// diagonal entry of a triangular or diagonal matrix (`trtri`), or the order of the
+    /// first leading minor that is not positive definite (`potrf`).
     pub info: u32,
     /// Reciprocal condition number in the 1-norm, `1 / (||A||_1 ||inv(A)||_1)`: 0 for a
     /// singular matrix, about `eps` or less where the inverse cannot be trusted, NaN when

@@ -6,7 +6,7 @@
 
 #![cfg(unix)]
 
-use matinv::{inv_into, InvOptions, StackView};
+use matinv::{InvOptions, Request, StackView};
 use std::time::{Duration, Instant};
 
 const CHILD: &str = "MATINV_FORK_TEST_CHILD";
@@ -29,10 +29,8 @@ fn matrices(count: usize, n: usize) -> Vec<f64> {
 fn invert(a: &[f64], count: usize, n: usize, threads: usize) -> Vec<f64> {
     let view = StackView::c_contiguous(a, &[count, n, n]).unwrap();
     let mut out = vec![0.0; a.len()];
-    inv_into(
-        &view,
-        &mut out,
-        &InvOptions::default().with_num_threads(threads),
+    matinv::invert(
+        Request::new(&view, &mut out).with_options(InvOptions::default().with_num_threads(threads)),
     )
     .unwrap();
     out

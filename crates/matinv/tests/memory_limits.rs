@@ -117,13 +117,16 @@ fn child() {
     // SAFETY: a valid pointer to a properly laid out `struct rlimit` (two 64-bit values).
     assert_eq!(unsafe { setrlimit(RLIMIT_AS, &rl) }, 0);
     let result: Result<(), Error> = match case.as_str() {
-        "inv" => matinv::inv_into(&view, &mut out, &opts),
+        "inv" => matinv::invert(matinv::Request::new(&view, &mut out).with_options(opts)),
         "inv_complex" => matinv::inv(&cview).map(drop),
-        "inv_ex" => matinv::inv_ex_into(&view, &mut out, &mut status, &opts),
-        "pos" => matinv::inv_into(
-            &sview,
-            &mut out,
-            &opts.with_structure(Structure::PositiveDefinite { lower: false }),
+        "inv_ex" => matinv::invert(
+            matinv::Request::new(&view, &mut out)
+                .with_status(&mut status)
+                .with_options(opts),
+        ),
+        "pos" => matinv::invert(
+            matinv::Request::new(&sview, &mut out)
+                .with_options(opts.with_structure(Structure::PositiveDefinite { lower: false })),
         ),
         "svd" => matinv::svd(&view, Vectors::Full, false).map(drop),
         "svdvals" => matinv::svdvals(&view).map(drop),

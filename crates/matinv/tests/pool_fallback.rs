@@ -7,7 +7,7 @@
 //! in private-gemm-x86's buffer, 520 MiB on a 260 MiB-L3 machine, so the large matrices
 //! run on the calling thread in one child and on a pool of 2 threads in another.)
 
-use matinv::{inv, inv_into, svd_into, InvOptions, Params, StackView};
+use matinv::{inv, invert, svd_into, InvOptions, Params, Request, StackView};
 
 const CHILD: &str = "MATINV_POOL_FALLBACK_CHILD";
 
@@ -142,10 +142,9 @@ fn check_inv(count: usize, n: usize, threads: usize) {
     let a = matrices(count, n);
     let view = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
     let mut x = vec![0.0; a.len()];
-    inv_into(
-        &view,
-        &mut x,
-        &InvOptions::default().with_params(params(threads)),
+    invert(
+        Request::new(&view, &mut x)
+            .with_options(InvOptions::default().with_params(params(threads))),
     )
     .unwrap();
     let r = residual(&a, &x, count, n);

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{lapack_ratio, random_matrix, Rng, TestElement};
-use matinv::{c32, c64, inv, inv_ex, inv_into, Error, InvOptions, StackView};
+use matinv::{c32, c64, inv, inv_ex, invert, Error, InvOptions, Request, StackView};
 use proptest::prelude::*;
 
 /// Lays the C-contiguous stack `a` (count matrices of order n) out in a bigger buffer with
@@ -241,13 +241,13 @@ fn empty_stacks_and_errors() {
     let mut out: [f64; 0] = [];
     for shape in [[0usize, 0, 0], [3, 0, 0], [0, 4, 4]] {
         let v = StackView::new(&none, &shape, &[0, 0, 0], 0).unwrap();
-        inv_into(&v, &mut out, &InvOptions::default()).unwrap();
+        invert(Request::new(&v, &mut out).with_options(InvOptions::default())).unwrap();
     }
     let a = [1.0f64, 2.0, 3.0, 4.0];
     let v = StackView::c_contiguous(&a, &[2, 2]).unwrap();
     let mut short = [0.0; 3];
     assert_eq!(
-        inv_into(&v, &mut short, &InvOptions::default()),
+        invert(Request::new(&v, &mut short).with_options(InvOptions::default())),
         Err(Error::OutputLength {
             got: 3,
             expected: 4

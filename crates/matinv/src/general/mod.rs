@@ -6,7 +6,7 @@
 mod lanes_stack;
 mod workspace;
 
-pub(crate) use workspace::{block_size, Workspace};
+pub(crate) use workspace::Workspace;
 
 use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
 use crate::element::{Element, Field};
@@ -335,31 +335,121 @@ fn invert_blocked<T: Element>(
     par: Par,
 ) -> Result<(), ZeroPivot> {
     let Workspace { inv, blocked, .. } = ws;
+    let gather = |x: &mut [T::Compute]| gather_scaled(m, n, x, par);
+    match T::as_compute_mut(dst) {
+        Some(x) => invert_scaled(x, n, par, blocked, gather),
+        // Single precision: invert in double, round once.
+        None => {
+            let x = &mut inv[..n * n];
+            invert_scaled(x, n, par, blocked, gather)?;
+            for (d, v) in dst.iter_mut().zip(x.iter()) {
+                *d = T::from_compute(*v);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The row-major `x` that `fill` writes (returning the power of two `s` it scaled the
+/// matrix by) inverted in place by blocked Gauss-Jordan and multiplied by `s` again:
+/// inv(A) = s inv(s A).
+fn invert_scaled<F: Field>(
+    x: &mut [F],
+    n: usize,
+    par: Par,
+    blocked: &mut Option<gauss_jordan_blocked::Workspace<F>>,
+    fill: impl FnOnce(&mut [F]) -> f64,
+) -> Result<(), ZeroPivot> {
     let blocked = blocked
         .as_mut()
         .filter(|b| b.order() == n)
         .expect("a blocked workspace of this order");
-    let mut invert = |x: &mut [T::Compute]| {
-        let s = gather_scaled(m, n, x, par);
-        gauss_jordan_blocked::invert_in_place(x, par, blocked).map(|()| s)
-    };
-    match T::as_compute_mut(dst) {
-        Some(x) => {
-            let s = invert(x)?;
-            if s != 1.0 {
-                x.iter_mut().for_each(|v| *v = v.scale(s));
-            }
-        }
-        // Single precision: invert in double, round once.
-        None => {
-            let x = &mut inv[..n * n];
-            let s = invert(x)?;
-            for (d, v) in dst.iter_mut().zip(x.iter()) {
-                *d = T::from_compute(v.scale(s));
-            }
-        }
+    let s = fill(x);
+    gauss_jordan_blocked::invert_in_place(x, par, blocked)?;
+    if s != 1.0 {
+        x.iter_mut().for_each(|v| *v = v.scale(s));
     }
     Ok(())
+}
+
+/// Whether [`invert_own_memory`] takes a stack of `count` matrices of order `n` (in the
+/// compute type `F`): when the plan gives them to blocked Gauss-Jordan, with all threads
+/// inside each matrix or a single matrix, as [`invert_stack`] would run them.
+pub(crate) fn inverts_own_memory<F: Field>(count: usize, n: usize, params: &Params) -> bool {
+    Kernel::choose(n, F::REAL, params) == Kernel::GaussJordanBlocked
+        && (count == 1 || threads_inside(count, n, F::REAL, params))
+}
+
+/// The C-contiguous stack `x` of `count` matrices of order `n` inverted in its own memory,
+/// when [`inverts_own_memory`]: the blocked kernel of [`invert_stack`] on each matrix,
+/// scaled as there, with the same threads, so the bits are the same; the first singular
+/// matrix stops the call.
+pub(crate) fn invert_own_memory<F: Field>(
+    x: &mut [F],
+    count: usize,
+    n: usize,
+    params: &Params,
+) -> Result<(), Error> {
+    let job = OwnMemory {
+        plan: KernelPlan::new(n, F::REAL, params),
+        params,
+        _field: core::marker::PhantomData,
+    };
+    let inside = threads_inside(count, n, F::REAL, params);
+    let threading = Threading::inversion(count, 2 * n * n * n + 16, inside, params);
+    driver::run_stack(
+        &job,
+        Inverses {
+            dst: x,
+            status: None,
+        },
+        count,
+        threading,
+    )
+}
+
+/// [`invert_own_memory`]'s job: each matrix is its own input.
+struct OwnMemory<'r, F> {
+    plan: KernelPlan,
+    params: &'r Params,
+    _field: core::marker::PhantomData<F>,
+}
+
+impl<F: Field> StackJob for OwnMemory<'_, F> {
+    type Out<'o> = Inverses<'o, F>;
+    type Workspace = Workspace<F>;
+
+    fn split<'o>(&self, out: Self::Out<'o>, matrices: usize) -> (Self::Out<'o>, Self::Out<'o>) {
+        out.split(matrices, self.plan.n)
+    }
+
+    fn workspace(&self, _matrices: usize, par: Par) -> Result<Self::Workspace, Error> {
+        if matches!(par, Par::Rayon(_)) {
+            crate::kernels::gemm_buffer::reserve(par)?;
+        }
+        Workspace::new(&self.plan, false, self.params)
+    }
+
+    fn run(
+        &self,
+        start: usize,
+        out: Inverses<'_, F>,
+        ws: &mut Workspace<F>,
+        par: Par,
+    ) -> Result<(), Error> {
+        let n = self.plan.n;
+        for (i, x) in out.dst.chunks_exact_mut(n * n).enumerate() {
+            invert_scaled(x, n, par, &mut ws.blocked, |x| {
+                let s = power_of_two_scale(x);
+                if s != 1.0 {
+                    x.iter_mut().for_each(|v| *v = v.scale(s));
+                }
+                s
+            })
+            .map_err(|k| Failure::ZeroPivot(k).error(start + i))?;
+        }
+        Ok(())
+    }
 }
 
 /// Copies matrix `m` into the row-major `x` in double precision and returns the scale
@@ -408,16 +498,14 @@ mod tests {
             let a = crate::kernels::test_matrix(n, n as u64, 3.0);
             let big: Vec<f64> = a.iter().map(|v| v * 2f64.powi(1020)).collect();
             let (mut x, mut y) = (vec![0.0; n * n], vec![0.0; n * n]);
-            crate::inv_into(
-                &StackView::c_contiguous(&a, &[n, n]).unwrap(),
-                &mut x,
-                &opts,
+            crate::invert(
+                crate::Request::new(&StackView::c_contiguous(&a, &[n, n]).unwrap(), &mut x)
+                    .with_options(opts),
             )
             .unwrap();
-            crate::inv_into(
-                &StackView::c_contiguous(&big, &[n, n]).unwrap(),
-                &mut y,
-                &opts,
+            crate::invert(
+                crate::Request::new(&StackView::c_contiguous(&big, &[n, n]).unwrap(), &mut y)
+                    .with_options(opts),
             )
             .unwrap();
             for (p, q) in x.iter().zip(&y) {

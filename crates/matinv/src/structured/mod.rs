@@ -78,10 +78,11 @@ pub enum Structure {
         lower: bool,
     },
     /// Detected per matrix from all its entries: diagonal when every off-diagonal entry
-    /// is zero, else triangular when one strict triangle is zero, else Cholesky when the
-    /// matrix is exactly Hermitian with a positive real diagonal (LU if Cholesky fails;
-    /// real matrices with n <= 8 always take LU, whose SIMD kernel is faster there), else
-    /// LU. General matrices get the bits [`Structure::General`] gives.
+    /// is zero, else triangular when one strict triangle is zero, else, for complex
+    /// matrices only, Cholesky when the matrix is exactly Hermitian with a positive real
+    /// diagonal (LU if Cholesky fails; real symmetric matrices count as general, the
+    /// general kernels being as fast or faster for them), else LU. General matrices get
+    /// the bits [`Structure::General`] gives.
     Auto,
 }
 

@@ -14,7 +14,7 @@ fn inv_structured_into<T: Element>(
     params: &Params,
 ) -> Result<(), Error> {
     let opts = InvOptions::structured(structure).with_params(*params);
-    crate::inv_into(a, out, &opts)
+    crate::invert(crate::Request::new(a, out).with_options(opts))
 }
 
 fn inv_ex_structured_into<T: Element>(
@@ -25,7 +25,11 @@ fn inv_ex_structured_into<T: Element>(
     params: &Params,
 ) -> Result<(), Error> {
     let opts = InvOptions::structured(structure).with_params(*params);
-    crate::inv_ex_into(a, out, status, &opts)
+    crate::invert(
+        crate::Request::new(a, out)
+            .with_status(status)
+            .with_options(opts),
+    )
 }
 
 fn inv_ex_into<T: Element>(
@@ -34,7 +38,11 @@ fn inv_ex_into<T: Element>(
     status: &mut [Status],
     params: &Params,
 ) -> Result<(), Error> {
-    crate::inv_ex_into(a, out, status, &InvOptions::default().with_params(*params))
+    crate::invert(
+        crate::Request::new(a, out)
+            .with_status(status)
+            .with_options(InvOptions::default().with_params(*params)),
+    )
 }
 
 /// A tiny deterministic generator (xorshift64*), so the tests need no dependency.
@@ -445,7 +453,7 @@ fn auto_detects_and_matches_general_bits() {
     let data: Vec<f64> = (0..100 * 16).map(|_| rng.next()).collect();
     let view = StackView::c_contiguous(&data, &[100, 4, 4]).unwrap();
     let (mut x, mut y) = (vec![0.0; 1600], vec![0.0; 1600]);
-    crate::inv_into(&view, &mut x, &InvOptions::default()).unwrap();
+    crate::invert(crate::Request::new(&view, &mut x).with_options(InvOptions::default())).unwrap();
     inv_structured_into(&view, &mut y, Structure::Auto, &p).unwrap();
     assert_eq!(x, y);
     // Detection.
