@@ -340,7 +340,7 @@ def test_native_in_place_checks_its_array():
     ]:
         before = bad.copy()
         with pytest.raises(error, match=match):
-            _matinv.inv_in_place(bad, 1)
+            _matinv.inv(bad, 1, bad)
         np.testing.assert_array_equal(bad, before)
 
 

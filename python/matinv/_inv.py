@@ -244,20 +244,25 @@ def inv(
             return fresh
     if _dispatch.overrides_numpy(a):
         return _dispatched_inv(a, state, assume_a, lower, ex=False, out=out)  # type: ignore[no-any-return]
-    if assume_a is not GENERAL and canonical(assume_a) != GENERAL:
-        return _inv_structured(a, state, assume_a, lower, out)
-    if overwrite_a and out is None and state is _trust.DEFAULT and _in_place_ok(a):
-        _native.inv_in_place(a)  # type: ignore[arg-type]
-        return a  # type: ignore[return-value]
+    name = canonical(assume_a)
     arr, wrap, result_t = _prepare(a)
-    dst = _output(out, arr, a, result_t, "inv")
-    if state is _trust.DEFAULT:
-        _native.inv(arr, dst)
-        return dst if out is not None else wrap(dst)
-    info, rcond = _status(arr)
-    _native.inv_ex(arr, dst, info, rcond)
-    _trust.apply(state, info, rcond, result_t)
-    return dst if out is not None else wrap(dst)
+    # scipy's overwrite_a, taken where the result can be written over `a` as it is (then
+    # `arr` is `a`'s own memory, unconverted).
+    in_place = (
+        overwrite_a
+        and out is None
+        and state is _trust.DEFAULT
+        and name == GENERAL
+        and _in_place_ok(a)
+    )
+    dst = arr if in_place else _output(out, arr, a, result_t, "inv")
+    status = None if state is _trust.DEFAULT else _status(arr)
+    x = _native.inv(arr, dst, status, name, lower)
+    if status is not None:
+        _trust.apply(state, *status, result_t, cholesky=name == "pos")
+    if in_place:
+        return a  # type: ignore[return-value]
+    return x if out is not None else wrap(x)
 
 
 def _in_place_ok(a: object) -> bool:
@@ -277,11 +282,11 @@ def _output(
     a: object,
     result_t: np.dtype[Any],
     func: str,
-) -> NDArray[Any]:
+) -> NDArray[Any] | None:
     """`out`, checked against the kernel input `arr` and the caller's `a` (which `arr` may
-    be a converted copy of), or a new array for the result."""
+    be a converted copy of); None for a new array."""
     if out is None:
-        return np.empty(arr.shape, dtype=result_t)
+        return None
     checked = check_out(out, arr, arr.shape, result_t, func)
     if isinstance(a, np.ndarray) and a is not arr and np.may_share_memory(a, checked):
         raise ValueError(f"{func}: out shares memory with the input")
@@ -319,33 +324,6 @@ def _dispatched_inv(
     if state != _trust.DEFAULT:
         _dispatch.refuse(a, "matinv.errstate other than its default")
     return np.linalg.inv(a)
-
-
-def _inv_structured(
-    a: ArrayLike, state: _trust.State, assume_a: str, lower: bool, out: object
-) -> NDArray[Any]:
-    """`inv` for every `assume_a` but 'general' (already checked)."""
-    name = canonical(assume_a)
-    arr, wrap, result_t = _prepare(a)
-    dst = _output(out, arr, a, result_t, "inv")
-    if state is _trust.DEFAULT:
-        _run_structured(arr, dst, None, None, name, lower)
-    else:
-        info, rcond = _status(arr)
-        _run_structured(arr, dst, info, rcond, name, lower)
-        _trust.apply(state, info, rcond, result_t, cholesky=name == "pos", stacklevel=4)
-    return dst if out is not None else wrap(dst)
-
-
-def _run_structured(
-    arr: NDArray[Any],
-    dst: NDArray[Any],
-    info: NDArray[np.int32] | None,
-    rcond: NDArray[np.float64] | None,
-    name: str,
-    lower: bool,
-) -> None:
-    _native.inv_structured(arr, dst, info, rcond, name, bool(lower))
 
 
 def inv_ex(
@@ -412,11 +390,8 @@ def inv_ex(
     arr, wrap, result_t = _prepare(a)
     dst = _output(out, arr, a, result_t, "inv_ex")
     info, rcond = _status(arr)
-    if name == GENERAL:
-        _native.inv_ex(arr, dst, info, rcond)
-    else:
-        _run_structured(arr, dst, info, rcond, name, lower)
-    return InvExResult(dst if out is not None else wrap(dst), info, rcond)
+    x = _native.inv(arr, dst, (info, rcond), name, lower)
+    return InvExResult(x if out is not None else wrap(x), info, rcond)
 
 
 def _prepare(a: ArrayLike) -> tuple[NDArray[Any], _Wrap, np.dtype[Any]]:

@@ -1,6 +1,6 @@
 """Native half of matinv (Rust, PyO3). Use the functions of ``matinv`` instead.
 
-Every ``*_into`` function checks its outputs: exactly the dtype named (native byte order,
+`inv` and every ``*_into`` function check their outputs: exactly the dtype named (native byte order,
 else TypeError), the shape named, C-contiguous, aligned and writeable (else ValueError), and
 sharing no memory with the input or with each other (ValueError, judged on the bytes each
 array addresses), before reading or writing anything."""
@@ -14,13 +14,9 @@ _Array: TypeAlias = np.ndarray[Any, Any]
 
 __all__ = [
     "check_stack",
-    "inv_new",
-    "inv_into",
-    "inv_ex_into",
-    "inv_in_place",
+    "inv",
     "svd_into",
     "cond_into",
-    "inv_structured_into",
     "default_num_threads",
     "patch_install",
     "patch_remove",
@@ -36,55 +32,36 @@ __version__: str
 def check_stack(shape: Sequence[int]) -> None:
     """Raise numpy.linalg.LinAlgError unless `shape` is a stack of square matrices."""
 
-def inv_new(a: object, num_threads: int = 0) -> _Array | None:
-    """`inv`'s fast path: a new C-contiguous array of `a`'s dtype and shape holding the
-    inverse of every matrix of `a` with `num_threads` threads (0: every core); None,
-    doing nothing, unless `a` is an array of float32/64 or complex64/128 in native byte
-    order, a stack of square matrices, aligned, with strides of whole elements. Raises
-    numpy.linalg.LinAlgError for a singular matrix. Releases the GIL while computing
-    results of more than 512 elements."""
+def inv(
+    a: object,
+    num_threads: int = 0,
+    out: _Array | None = None,
+    info: _Array | None = None,
+    rcond: _Array | None = None,
+    assume_a: str | None = None,
+    lower: bool = False,
+) -> _Array | None:
+    """Every inverse request, in one call: the inverse of every matrix of `a` (float32/64,
+    complex64/128 in native byte order, any strides), of the structure scipy calls
+    `assume_a` (None: 'general'; the lower triangle read for 'pos', 'sym' and 'her' when
+    `lower`), with `num_threads` threads (0: every core), into a new C-contiguous array
+    (`out` None), into `out` (C-contiguous, same dtype and shape), or in place (`out` is
+    `a`, which must then be C-contiguous, aligned and writeable). With `info` (int32) and
+    `rcond` (float64), both or neither, C-contiguous of shape `a.shape[:-2]`: a status per
+    matrix and NaN inverses instead of LinAlgError for singular matrices.
 
-def inv_into(a: _Array, out: _Array, num_threads: int = 0) -> bool:
-    """Invert every matrix of `a` (float32/64, complex64/128, aligned, native byte order,
-    any strides) into `out` (C-contiguous, same dtype and shape) with `num_threads`
-    threads (0: every core). Releases the GIL while computing outputs of more than 512
-    elements. Returns False, doing nothing, when `a` is unaligned or its strides are not
-    whole elements."""
-
-def inv_in_place(a: _Array, num_threads: int = 0) -> None:
-    """Invert every matrix of `a` in place (scipy's `overwrite_a`): exactly float32,
-    float64, complex64 or complex128 in native byte order (else TypeError), a stack of
-    square matrices (else LinAlgError), C-contiguous, aligned and writeable (else
-    ValueError). Releases the GIL. After a LinAlgError `a` holds unspecified values."""
+    Returns the array written; None, doing nothing, when `a` is not an array the kernels
+    read as it is: for a new array, not an ndarray of a kernel dtype in native byte order;
+    for any output, unaligned or strides that are not whole elements (copy it first).
+    Raises numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
+    without `info`, for a singular matrix (or "Matrix is not positive definite" under
+    'pos'); ValueError for an unknown `assume_a`; TypeError for an output of another dtype
+    or an input of an unsupported one. Releases the GIL while computing results of more
+    than 512 elements."""
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those
     threads cannot be started)."""
-
-def inv_ex_into(
-    a: _Array,
-    out: _Array,
-    info: _Array,
-    rcond: _Array,
-    num_threads: int = 0,
-) -> bool:
-    """Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
-    `rcond` (float64), C-contiguous of shape `a.shape[:-2]`, and NaN inverses for singular
-    matrices."""
-
-def inv_structured_into(
-    a: _Array,
-    out: _Array,
-    info: _Array | None,
-    rcond: _Array | None,
-    assume_a: str,
-    lower: bool = False,
-    num_threads: int = 0,
-) -> bool:
-    """`inv_into` (`info` and `rcond` None) or `inv_ex_into` for matrices of the structure
-    scipy calls `assume_a`, reading the lower triangle for 'pos', 'sym' and 'her' when
-    `lower`. ValueError for an unknown `assume_a`; LinAlgError("Matrix is not positive
-    definite") when Cholesky fails under 'pos' without `info`."""
 
 def svd_into(
     a: _Array,

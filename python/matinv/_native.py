@@ -1,9 +1,9 @@
 """The one place the package calls the native kernels (`matinv._matinv`).
 
-The native ``*_into`` functions read an input in place and write outputs the caller
-allocated; they return False, doing nothing, when the input is unaligned or its strides
-are not whole elements, and `run` then retries on an aligned copy. Every call passes the
-thread count in effect (`matinv._threads.requested`).
+The native functions read an input in place and write outputs the caller allocated (or,
+for `inv`, a new array); they return False or None, doing nothing, when the input is
+unaligned or its strides are not whole elements, and the caller retries on an aligned
+copy. Every call passes the thread count in effect (`matinv._threads.requested`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ __all__ = [
     "check_stack",
     "cond",
     "inv",
-    "inv_ex",
-    "inv_in_place",
     "inv_new",
-    "inv_structured",
     "run",
     "svd",
 ]
@@ -45,42 +42,30 @@ def inv_new(arr: NDArray[np.generic]) -> NDArray[np.generic] | None:
     """`inv`'s fast path: the general inverse of every matrix of `arr` in a new array of
     its dtype and shape; None, doing nothing, when the kernels cannot read `arr` as it is
     (not a square stack of a kernel dtype in native byte order, unaligned, odd strides)."""
-    return _matinv.inv_new(arr, requested())
+    return _matinv.inv(arr, requested())
 
 
-def inv(arr: NDArray[np.generic], out: NDArray[np.generic]) -> None:
-    """The general inverse of every matrix of `arr` into `out`; LinAlgError if one is
-    singular."""
-    run(_matinv.inv_into, arr, out)
-
-
-def inv_ex(
+def inv(
     arr: NDArray[np.generic],
-    out: NDArray[np.generic],
-    info: NDArray[np.int32],
-    rcond: NDArray[np.float64],
-) -> None:
-    """`inv` that never raises for singular matrices: their status into `info`, `rcond`."""
-    run(_matinv.inv_ex_into, arr, out, info, rcond)
-
-
-def inv_structured(
-    arr: NDArray[np.generic],
-    out: NDArray[np.generic],
-    info: NDArray[np.int32] | None,
-    rcond: NDArray[np.float64] | None,
+    out: NDArray[np.generic] | None,
+    status: tuple[NDArray[np.int32], NDArray[np.float64]] | None,
     assume_a: str,
     lower: bool,
-) -> None:
-    """`inv` (`info`, `rcond` None) or `inv_ex` of matrices of structure `assume_a`."""
-    run(_matinv.inv_structured_into, arr, out, info, rcond, assume_a, lower)
-
-
-def inv_in_place(arr: NDArray[np.generic]) -> None:
-    """Invert every matrix of the C-contiguous, aligned, writeable `arr` (exactly a kernel
-    dtype) in its own memory; LinAlgError if one is singular (`arr` then holds unspecified
-    values)."""
-    _matinv.inv_in_place(arr, requested())
+) -> NDArray[np.generic]:
+    """Every inverse request: the inverse of every matrix of `arr` (a kernel dtype in
+    native byte order), of structure `assume_a`, into `out` (None: a new array; `arr`
+    itself: in place), with a status per matrix into ``status = (info, rcond)`` instead
+    of LinAlgError for a singular one; returns the array written."""
+    info, rcond = status if status is not None else (None, None)
+    name = None if assume_a == "general" else assume_a
+    threads = requested()
+    x = _matinv.inv(arr, threads, out, info, rcond, name, bool(lower))
+    if x is None:
+        # Unaligned, or strides that are not whole elements: the kernels read elements in
+        # place, so they get an aligned copy.
+        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, bool(lower))
+    assert x is not None  # a copy is always readable
+    return x
 
 
 def svd(

@@ -1,12 +1,13 @@
 //! `matinv._matinv`: the native half of the Python package. Conversion and error mapping
 //! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
 
-use matinv::{c32, c64, Element, StackView, Status, Structure};
+use matinv::{c32, c64, Element, InvOptions, Request, StackView, Status, Structure};
 use numpy::{
     PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod patch;
@@ -51,83 +52,206 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
     })
 }
 
-/// Inverts every matrix of `a` into `out`. Returns False, doing nothing, when `a` is
-/// unaligned or its strides are not multiples of its item size (copy it first).
+/// Every inverse the package asks for, in one call: the general or structured inverse of
+/// every matrix of `a`, into a new array (`out` None), into `out`, or in place (`out` is
+/// `a`, scipy's `overwrite_a`); with `info` (int32) and `rcond` (float64), both or
+/// neither, C-contiguous of shape `a.shape[:-2]`, a status per matrix instead of
+/// LinAlgError for a singular one. `assume_a` is scipy's name for the structure
+/// ('general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', 'sym', 'her',
+/// 'auto'), `lower` picks the triangle 'pos', 'sym' and 'her' read; `num_threads` 0 for
+/// every core.
 ///
-/// `a`: float32, float64, complex64 or complex128, native byte order, aligned, any strides.
-/// `out`: a C-contiguous, aligned, writeable array of the same dtype and shape, sharing no
-/// memory with `a`.
-/// `num_threads`: 0 for every core.
+/// Returns the array written, or None, doing nothing, when `a` is not an array the
+/// kernels read as it is (a new array: not an ndarray of float32, float64, complex64 or
+/// complex128 in native byte order; any output: unaligned, or strides that are not whole
+/// elements): the caller converts or copies it and calls again. What the memory safety of
+/// the call needs is checked here, before anything is read or written: the outputs'
+/// dtype (TypeError), shape, layout and writeability (ValueError), and that no two arrays
+/// share memory (ValueError), the input in place excepted.
 #[pyfunction]
-#[pyo3(signature = (a, out, num_threads=0))]
-fn inv_into(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    out: &Bound<'_, PyUntypedArray>,
-    num_threads: usize,
-) -> PyResult<bool> {
-    guard(|| {
-        let params = matinv::Params::default().with_num_threads(num_threads);
-        dispatch(py, a, out, None, Structure::General, &params)
-    })
-}
-
-/// `inv`'s fast path: a new C-contiguous array of `a`'s dtype and shape holding the inverse
-/// of every matrix of `a`, or None, doing nothing, when `a` is not an array the kernels read
-/// as it is (a stack of square matrices of float32, float64, complex64 or complex128 in
-/// native byte order, aligned, strides whole elements): the caller then takes the general
-/// path, which checks, converts and copies. One native call instead of the allocation and
-/// checks `inv_into` needs around it: this is most of a small matrix's time.
-#[pyfunction]
-#[pyo3(signature = (a, num_threads=0))]
-fn inv_new<'py>(
+#[pyo3(signature = (a, num_threads=0, out=None, info=None, rcond=None, assume_a=None, lower=false))]
+#[allow(clippy::too_many_arguments)]
+fn inv<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     num_threads: usize,
+    out: Option<&Bound<'py, PyUntypedArray>>,
+    info: Option<&Bound<'py, PyUntypedArray>>,
+    rcond: Option<&Bound<'py, PyUntypedArray>>,
+    assume_a: Option<&Bound<'py, PyString>>,
+    lower: bool,
 ) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
     guard(|| {
-        let Ok(a) = a.cast::<PyUntypedArray>() else {
-            return Ok(None);
+        // None for 'general': the fast path of small matrices skips decoding a string.
+        let structure = match assume_a {
+            None => Structure::General,
+            Some(name) => {
+                Structure::from_name(&name.to_cow()?, lower).map_err(|e| to_py_err(py, e))?
+            }
         };
-        let shape = a.shape();
-        let d = shape.len();
-        if d < 2 || shape[d - 1] != shape[d - 2] || a.dtype().is_native_byteorder() == Some(false) {
-            return Ok(None);
-        }
-        let params = matinv::Params::default().with_num_threads(num_threads);
-        macro_rules! go {
-            ($t:ty) => {
-                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                    return new_inverse::<$t>(py, a, &params);
-                }
+        let opts = InvOptions::structured(structure)
+            .with_params(matinv::Params::default().with_num_threads(num_threads));
+        let status = both(info, rcond, "info and rcond")?;
+        let Ok(a) = a.cast::<PyUntypedArray>() else {
+            return match out {
+                None => Ok(None),
+                Some(_) => Err(PyTypeError::new_err("a must be a numpy array")),
             };
+        };
+        let in_place = out.is_some_and(|o| o.is(a));
+        let target = match out {
+            None => Target::New,
+            Some(_) if in_place => Target::InPlace,
+            Some(out) => Target::Into(out),
+        };
+        // The one dtype switch: from here on the element type is known.
+        if a.dtype().is_native_byteorder() != Some(false) {
+            macro_rules! go {
+                ($t:ty) => {
+                    if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
+                        return invert::<$t>(py, a, target, status, &opts);
+                    }
+                };
+            }
+            go!(f64);
+            go!(f32);
+            go!(c64);
+            go!(c32);
         }
-        go!(f64);
-        go!(f32);
-        go!(c64);
-        go!(c32);
-        Ok(None)
+        match target {
+            Target::New => Ok(None),
+            _ => Err(unsupported(a)),
+        }
     })
 }
 
-fn new_inverse<'py, T: Element + numpy::Element>(
+/// Where [`inv`]'s results go.
+#[derive(Clone, Copy)]
+enum Target<'b, 'py> {
+    /// A new C-contiguous array of `a`'s dtype and shape.
+    New,
+    /// The caller's array.
+    Into(&'b Bound<'py, PyUntypedArray>),
+    /// `a` itself.
+    InPlace,
+}
+
+/// The outputs `info` and `rcond` of a call with a status per matrix.
+type StatusArrays<'b, 'py> = (
+    &'b Bound<'py, PyUntypedArray>,
+    &'b Bound<'py, PyUntypedArray>,
+);
+
+/// [`inv`] for element type `T`: checks, one core request, the status copied out.
+fn invert<'py, T: Element + numpy::Element>(
     py: Python<'py>,
-    a: &Bound<'py, PyArrayDyn<T>>,
-    params: &matinv::Params,
+    typed: &Bound<'py, PyArrayDyn<T>>,
+    target: Target<'_, 'py>,
+    status: Option<StatusArrays<'_, 'py>>,
+    opts: &InvOptions,
 ) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
-    let Some(view) = view_of(py, a)? else {
-        return Ok(None);
+    let a = typed.as_untyped();
+    let shape = a.shape();
+    let (count, _) = match matinv::stack_dims(shape) {
+        Ok(dims) => dims,
+        // A new array: not a stack of square matrices is for the caller's checks (numpy
+        // raises its shape errors before its dtype errors).
+        Err(_) if matches!(target, Target::New) => return Ok(None),
+        Err(e) => return Err(to_py_err(py, e)),
     };
-    let out = empty::<T>(py, a.shape())?;
-    // SAFETY: `out` was just made by numpy for `T` and `a`'s shape, C-contiguous, aligned
-    // and writeable; no other reference to it exists, so it shares no memory with
-    // `a` (read through `view`); it is sliced once.
-    let dst = unsafe { out_slice::<T>(out.as_untyped()) };
-    let opts = matinv::InvOptions::structured(Structure::General).with_params(*params);
-    compute_sized(py, dst.len(), || {
-        matinv::invert(matinv::Request::new(&view, dst).with_options(opts))
-    })?;
-    Ok(Some(out.as_untyped().clone()))
+    let batch = &shape[..shape.len() - 2];
+    // Memory safety: each output exactly as the core writes it, no two arrays sharing a
+    // byte (the input in place is the one output that is also read, by the core itself).
+    let into = match target {
+        Target::New => None,
+        Target::Into(out) => {
+            check_out::<T>(out, shape, "out")?;
+            Some(("out", out))
+        }
+        Target::InPlace => {
+            check_out::<T>(a, shape, "a")?;
+            None
+        }
+    };
+    if let Some((info, rcond)) = status {
+        check_out::<i32>(info, batch, "info")?;
+        check_out::<f64>(rcond, batch, "rcond")?;
+    }
+    if into.is_some() || status.is_some() {
+        let named = status.map(|(info, rcond)| [("info", info), ("rcond", rcond)]);
+        let arrays: Vec<_> = [("a", a)]
+            .into_iter()
+            .chain(into)
+            .chain(named.into_iter().flatten())
+            .collect();
+        check_disjoint(&arrays)?;
+    }
+    let mut st = Vec::new();
+    if status.is_some() {
+        st.try_reserve_exact(count)
+            .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
+        st.resize(count, Status::default());
+    }
+    let written = match target {
+        Target::InPlace => {
+            // SAFETY: `check_out` accepted `a` for `T` (C-contiguous, aligned, writeable);
+            // `check_disjoint` found it sharing no byte with the status arrays; it is
+            // sliced once, and nothing else of this call reads it (Python code writing to
+            // it from another thread while the GIL is released races as it would with
+            // numpy's own functions).
+            let data = unsafe { out_slice::<T>(a) };
+            let elements = data.len();
+            let request = Request::in_place(data, shape).with_options(*opts);
+            run(py, request, elements, &mut st, status.is_some())?;
+            a.clone()
+        }
+        Target::New | Target::Into(_) => {
+            let Some(view) = view_of(py, typed)? else {
+                return Ok(None);
+            };
+            let out = match target {
+                Target::Into(out) => out.clone(),
+                _ => empty::<T>(py, shape)?.as_untyped().clone(),
+            };
+            // SAFETY: `out` was either just made by numpy for `T` and `a`'s shape,
+            // C-contiguous, aligned and writeable, with no other reference to it, or
+            // accepted by `check_out` for them and found by `check_disjoint` sharing no
+            // byte with `a` (read through `view`) or the status arrays; it is sliced once.
+            let dst = unsafe { out_slice::<T>(&out) };
+            let elements = dst.len();
+            let request = Request::new(&view, dst).with_options(*opts);
+            run(py, request, elements, &mut st, status.is_some())?;
+            out
+        }
+    };
+    if let Some((info, rcond)) = status {
+        // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the
+        // batch shape (`count` elements); `check_disjoint` found each sharing no byte with
+        // the other arrays; each is sliced once.
+        let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
+        for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&st) {
+            *i = s.info as i32;
+            *r = s.rcond;
+        }
+    }
+    Ok(Some(written))
+}
+
+/// Runs `request` for `elements` output elements (with `status` when `with_status`),
+/// keeping the GIL for small outputs.
+fn run<T: Element>(
+    py: Python<'_>,
+    request: Request<'_, T>,
+    elements: usize,
+    status: &mut [Status],
+    with_status: bool,
+) -> PyResult<()> {
+    let request = if with_status {
+        request.with_status(status)
+    } else {
+        request
+    };
+    compute_sized(py, elements, || matinv::invert(request))
 }
 
 /// A new C-contiguous array (`numpy.empty`), for the kernels to write every element of;
@@ -164,97 +288,6 @@ fn empty<'py, T: Element + numpy::Element>(
     }
 }
 
-/// Like `inv_into`, but never raises for singular matrices: fills `info` (int32) and
-/// `rcond` (float64), both C-contiguous of shape `a.shape[:-2]`, and NaN inverses for
-/// singular matrices. No two of `a`, `out`, `info` and `rcond` may share memory.
-#[pyfunction]
-#[pyo3(signature = (a, out, info, rcond, num_threads=0))]
-fn inv_ex_into(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    out: &Bound<'_, PyUntypedArray>,
-    info: &Bound<'_, PyUntypedArray>,
-    rcond: &Bound<'_, PyUntypedArray>,
-    num_threads: usize,
-) -> PyResult<bool> {
-    guard(|| {
-        let params = matinv::Params::default().with_num_threads(num_threads);
-        dispatch(py, a, out, Some((info, rcond)), Structure::General, &params)
-    })
-}
-
-/// `inv_into` (when `info` and `rcond` are None) or `inv_ex_into` for matrices of a known
-/// structure: `assume_a` is scipy's name for it ('general', 'diagonal', 'upper triangular',
-/// 'lower triangular', 'pos', 'sym', 'her', 'auto'), `lower` picks the triangle 'pos',
-/// 'sym' and 'her' read. Raises ValueError for an unknown name, LinAlgError("Matrix is not
-/// positive definite") when Cholesky fails under 'pos' without `info`.
-#[pyfunction]
-#[pyo3(signature = (a, out, info, rcond, assume_a, lower=false, num_threads=0))]
-#[allow(clippy::too_many_arguments)]
-fn inv_structured_into(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    out: &Bound<'_, PyUntypedArray>,
-    info: Option<&Bound<'_, PyUntypedArray>>,
-    rcond: Option<&Bound<'_, PyUntypedArray>>,
-    assume_a: &str,
-    lower: bool,
-    num_threads: usize,
-) -> PyResult<bool> {
-    guard(|| {
-        let structure = Structure::from_name(assume_a, lower).map_err(|e| to_py_err(py, e))?;
-        let params = matinv::Params::default().with_num_threads(num_threads);
-        let status = both(info, rcond, "info and rcond")?;
-        dispatch(py, a, out, status, structure, &params)
-    })
-}
-
-/// Inverts every matrix of `a` in place (scipy's `overwrite_a`): `a` must be exactly
-/// float32, float64, complex64 or complex128 in native byte order (TypeError otherwise), a
-/// stack of square matrices (LinAlgError), C-contiguous, aligned and writeable
-/// (ValueError). No other array is involved. On LinAlgError (a singular matrix), `a` holds
-/// unspecified values.
-#[pyfunction]
-#[pyo3(signature = (a, num_threads=0))]
-fn inv_in_place(py: Python<'_>, a: &Bound<'_, PyUntypedArray>, num_threads: usize) -> PyResult<()> {
-    guard(|| {
-        let params = matinv::Params::default().with_num_threads(num_threads);
-        macro_rules! go {
-            ($t:ty) => {
-                if a.cast::<PyArrayDyn<$t>>().is_ok() {
-                    return invert_in_place::<$t>(py, a, &params);
-                }
-            };
-        }
-        go!(f64);
-        go!(f32);
-        go!(c64);
-        go!(c32);
-        Err(unsupported(a))
-    })
-}
-
-fn invert_in_place<T: Element + numpy::Element>(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    params: &matinv::Params,
-) -> PyResult<()> {
-    let shape = a.shape().to_vec();
-    batch_of(py, &shape)?;
-    check_out::<T>(a, &shape, "a")?;
-    // SAFETY: `check_out` accepted `a` for `T` (C-contiguous, aligned, writeable); it is
-    // the only array of the call and is sliced once, so nothing else reads or writes its
-    // data through this call while the slice lives (Python code writing to it from another
-    // thread while the GIL is released races as it would with numpy's own functions).
-    let data = unsafe { out_slice::<T>(a) };
-    compute(py, || {
-        matinv::invert(
-            matinv::Request::in_place(data, &shape)
-                .with_options(matinv::InvOptions::default().with_params(*params)),
-        )
-    })
-}
-
 /// Both optional arguments, or neither.
 fn both<'b, 'py>(
     x: Option<&'b Bound<'py, PyUntypedArray>>,
@@ -272,33 +305,6 @@ fn both<'b, 'py>(
         _ => Err(PyValueError::new_err(format!(
             "give both {names}, or neither"
         ))),
-    }
-}
-
-/// The outputs `info` and `rcond` of the `*_ex` entry points.
-type StatusArrays<'b, 'py> = (
-    &'b Bound<'py, PyUntypedArray>,
-    &'b Bound<'py, PyUntypedArray>,
-);
-
-fn dispatch(
-    py: Python<'_>,
-    a: &Bound<'_, PyUntypedArray>,
-    out: &Bound<'_, PyUntypedArray>,
-    status: Option<StatusArrays<'_, '_>>,
-    structure: Structure,
-    params: &matinv::Params,
-) -> PyResult<bool> {
-    if let Ok(a) = a.cast::<PyArrayDyn<f64>>() {
-        invert::<f64>(py, a, out, status, structure, params)
-    } else if let Ok(a) = a.cast::<PyArrayDyn<f32>>() {
-        invert::<f32>(py, a, out, status, structure, params)
-    } else if let Ok(a) = a.cast::<PyArrayDyn<c64>>() {
-        invert::<c64>(py, a, out, status, structure, params)
-    } else if let Ok(a) = a.cast::<PyArrayDyn<c32>>() {
-        invert::<c32>(py, a, out, status, structure, params)
-    } else {
-        Err(unsupported(a))
     }
 }
 
@@ -407,66 +413,6 @@ unsafe fn out_slice<'o, T: numpy::Element>(out: &'o Bound<'_, PyUntypedArray>) -
 fn batch_of<'s>(py: Python<'_>, shape: &'s [usize]) -> PyResult<(&'s [usize], usize, usize)> {
     let (_, m, n) = matinv::matrix_dims(shape).map_err(|e| to_py_err(py, e))?;
     Ok((&shape[..shape.len() - 2], m, n))
-}
-
-fn invert<T: Element + numpy::Element>(
-    py: Python<'_>,
-    a: &Bound<'_, PyArrayDyn<T>>,
-    out: &Bound<'_, PyUntypedArray>,
-    status: Option<StatusArrays<'_, '_>>,
-    structure: Structure,
-    params: &matinv::Params,
-) -> PyResult<bool> {
-    let (batch, _, _) = batch_of(py, a.shape())?;
-    check_out::<T>(out, a.shape(), "out")?;
-    match status {
-        None => check_disjoint(&[("a", a.as_untyped()), ("out", out)])?,
-        Some((info, rcond)) => {
-            check_out::<i32>(info, batch, "info")?;
-            check_out::<f64>(rcond, batch, "rcond")?;
-            check_disjoint(&[
-                ("a", a.as_untyped()),
-                ("out", out),
-                ("info", info),
-                ("rcond", rcond),
-            ])?;
-        }
-    }
-    let Some(view) = view_of(py, a)? else {
-        return Ok(false);
-    };
-    // SAFETY: `check_out` accepted `out` for `T`; `check_disjoint` found it sharing no
-    // byte with `a` (read through `view`) or the status arrays; it is sliced once.
-    let dst = unsafe { out_slice::<T>(out) };
-    let opts = matinv::InvOptions::structured(structure).with_params(*params);
-    let Some((info, rcond)) = status else {
-        compute_sized(py, dst.len(), || {
-            matinv::invert(matinv::Request::new(&view, dst).with_options(opts))
-        })?;
-        return Ok(true);
-    };
-    let count = view.len();
-    let mut status = Vec::new();
-    status
-        .try_reserve_exact(count)
-        .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
-    status.resize(count, Status::default());
-    compute(py, || {
-        matinv::invert(
-            matinv::Request::new(&view, dst)
-                .with_status(&mut status)
-                .with_options(opts),
-        )
-    })?;
-    // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the batch
-    // shape (`count` elements); `check_disjoint` found each sharing no byte with `a`,
-    // `out` or the other; each is sliced once.
-    let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
-    for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&status) {
-        *i = s.info as i32;
-        *r = s.rcond;
-    }
-    Ok(true)
 }
 
 /// A view of `a`, or None when it is unaligned or its strides are not multiples of its
@@ -700,13 +646,9 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // forked while one of them registers it.
     matinv::watch_forks();
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
-    m.add_function(wrap_pyfunction!(inv_new, m)?)?;
-    m.add_function(wrap_pyfunction!(inv_into, m)?)?;
-    m.add_function(wrap_pyfunction!(inv_ex_into, m)?)?;
-    m.add_function(wrap_pyfunction!(inv_in_place, m)?)?;
+    m.add_function(wrap_pyfunction!(inv, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
-    m.add_function(wrap_pyfunction!(inv_structured_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     patch::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
