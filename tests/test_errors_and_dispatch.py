@@ -253,3 +253,40 @@ def test_dask_singular_raises_when_computed():
     got = matinv.inv(x)
     with pytest.raises(np.linalg.LinAlgError, match="Singular matrix"):
         got.compute()
+
+
+def test_general_inverses_never_look_at_lower():
+    # Review: `lower` reads a triangle for 'pos', 'sym' and 'her' only; for 'general' an
+    # object whose truth value raises is not looked at, on any path.
+    class NoTruth:
+        def __bool__(self):
+            raise ValueError("looked at")
+
+    a = np.array([[4.0, 1.0, 0.0], [1.0, 3.0, 1.0], [0.0, 1.0, 2.0]])
+    want = np.linalg.inv(a)
+    np.testing.assert_allclose(matinv.inv(a.tolist(), lower=NoTruth()), want)
+    np.testing.assert_allclose(matinv.inv(a, lower=NoTruth(), out=np.empty_like(a)), want)
+    np.testing.assert_allclose(matinv.inv(a.copy(), lower=NoTruth(), overwrite_a=True), want)
+    np.testing.assert_allclose(matinv.inv_ex(a, lower=NoTruth()).inv, want)
+    with matinv.errstate(singular="warn"):
+        np.testing.assert_allclose(matinv.inv(a, lower=NoTruth()), want)
+
+
+def test_memory_errors_name_the_result_as_numpy_does():
+    # Review: with a status per matrix, the result is allocated before info and rcond, so
+    # the MemoryError names the result's shape and dtype, as numpy's inv does.
+    huge = np.broadcast_to(np.eye(2), (2**45, 2, 2))
+    with pytest.raises(MemoryError) as numpy_error:
+        np.linalg.inv(huge)
+    assert "(35184372088832, 2, 2)" in str(numpy_error.value)
+    for call in (
+        lambda: matinv.inv_ex(huge),
+        lambda: matinv.inv(huge),
+    ):
+        with pytest.raises(MemoryError, match=r"\(35184372088832, 2, 2\)"):
+            call()
+    with (
+        matinv.errstate(singular="warn"),
+        pytest.raises(MemoryError, match=r"\(35184372088832, 2, 2\)"),
+    ):
+        matinv.inv(huge)

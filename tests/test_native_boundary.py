@@ -450,3 +450,12 @@ def test_a_global_pool_that_cannot_start_leaves_the_calling_thread():
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.split() == ["threads", "1", "OK"], r.stdout + r.stderr
     assert "panicked" not in r.stderr, r.stderr
+
+
+def test_a_new_array_with_a_status_is_not_declined_for_its_shape():
+    # Review: with info and rcond a shape error is raised, not a decline (None), which the
+    # package would have retried on a copy and then passed unfilled statuses on.
+    info, rcond = np.empty((), np.int32), np.empty((), np.float64)
+    with pytest.raises(np.linalg.LinAlgError, match="must be square"):
+        _matinv.inv(np.zeros((2, 3)), 1, None, info, rcond)
+    assert _matinv.inv(np.zeros((2, 3)), 1) is None

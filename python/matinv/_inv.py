@@ -10,7 +10,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from . import _dispatch, _native, _trust
 from ._assume_a import GENERAL, AssumeA, canonical
-from ._dtypes import NATIVE, kernel_array, result_dtype
+from ._dtypes import NATIVE
+from ._input import kernel_input
 from ._out import check_out
 
 __all__ = ["InvExResult", "inv", "inv_ex"]
@@ -256,7 +257,9 @@ def inv(
         and _in_place_ok(a)
     )
     dst = arr if in_place else _output(out, arr, a, result_t, "inv")
-    status = None if state is _trust.DEFAULT else _status(arr)
+    status = None
+    if state is not _trust.DEFAULT:
+        dst, status = _with_status(dst, arr, result_t)
     x = _native.inv(arr, dst, status, name, lower)
     if status is not None:
         _trust.apply(state, *status, result_t, cholesky=name == "pos")
@@ -293,10 +296,16 @@ def _output(
     return checked
 
 
-def _status(arr: NDArray[Any]) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
-    """New ``info`` and ``rcond`` arrays for the matrices of `arr`."""
+def _with_status(
+    dst: NDArray[Any] | None, arr: NDArray[Any], result_t: np.dtype[Any]
+) -> tuple[NDArray[Any], tuple[NDArray[np.int32], NDArray[np.float64]]]:
+    """The output (`dst`, or a new array for the result: allocated first, so that a
+    MemoryError names it, as numpy's would) and new ``info`` and ``rcond`` arrays for the
+    matrices of `arr`."""
+    if dst is None:
+        dst = np.empty(arr.shape, dtype=result_t)
     batch = arr.shape[:-2]
-    return np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64)
+    return dst, (np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64))
 
 
 def _dispatched_inv(
@@ -388,8 +397,7 @@ def inv_ex(
         return _dispatched_inv(a, _trust.current(), assume_a, lower, ex=True, out=out)  # type: ignore[no-any-return]
     name = canonical(assume_a)
     arr, wrap, result_t = _prepare(a)
-    dst = _output(out, arr, a, result_t, "inv_ex")
-    info, rcond = _status(arr)
+    dst, (info, rcond) = _with_status(_output(out, arr, a, result_t, "inv_ex"), arr, result_t)
     x = _native.inv(arr, dst, (info, rcond), name, lower)
     return InvExResult(x if out is not None else wrap(x), info, rcond)
 
@@ -399,6 +407,5 @@ def _prepare(a: ArrayLike) -> tuple[NDArray[Any], _Wrap, np.dtype[Any]]:
     result's subclass, and the result dtype."""
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
-    _native.check_stack(arr.shape)  # shape errors come before dtype errors, as in numpy
-    result_t = result_dtype(arr.dtype)
-    return kernel_array(arr, result_t, "inv"), wrap, result_t
+    arr, result_t = kernel_input(arr, "inv", square=True)
+    return arr, wrap, result_t

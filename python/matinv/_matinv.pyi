@@ -3,7 +3,8 @@
 `inv` and every ``*_into`` function check their outputs: exactly the dtype named (native byte order,
 else TypeError), the shape named, C-contiguous, aligned and writeable (else ValueError), and
 sharing no memory with the input or with each other (ValueError, judged on the bytes each
-array addresses), before reading or writing anything."""
+array addresses; `inv` in place writes over its input, the one exception), before reading
+or writing anything."""
 
 from collections.abc import Sequence
 from typing import Any, TypeAlias
@@ -51,9 +52,10 @@ def inv(
     matrix and NaN inverses instead of LinAlgError for singular matrices.
 
     Returns the array written; None, doing nothing, when `a` is not an array the kernels
-    read as it is: for a new array, not an ndarray of a kernel dtype in native byte order;
-    for any output, unaligned or strides that are not whole elements (copy it first).
-    Raises numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
+    read as it is: for a new array, not an ndarray of a kernel dtype in native byte order
+    (and, without `info`, not a stack of square matrices); for any output, unaligned or
+    strides that are not whole elements (copy it first). Raises
+    numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
     without `info`, for a singular matrix (or "Matrix is not positive definite" under
     'pos'); ValueError for an unknown `assume_a`; TypeError for an output of another dtype
     or an input of an unsupported one. Releases the GIL while computing results of more

@@ -57,14 +57,16 @@ def inv(
     itself: in place), with a status per matrix into ``status = (info, rcond)`` instead
     of LinAlgError for a singular one; returns the array written."""
     info, rcond = status if status is not None else (None, None)
-    name = None if assume_a == "general" else assume_a
+    # 'general' reads no triangle: `lower` is not looked at (as numpy's inv has none).
+    name, low = (None, False) if assume_a == "general" else (assume_a, bool(lower))
     threads = requested()
-    x = _matinv.inv(arr, threads, out, info, rcond, name, bool(lower))
+    x = _matinv.inv(arr, threads, out, info, rcond, name, low)
     if x is None:
         # Unaligned, or strides that are not whole elements: the kernels read elements in
         # place, so they get an aligned copy.
-        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, bool(lower))
-    assert x is not None  # a copy is always readable
+        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, low)
+    if x is None:
+        raise RuntimeError("internal error in matinv: the native inv declined an aligned copy")
     return x
 
 

@@ -14,7 +14,8 @@ from numpy.linalg import LinAlgError
 from numpy.typing import ArrayLike, NDArray
 
 from . import _dispatch, _native
-from ._dtypes import kernel_array, real_dtype, result_dtype
+from ._dtypes import real_dtype
+from ._input import kernel_input
 
 __all__ = ["SVDResult", "cond", "svd", "svdvals"]
 
@@ -70,17 +71,10 @@ def svd(
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
     if hermitian:
-        _native.check_stack(arr.shape)
-    elif arr.ndim < 2:
-        raise LinAlgError(
-            f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"
-        )
-    result_t = result_dtype(arr.dtype)
-    if hermitian:
         ufunc = "eigh_lo" if compute_uv else "eigvalsh_lo"
     else:
         ufunc = ("svd_f" if full_matrices else "svd_s") if compute_uv else "svd"
-    arr = kernel_array(arr, result_t, ufunc)
+    arr, result_t = kernel_input(arr, ufunc, square=hermitian)
     batch, (m, n) = arr.shape[:-2], arr.shape[-2:]
     s = np.empty(batch + (min(m, n),), dtype=real_dtype(result_t))
     if not compute_uv:
@@ -141,17 +135,11 @@ def cond(x: ArrayLike, p: float | Literal["fro", "f", "nuc"] | None = None) -> A
         raise LinAlgError("cond is not defined on empty arrays")
     if p is None or p in {2, -2}:
         code = "-2" if p is not None and p == -2 else "2"
-        if arr.ndim < 2:
-            raise LinAlgError(
-                f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"
-            )
         ufunc = "svd"
     else:
-        _native.check_stack(arr.shape)
         ufunc = "inv"
     # numpy's order: shape, dtype, casting, then the norm order (its `norm` comes last).
-    result_t = result_dtype(arr.dtype)
-    arr = kernel_array(arr, result_t, ufunc)
+    arr, result_t = kernel_input(arr, ufunc, square=ufunc == "inv")
     if ufunc == "inv":
         code = _norm_code(p)
     out = np.empty(arr.shape[:-2], dtype=real_dtype(result_t))

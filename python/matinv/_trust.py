@@ -7,7 +7,7 @@ import contextlib
 import contextvars
 import warnings
 from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.linalg import LinAlgError
@@ -17,7 +17,7 @@ __all__ = ["DEFAULT", "LinAlgWarning", "State", "apply", "current", "errstate"]
 
 Singular = Literal["raise", "nan", "warn"]
 IllConditioned = Literal["ignore", "warn", "raise"]
-State = tuple[str, str]
+State = tuple[Singular, IllConditioned]
 """``(singular, ill_conditioned)``."""
 
 _SINGULAR = ("raise", "nan", "warn")
@@ -76,7 +76,7 @@ def errstate(
         raise ValueError(f"singular must be one of {_SINGULAR}, got {new_singular!r}")
     if new_ill not in _ILL_CONDITIONED:
         raise ValueError(f"ill_conditioned must be one of {_ILL_CONDITIONED}, got {new_ill!r}")
-    token = _state.set((new_singular, new_ill))
+    token = _state.set(cast(State, (new_singular, new_ill)))  # both checked just above
     try:
         yield
     finally:

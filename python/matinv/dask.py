@@ -22,24 +22,33 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import dask.array as da
 import numpy as np
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
+from dask.typing import Key
 from numpy.linalg import LinAlgError
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 import matinv
 from matinv import InvExResult
 from matinv._assume_a import AssumeA, canonical
 from matinv._threads import check_threads
-from matinv._trust import DEFAULT, apply, current
+from matinv._trust import DEFAULT, State, apply, current
 
 __all__ = ["inv", "inv_ex", "InvExResult"]
 
 _DEFAULT_THREADS = 1
+
+_Block = NDArray[Any]
+"""A block of a matrix on a worker: float64 or complex128 (the compute types), or the
+result dtype once permuted back."""
+_Perm = NDArray[np.intp]
+"""A row order: new row r is old row perm[r]."""
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------------------
@@ -53,7 +62,7 @@ def inv(
     assume_a: AssumeA = "general",
     lower: bool = False,
     threads: int | None = None,
-) -> Any:
+) -> da.Array:
     """Lazy `matinv.inv` of a Dask array of shape ``(..., n, n)``.
 
     ``matinv.inv(x)`` of a Dask array ``x`` calls this (``numpy.linalg.inv(x)`` would
@@ -92,12 +101,13 @@ def inv(
             return out
         out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
         rcond = _blocked_rcond(arr, out, info)
-        return out.map_blocks(
-            _check_state, info, rcond, state, result_t, dtype=result_t, meta=_meta(2, result_t)
+        return da.map_blocks(
+            _check_state, out, info, rcond, state, result_t, dtype=result_t, meta=_meta(2, result_t)
         )
     arr = _whole_matrices(arr)
-    return arr.map_blocks(
+    return da.map_blocks(
         _inv_chunk,
+        arr,
         threads,
         state,
         name,
@@ -132,7 +142,8 @@ def inv_ex(
     threads = _threads(threads)
     if _is_blocked(arr) and name == "general":
         out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
-        return InvExResult(out, info, _blocked_rcond(arr, out, info))
+        # (InvExResult's fields are annotated as ndarrays; here they hold Dask arrays.)
+        return InvExResult(out, info, _blocked_rcond(arr, out, info))  # type: ignore[arg-type]
     arr = _whole_matrices(arr)
     out, info, rcond = da.apply_gufunc(
         _inv_ex_chunk,
@@ -155,44 +166,47 @@ def inv_ex(
 # --------------------------------------------------------------------------------------
 
 
-def _prepare(x: Any) -> Any:
+def _prepare(x: ArrayLike | da.Array) -> tuple[da.Array, np.dtype[Any]]:
     """The Dask array and the result dtype; numpy's shape and dtype errors, in its order,
     learnt from matinv itself on an empty array of the same dtype."""
-    if not isinstance(x, da.Array):
-        x = da.asarray(x)
+    x = x if isinstance(x, da.Array) else da.asarray(x)
     shape = x.shape
     if any(isinstance(s, float) and math.isnan(s) for s in shape[-2:]):
         raise ValueError(
             "the last two axes of the array have unknown sizes; call x.compute_chunk_sizes()"
         )
+    probe_shape: tuple[int, ...]
     if x.ndim < 2:
-        probe = np.empty((0,) * x.ndim, dtype=x.dtype)
+        probe_shape = (0,) * x.ndim
     elif shape[-1] != shape[-2]:
-        probe = np.empty((1, 2), dtype=x.dtype)
+        probe_shape = (1, 2)
     else:
-        probe = np.empty((0, 0), dtype=x.dtype)
+        probe_shape = (0, 0)
+    probe = np.empty(probe_shape, dtype=x.dtype)
     result_t = matinv.inv(probe).dtype
     return x, result_t
 
 
-def _threads(threads: Any) -> Any:
+def _threads(threads: int | None) -> int:
     return _DEFAULT_THREADS if threads is None else check_threads(threads)
 
 
-def _meta(ndim: Any, dtype: Any) -> Any:
+def _meta(ndim: int, dtype: DTypeLike) -> NDArray[Any]:
     return np.empty((0,) * ndim, dtype=dtype)
 
 
-def _is_blocked(x: Any) -> Any:
+def _is_blocked(x: da.Array) -> bool:
     return x.ndim == 2 and x.numblocks != (1, 1)
 
 
-def _whole_matrices(x: Any) -> Any:
+def _whole_matrices(x: da.Array) -> da.Array:
     """Rechunk so that every chunk holds whole matrices (no-op if they already do)."""
     return x.rechunk({x.ndim - 2: -1, x.ndim - 1: -1})
 
 
-def _inv_chunk(block: Any, threads: Any, state: Any, assume_a: Any, lower: Any) -> Any:
+def _inv_chunk(
+    block: NDArray[Any], threads: int, state: State, assume_a: AssumeA, lower: bool
+) -> NDArray[Any]:
     singular, ill_conditioned = state
     with (
         matinv.threads(threads),
@@ -201,12 +215,21 @@ def _inv_chunk(block: Any, threads: Any, state: Any, assume_a: Any, lower: Any) 
         return matinv.inv(block, assume_a=assume_a, lower=lower)
 
 
-def _inv_ex_chunk(block: Any, threads: Any, assume_a: Any, lower: Any) -> Any:
+def _inv_ex_chunk(
+    block: NDArray[Any], threads: int, assume_a: AssumeA, lower: bool
+) -> tuple[NDArray[Any], NDArray[np.int32], NDArray[np.float64]]:
     with matinv.threads(threads):
-        return tuple(matinv.inv_ex(block, assume_a=assume_a, lower=lower))
+        x, info, rcond = matinv.inv_ex(block, assume_a=assume_a, lower=lower)
+        return x, info, rcond
 
 
-def _check_state(block: Any, info: Any, rcond: Any, state: Any, result_t: Any) -> Any:
+def _check_state(
+    block: NDArray[Any],
+    info: ArrayLike,
+    rcond: ArrayLike,
+    state: State,
+    result_t: np.dtype[Any],
+) -> NDArray[Any]:
     apply(state, np.asarray(info), np.asarray(rcond), result_t)
     return block
 
@@ -216,7 +239,9 @@ def _check_state(block: Any, info: Any, rcond: Any, state: Any, result_t: Any) -
 # --------------------------------------------------------------------------------------
 
 
-def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> Any:
+def _blocked_inv(
+    x: da.Array, result_t: np.dtype[Any], threads: int, raise_singular: bool
+) -> tuple[da.Array, da.Array]:
     """The inverse of a 2-D Dask array chunked in both axes, and its ``info`` (0-d int32
     Dask array). The task graph is built from the chunk grid alone: the data-dependent row
     pivoting stays inside the panel tasks, and the tasks after a panel take its
@@ -258,7 +283,7 @@ def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> An
                     a[i][j] = g.task(_schur_update, a[i][j], a[i][k], a[k][j])
 
     # inv(U): column by column, upwards.
-    y = [[None] * nb for _ in range(nb)]
+    y: list[list[Key | None]] = [[None] * nb for _ in range(nb)]
     for j in range(nb):
         y[j][j] = g.task(_inv_upper, a[j][j])
         for i in range(j - 1, -1, -1):
@@ -269,7 +294,7 @@ def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> An
                 [y[m][j] for m in range(i + 1, j + 1)],
             )
     # inv(L), L unit lower: column by column, downwards.
-    z = [[None] * nb for _ in range(nb)]
+    z: list[list[Key | None]] = [[None] * nb for _ in range(nb)]
     for j in range(nb):
         z[j][j] = linv[j]
     for j in range(nb):
@@ -301,10 +326,10 @@ def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> An
         row = g.task(_permute_columns, w[i], perm, info, result_t)
         for j in range(nb):
             g.dsk[(name, i, j)] = (operator.getitem, row, j)
-    graph = HighLevelGraph.from_collections(name, g.dsk, dependencies=[x])
+    graph = HighLevelGraph.from_collections(name, g.dsk, dependencies=[x])  # type: ignore[list-item]
     out = da.Array(graph, name, chunks=(rows, rows), meta=_meta(2, result_t))
     info_name = "matinv-blocked-info-" + token
-    info_layer: dict[Any, Any] = {(info_name,): (operator.getitem, [info], 0)}  # same value
+    info_layer: dict[Key, object] = {(info_name,): (operator.getitem, [info], 0)}  # same value
     graph = HighLevelGraph.from_collections(
         info_name,
         info_layer,
@@ -313,7 +338,7 @@ def _blocked_inv(x: Any, result_t: Any, threads: Any, raise_singular: Any) -> An
     return out, da.Array(graph, info_name, chunks=(), meta=_meta(0, np.int32))
 
 
-def _blocked_rcond(x: Any, out: Any, info: Any) -> Any:
+def _blocked_rcond(x: da.Array, out: da.Array, info: da.Array) -> da.Array:
     """1 / (||A||_1 ||inv(A)||_1), capped at 1; 0 when singular (as `matinv.inv_ex`)."""
     norm_a = abs(x.astype(out.dtype)).sum(axis=0, dtype=np.float64).max()
     norm_x = abs(out).sum(axis=0, dtype=np.float64).max()
@@ -322,7 +347,7 @@ def _blocked_rcond(x: Any, out: Any, info: Any) -> Any:
     )
 
 
-def _rcond_from_norms(norm_a: Any, norm_x: Any, info: Any) -> Any:
+def _rcond_from_norms(norm_a: np.float64, norm_x: np.float64, info: np.int32) -> np.float64:
     if info != 0:
         return np.float64(0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -337,18 +362,18 @@ class _Graph:
     def __init__(self, token: str, threads: int) -> None:
         self.token = token
         self.threads = threads
-        self.dsk: dict[Any, Any] = {}
+        self.dsk: dict[Key, object] = {}
 
-    def task(self, func: Any, *args: Any) -> Any:
+    def task(self, func: Callable[..., object], *args: object) -> Key:
         key = (f"matinv{func.__name__}-{self.token}", len(self.dsk))
         self.dsk[key] = (_with_threads, self.threads, func, *args)
         return key
 
-    def item(self, key: Any, i: int) -> Any:
+    def item(self, key: Key, i: int) -> Key:
         return self.task(operator.getitem, key, i)
 
 
-def _with_threads(threads: Any, func: Any, *args: Any) -> Any:
+def _with_threads(threads: int, func: Callable[..., _T], *args: object) -> _T:
     with matinv.threads(threads):
         return func(*args)
 
@@ -357,26 +382,28 @@ def _with_threads(threads: Any, func: Any, *args: Any) -> Any:
 # block to several tasks.
 
 
-def _to_compute(block: Any, compute_t: Any) -> Any:
+def _to_compute(block: NDArray[Any], compute_t: DTypeLike) -> _Block:
     return np.array(block, dtype=compute_t, order="C")
 
 
-def _matmul(a: Any, b: Any) -> Any:
+def _matmul(a: _Block, b: _Block) -> _Block:
     return a @ b
 
 
-def _schur_update(a_ij: Any, l_ik: Any, u_kj: Any) -> Any:
+def _schur_update(a_ij: _Block, l_ik: _Block, u_kj: _Block) -> _Block:
     return a_ij - l_ik @ u_kj
 
 
-def _sum_of_products(lefts: Any, rights: Any) -> Any:
+def _sum_of_products(lefts: Sequence[_Block], rights: Sequence[_Block]) -> _Block:
     total = lefts[0] @ rights[0]
     for left, right in zip(lefts[1:], rights[1:]):
         total += left @ right
     return total
 
 
-def _factor_panel(blocks: Any, column: Any, raise_singular: Any) -> Any:
+def _factor_panel(
+    blocks: Sequence[_Block], column: int, raise_singular: bool
+) -> tuple[_Block | _Perm | int, ...]:
     """LU with partial pivoting of one block column (the diagonal block and everything
     below it), gathered into one task so that pivots are chosen among all its rows, as
     LAPACK's getrf does. Returns the factored blocks, then the row order (new row r is old
@@ -393,7 +420,7 @@ def _factor_panel(blocks: Any, column: Any, raise_singular: Any) -> Any:
 _UNBLOCKED_COLUMNS = 16
 
 
-def _lu_recursive(a: Any, column: Any, info: Any) -> Any:
+def _lu_recursive(a: _Block, column: int, info: list[int]) -> _Perm:
     """In-place LU with partial pivoting of a tall m x w matrix (m >= w), recursive on the
     columns (Toledo), so that almost all flops are matrix products. Returns the row order."""
     m, w = a.shape
@@ -410,7 +437,7 @@ def _lu_recursive(a: Any, column: Any, info: Any) -> Any:
     return perm
 
 
-def _lu_unblocked(a: Any, column: Any, info: Any) -> Any:
+def _lu_unblocked(a: _Block, column: int, info: list[int]) -> _Perm:
     """LAPACK's getf2: a zero pivot is recorded (the first one) and skipped, not fatal."""
     m, w = a.shape
     perm = np.arange(m)
@@ -429,7 +456,7 @@ def _lu_unblocked(a: Any, column: Any, info: Any) -> Any:
     return perm
 
 
-def _solve_unit_lower(lu: Any, b: Any) -> Any:
+def _solve_unit_lower(lu: _Block, b: _Block) -> _Block:
     """inv(L) b for L the unit lower triangle of `lu` (its upper part is ignored),
     recursive so that the work is in matrix products."""
     k = lu.shape[0]
@@ -444,47 +471,49 @@ def _solve_unit_lower(lu: Any, b: Any) -> Any:
     return np.concatenate([top, bottom], axis=0)
 
 
-def _inv_unit_lower(lu: Any) -> Any:
+def _inv_unit_lower(lu: _Block) -> _Block:
     n = lu.shape[0]
     return matinv.inv(np.tril(lu, -1) + np.eye(n, dtype=lu.dtype))
 
 
-def _inv_upper(lu: Any) -> Any:
+def _inv_upper(lu: _Block) -> _Block:
     # inv_ex: a zero pivot (recorded by its panel) gives NaN here instead of an error.
     return matinv.inv_ex(np.triu(lu)).inv
 
 
-def _upper_inverse_block(y_ii: Any, u_row: Any, y_col: Any) -> Any:
+def _upper_inverse_block(y_ii: _Block, u_row: Sequence[_Block], y_col: Sequence[_Block]) -> _Block:
     """Y_ij = -inv(U_ii) sum_m U_im Y_mj, m = i+1..j."""
     return -(y_ii @ _sum_of_products(u_row, y_col))
 
 
-def _lower_inverse_block(z_ii: Any, l_row: Any, z_col: Any) -> Any:
+def _lower_inverse_block(z_ii: _Block, l_row: Sequence[_Block], z_col: Sequence[_Block]) -> _Block:
     """Z_ij = -inv(L_ii) sum_m L_im Z_mj, m = j..i-1 (L_im from the packed blocks)."""
     # The packed diagonal block holds U above its diagonal; only m < i is used, so every
     # L_im here is a full below-diagonal block.
     return -(z_ii @ _sum_of_products(l_row, z_col))
 
 
-def _permute_rows(blocks: Any, perm: Any) -> Any:
+def _permute_rows(blocks: Sequence[_Block], perm: _Perm) -> tuple[_Block, ...]:
     rows = np.concatenate(blocks, axis=0)[perm]
     cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
     return tuple(np.split(rows, cuts, axis=0))
 
 
-def _compose_permutations(perms: Any, offsets: Any) -> Any:
+def _compose_permutations(perms: Sequence[_Perm], offsets: Sequence[int]) -> _Perm:
     perm = np.arange(offsets[-1])
     for k, p in enumerate(perms):
         perm[offsets[k] :] = perm[offsets[k] :][p]
     return perm
 
 
-def _first_zero_pivot(infos: Any) -> Any:
+def _first_zero_pivot(infos: Sequence[int]) -> np.int32:
     found = [i for i in infos if i]
     return np.int32(min(found) if found else 0)
 
 
-def _permute_columns(blocks: Any, perm: Any, info: Any, result_t: Any) -> Any:
+def _permute_columns(
+    blocks: Sequence[_Block], perm: _Perm, info: int, result_t: np.dtype[Any]
+) -> tuple[_Block, ...]:
     """One block row of inv(A) = W P: column r of W is column perm[r] of inv(A)."""
     w = np.concatenate(blocks, axis=1)
     if info:

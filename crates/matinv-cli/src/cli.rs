@@ -105,6 +105,17 @@ enum Target {
     File(PathBuf),
 }
 
+/// The output of a run, decided before anything is read.
+struct Destination {
+    target: Target,
+    /// How messages name it.
+    label: String,
+    format: Format,
+}
+
+/// `matinv inv`: the phases of a run, each of which can end it with a message, in the
+/// order a user meets them: usage errors first, then the input, then the matrices, and
+/// only then is anything written.
 fn inv(args: &InvArgs) -> Result<u8, Failure> {
     let stdin = args.input == "-";
     let label = if stdin {
@@ -112,41 +123,62 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
     } else {
         args.input.clone()
     };
-    let in_path = Path::new(&args.input);
+    let dest = destination(args, stdin)?;
+    let arrays = read_input(args, stdin, &label)?;
+    check_capacity(&dest, &label, &arrays)?;
+    let (results, statuses) = invert_all(args, &label, &arrays)?;
+    let summary = report_stats(args, &dest, &label, &arrays, &results, &statuses)?;
+    drop(statuses);
+    let multi = arrays.len() > 1;
+    refuse_singular(args, &label, &summary, multi)?;
+    write_output(args, &dest, &results)?;
+    Ok(warn(args, &label, &summary, &arrays))
+}
 
-    // Decide the output before reading anything, so usage errors come first.
-    let (target, out_label) = match &args.output {
+/// The output's target and format, checked before reading anything (usage errors first):
+/// a format from the extension or `--format`, no binary data to a terminal, never the
+/// input file itself.
+fn destination(args: &InvArgs, stdin: bool) -> Result<Destination, Failure> {
+    let (target, label) = match &args.output {
         None => (Target::Stdout, "<stdout>".to_string()),
         Some(p) if p.as_os_str() == "-" => (Target::Stdout, "<stdout>".to_string()),
         Some(p) => (Target::File(p.clone()), p.display().to_string()),
     };
-    let out_format = match (&target, args.format) {
+    let format = match (&target, args.format) {
         (_, Some(f)) => f,
         (Target::Stdout, None) => Format::Txt,
         (Target::File(p), None) => Format::from_path(p).ok_or_else(|| {
             Failure::input(format!(
-                "{out_label}: cannot tell the output format from the extension \
+                "{label}: cannot tell the output format from the extension \
                  (use .npy, .npz, .mtx, .csv, .txt, or --format)"
             ))
         })?,
     };
-    if matches!(target, Target::Stdout) && out_format.binary() && std::io::stdout().is_terminal() {
+    if matches!(target, Target::Stdout) && format.binary() && std::io::stdout().is_terminal() {
         return Err(Failure::input(format!(
             "<stdout>: is a terminal; refusing to write binary {} data to it \
              (redirect stdout, or use -o FILE)",
-            out_format.extension()
+            format.extension()
         )));
     }
     if let Target::File(p) = &target {
-        if !stdin && same_file(in_path, p) {
+        if !stdin && same_file(Path::new(&args.input), p) {
             return Err(Failure::input(format!(
-                "{out_label}: is the input file; matinv never overwrites its input"
+                "{label}: is the input file; matinv never overwrites its input"
             )));
         }
     }
+    Ok(Destination {
+        target,
+        label,
+        format,
+    })
+}
 
-    // Read the whole input: every reader works on bytes whose length is the real size,
-    // so no header can make us allocate more than a small multiple of it.
+/// Every array of the input, whole: every reader works on bytes whose length is the real
+/// size, so no header can make us allocate more than a small multiple of it.
+fn read_input(args: &InvArgs, stdin: bool, label: &str) -> Result<Vec<(String, Array)>, Failure> {
+    let in_path = Path::new(&args.input);
     let mut bytes = Vec::new();
     let read = if stdin {
         std::io::stdin().lock().read_to_end(&mut bytes).map(|_| ())
@@ -158,42 +190,57 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         .input_format
         .or_else(|| (!stdin).then(|| Format::from_path(in_path)).flatten())
         .unwrap_or_else(|| Format::sniff(&bytes));
-    let arrays =
-        formats::read(&bytes, in_format).map_err(|e| Failure::input(format!("{label}: {e}")))?;
-    drop(bytes);
+    formats::read(&bytes, in_format).map_err(|e| Failure::input(format!("{label}: {e}")))
+}
 
-    // Formats that cannot hold the result are a usage error, found before computing.
+/// Refuses, before computing, an output format that cannot hold the results: one `.npy`
+/// for several arrays, Matrix Market for more than one matrix.
+fn check_capacity(
+    dest: &Destination,
+    label: &str,
+    arrays: &[(String, Array)],
+) -> Result<(), Failure> {
+    let out_label = &dest.label;
     let multi = arrays.len() > 1;
-    if out_format == Format::Npy && multi {
+    if dest.format == Format::Npy && multi {
         return Err(Failure::input(format!(
             "{out_label}: {label} holds {} arrays; write them to an .npz",
             arrays.len()
         )));
     }
-    if out_format.single_matrix() {
-        if let Some((name, a)) = arrays
-            .iter()
-            .find(|(_, a)| a.shape.len() > 2)
-            .or(multi.then(|| &arrays[1]))
-        {
-            return Err(Failure::input(format!(
-                "{out_label}: Matrix Market holds one matrix, {label} has {} {} (array {name}); \
-                 write an .npy or .npz",
-                if multi {
-                    "several arrays, e.g."
-                } else {
-                    "shape"
-                },
-                shape_str(&a.shape)
-            )));
-        }
+    if !dest.format.single_matrix() {
+        return Ok(());
     }
+    let too_many = arrays
+        .iter()
+        .find(|(_, a)| a.shape.len() > 2)
+        .or(multi.then(|| &arrays[1]));
+    match too_many {
+        None => Ok(()),
+        Some((name, a)) => Err(Failure::input(format!(
+            "{out_label}: Matrix Market holds one matrix, {label} has {} {} (array {name}); \
+             write an .npy or .npz",
+            if multi {
+                "several arrays, e.g."
+            } else {
+                "shape"
+            },
+            shape_str(&a.shape)
+        ))),
+    }
+}
 
-    // Invert, with a progress bar for long jobs on a terminal.
+/// The inverses of every array (numpy's result dtypes) and a status per matrix, with a
+/// progress bar for long jobs on a terminal.
+#[allow(clippy::type_complexity)]
+fn invert_all(
+    args: &InvArgs,
+    label: &str,
+    arrays: &[(String, Array)],
+) -> Result<(Vec<(String, Array)>, Vec<Vec<matinv::Status>>), Failure> {
     let mut results = Vec::with_capacity(arrays.len());
     let mut statuses = Vec::with_capacity(arrays.len());
-    let want_stats = args.stats || args.json;
-    for (name, a) in &arrays {
+    for (name, a) in arrays {
         let progress =
             crate::progress::Progress::new(a, args.quiet || !std::io::stderr().is_terminal());
         let (x, status) = stats::invert(a, progress.chunk(), &mut |c| progress.advance(c))
@@ -202,78 +249,109 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         results.push((name.clone(), x));
         statuses.push(status);
     }
+    Ok((results, statuses))
+}
 
-    // The statistics, one matrix at a time: printed as they come (--stats, --json) and
-    // summed up for the messages below, never collected (memory O(1) in the count).
-    let stats_to_stderr = matches!(target, Target::Stdout);
+/// The statistics, one matrix at a time: printed as they come (`--stats`, `--json`; to
+/// stderr when the inverse goes to stdout) and summed up for the messages, never
+/// collected (memory O(1) in the count).
+fn report_stats(
+    args: &InvArgs,
+    dest: &Destination,
+    label: &str,
+    arrays: &[(String, Array)],
+    results: &[(String, Array)],
+    statuses: &[Vec<matinv::Status>],
+) -> Result<Summary, Failure> {
+    let want_stats = args.stats || args.json;
     let mut summary = Summary::default();
-    let printed = {
-        let mut sink: Box<dyn Write> = if !want_stats {
-            Box::new(std::io::sink())
-        } else if stats_to_stderr {
-            Box::new(std::io::BufWriter::new(std::io::stderr().lock()))
-        } else {
-            Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
-        };
-        let mut report = want_stats.then_some(Report {
-            json: args.json,
-            show_array: multi,
-            rows: 0,
-        });
-        walk_stats(
-            &mut sink,
-            report.as_mut(),
-            &label,
-            &arrays,
-            &results,
-            &statuses,
-            &mut summary,
-        )
+    let mut sink: Box<dyn Write> = if !want_stats {
+        Box::new(std::io::sink())
+    } else if matches!(dest.target, Target::Stdout) {
+        Box::new(std::io::BufWriter::new(std::io::stderr().lock()))
+    } else {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
     };
-    printed
-        .map_err(|e| Failure::input(format!("cannot print the statistics: {}", io_reason(&e))))?;
-    drop(statuses);
+    let mut report = want_stats.then_some(Report {
+        json: args.json,
+        show_array: arrays.len() > 1,
+        rows: 0,
+    });
+    walk_stats(
+        &mut sink,
+        report.as_mut(),
+        label,
+        arrays,
+        results,
+        statuses,
+        &mut summary,
+    )
+    .map_err(|e| Failure::input(format!("cannot print the statistics: {}", io_reason(&e))))?;
+    Ok(summary)
+}
 
-    // Singular matrices: fail the whole run (numpy's message, plus where), or allow them.
-    if summary.singular_count > 0 && !args.allow_singular {
-        let s = &summary.singular[0];
-        let more = match summary.singular_count {
-            1 => String::new(),
-            k => format!(" and {} more", k - 1),
-        };
-        return Err(Failure {
-            code: EXIT_MATRIX,
-            message: format!(
-                "{label}: Singular matrix: matrix {}{} (zero pivot in column {}){more}; \
-                 nothing written (--allow-singular writes NaN for them)",
-                s.label,
-                if multi {
-                    format!(" of array {}", s.array)
-                } else {
-                    String::new()
-                },
-                s.pivot.unwrap_or(0),
-            ),
-        });
+/// Singular matrices fail the whole run (numpy's message, plus where) unless
+/// `--allow-singular`.
+fn refuse_singular(
+    args: &InvArgs,
+    label: &str,
+    summary: &Summary,
+    multi: bool,
+) -> Result<(), Failure> {
+    if summary.singular_count == 0 || args.allow_singular {
+        return Ok(());
     }
+    let s = &summary.singular[0];
+    let more = match summary.singular_count {
+        1 => String::new(),
+        k => format!(" and {} more", k - 1),
+    };
+    Err(Failure {
+        code: EXIT_MATRIX,
+        message: format!(
+            "{label}: Singular matrix: matrix {}{} (zero pivot in column {}){more}; \
+             nothing written (--allow-singular writes NaN for them)",
+            s.label,
+            if multi {
+                format!(" of array {}", s.array)
+            } else {
+                String::new()
+            },
+            s.pivot.unwrap_or(0),
+        ),
+    })
+}
 
+/// The results, to stdout or to the file (atomically, see [`output::write_file`]).
+fn write_output(
+    args: &InvArgs,
+    dest: &Destination,
+    results: &[(String, Array)],
+) -> Result<(), Failure> {
     let precision = args.precision.map(usize::from);
-    match &target {
+    let format = dest.format;
+    match &dest.target {
         Target::Stdout => {
             let mut out = std::io::stdout().lock();
             let mut w = std::io::BufWriter::new(&mut out);
-            output::serialize_stream(&results, out_format, precision, &mut w)
+            output::serialize_stream(results, format, precision, &mut w)
                 .and_then(|_| w.flush())
-                .map_err(|e| Failure::input(format!("<stdout>: {}", io_reason(&e))))?;
+                .map_err(|e| Failure::input(format!("<stdout>: {}", io_reason(&e))))
         }
         Target::File(p) => output::write_file(
             p,
-            |mut w| output::serialize_into(&results, out_format, precision, &mut w),
-            |mut w| output::serialize_stream(&results, out_format, precision, &mut w),
+            |mut w| output::serialize_into(results, format, precision, &mut w),
+            |mut w| output::serialize_stream(results, format, precision, &mut w),
         )
-        .map_err(|e| Failure::input(format!("{out_label}: cannot write: {}", io_reason(&e))))?,
+        .map_err(|e| Failure::input(format!("{}: cannot write: {}", dest.label, io_reason(&e)))),
     }
+}
 
+/// The warnings of a run whose output was written (unless `--quiet`), and its exit
+/// status: singular matrices written as NaN, matrices whose rcond is below the dtype's
+/// eps.
+fn warn(args: &InvArgs, label: &str, summary: &Summary, arrays: &[(String, Array)]) -> u8 {
+    let multi = arrays.len() > 1;
     if summary.singular_count > 0 && !args.quiet {
         eprintln!(
             "matinv: warning: {label}: {} singular {} written as NaN: {}",
@@ -287,7 +365,7 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
         );
     }
     if summary.bad_count == 0 {
-        return Ok(EXIT_OK);
+        return EXIT_OK;
     }
     if !args.quiet {
         let eps = arrays[0].1.data.eps();
@@ -304,7 +382,7 @@ fn inv(args: &InvArgs) -> Result<u8, Failure> {
             summary.bad[0].rcond,
         );
     }
-    Ok(EXIT_MATRIX)
+    EXIT_MATRIX
 }
 
 /// Computes every matrix's statistics, prints them through `report` if given, and adds

@@ -12,6 +12,31 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod patch;
 
+/// The dtype switch of the module, the one place that maps numpy's dtypes onto the core's
+/// element types: runs `$body` with the type `$t` (a type alias) and `$typed`, the array
+/// `$a` cast to `PyArrayDyn<$t>`, when `$a` holds float64, float32, complex128 or complex64
+/// in native byte order; does nothing otherwise.
+macro_rules! with_element_type {
+    ($a:expr, $t:ident, $typed:ident => $body:expr) => {{
+        let a: &Bound<'_, PyUntypedArray> = $a;
+        if a.dtype().is_native_byteorder() != Some(false) {
+            macro_rules! each {
+                ($ty:ty) => {
+                    if let Ok($typed) = a.cast::<PyArrayDyn<$ty>>() {
+                        #[allow(dead_code)]
+                        type $t = $ty;
+                        $body;
+                    }
+                };
+            }
+            each!(f64);
+            each!(f32);
+            each!(c64);
+            each!(c32);
+        }
+    }};
+}
+
 /// Maps a core error onto the exception numpy raises for it.
 fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
     use matinv::Error as E;
@@ -104,20 +129,7 @@ fn inv<'py>(
             Some(_) if in_place => Target::InPlace,
             Some(out) => Target::Into(out),
         };
-        // The one dtype switch: from here on the element type is known.
-        if a.dtype().is_native_byteorder() != Some(false) {
-            macro_rules! go {
-                ($t:ty) => {
-                    if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                        return invert::<$t>(py, a, target, status, &opts);
-                    }
-                };
-            }
-            go!(f64);
-            go!(f32);
-            go!(c64);
-            go!(c32);
-        }
+        with_element_type!(a, T, typed => return invert::<T>(py, typed, target, status, &opts));
         match target {
             Target::New => Ok(None),
             _ => Err(unsupported(a)),
@@ -154,9 +166,9 @@ fn invert<'py, T: Element + numpy::Element>(
     let shape = a.shape();
     let (count, _) = match matinv::stack_dims(shape) {
         Ok(dims) => dims,
-        // A new array: not a stack of square matrices is for the caller's checks (numpy
-        // raises its shape errors before its dtype errors).
-        Err(_) if matches!(target, Target::New) => return Ok(None),
+        // A new array (the fast path): not a stack of square matrices is for the caller's
+        // checks (numpy raises its shape errors before its dtype errors).
+        Err(_) if matches!(target, Target::New) && status.is_none() => return Ok(None),
         Err(e) => return Err(to_py_err(py, e)),
     };
     let batch = &shape[..shape.len() - 2];
@@ -517,17 +529,9 @@ fn svd_into(
     guard(|| {
         let params = matinv::Params::default().with_num_threads(num_threads);
         let uv = both(u, vh, "u and vh")?;
-        macro_rules! go {
-            ($t:ty) => {
-                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                    return svd_typed::<$t>(py, a, s, uv, full_matrices, hermitian, &params);
-                }
-            };
-        }
-        go!(f64);
-        go!(f32);
-        go!(c64);
-        go!(c32);
+        with_element_type!(a, T, typed => {
+            return svd_typed::<T>(py, typed, s, uv, full_matrices, hermitian, &params)
+        });
         Err(unsupported(a))
     })
 }
@@ -567,10 +571,10 @@ where
     let Some(view) = view_of(py, a)? else {
         return Ok(false);
     };
-    // SAFETY (all three): `check_out` accepted each for its dtype and shape, and
-    // `check_disjoint` found no two of `a`, `s`, `u` and `vh` sharing a byte; each is
-    // sliced once.
+    // SAFETY: `check_out` accepted `s` for its dtype and shape, and `check_disjoint` found
+    // no two of `a`, `s`, `u` and `vh` sharing a byte; it is sliced once.
     let s = unsafe { out_slice::<T::Real>(s) };
+    // SAFETY: as for `s`, for `u` and `vh`.
     let uv = uv.map(|(u, vh)| unsafe { (out_slice::<T>(u), out_slice::<T>(vh)) });
     compute(py, || {
         matinv::svd_into(&view, s, uv, full_matrices, hermitian, params)
@@ -593,17 +597,7 @@ fn cond_into(
     guard(|| {
         let params = matinv::Params::default().with_num_threads(num_threads);
         let p: matinv::Norm = p.parse().map_err(|e| to_py_err(py, e))?;
-        macro_rules! go {
-            ($t:ty) => {
-                if let Ok(a) = a.cast::<PyArrayDyn<$t>>() {
-                    return cond_typed::<$t>(py, a, out, p, &params);
-                }
-            };
-        }
-        go!(f64);
-        go!(f32);
-        go!(c64);
-        go!(c32);
+        with_element_type!(a, T, typed => return cond_typed::<T>(py, typed, out, p, &params));
         Err(unsupported(a))
     })
 }

@@ -7,52 +7,10 @@ use crate::element::{Element, Field};
 use crate::general::invert_stack;
 use crate::layout::StackView;
 use crate::params::Params;
+use crate::request::{NonFinite, Norm, Vectors};
 use crate::status::Status;
-use crate::svd::{run as svd_run, NonFinite, Vectors};
+use crate::svd::run as svd_run;
 use crate::Error;
-use core::str::FromStr;
-
-/// The matrix norms of numpy's `cond` (its `p`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Norm {
-    /// `p=None` or `p=2`: the largest singular value (the condition number is
-    /// `s_max / s_min`).
-    Two,
-    /// `p=-2`: the smallest singular value (gives `s_min / s_max`).
-    MinusTwo,
-    /// `p=1`: the largest column sum of `|a_ij|`.
-    One,
-    /// `p=-1`: the smallest column sum.
-    MinusOne,
-    /// `p=inf`: the largest row sum.
-    Inf,
-    /// `p=-inf`: the smallest row sum.
-    MinusInf,
-    /// `p='fro'`: the Frobenius norm.
-    Fro,
-    /// `p='nuc'`: the nuclear norm (the sum of the singular values).
-    Nuc,
-}
-
-impl FromStr for Norm {
-    type Err = Error;
-
-    /// numpy's spellings: `"2"`, `"-2"`, `"1"`, `"-1"`, `"inf"`, `"-inf"`, `"fro"`, `"nuc"`.
-    fn from_str(p: &str) -> Result<Self, Error> {
-        Ok(match p {
-            "2" => Norm::Two,
-            "-2" => Norm::MinusTwo,
-            "1" => Norm::One,
-            "-1" => Norm::MinusOne,
-            "inf" => Norm::Inf,
-            "-inf" => Norm::MinusInf,
-            "fro" => Norm::Fro,
-            "nuc" => Norm::Nuc,
-            _ => return Err(Error::InvalidNorm),
-        })
-    }
-}
 
 /// The condition number of every matrix of `a` in norm `p` (numpy's `cond(a, p)`).
 ///

@@ -3,6 +3,10 @@
 //! Like numpy, single precision is computed in double precision and rounded once at the end:
 //! every kernel works in [`Field`] = `f64` or `c64` only.
 
+use crate::error::Error;
+use crate::layout::StackView;
+use crate::params::Params;
+use crate::request::{NonFinite, Norm, Request, Vectors};
 use core::fmt::Debug;
 use core::ops::{Add, Mul, Neg, Sub};
 
@@ -227,8 +231,41 @@ impl Field for c64 {
     }
 }
 
+/// The drivers of one element type, implemented in `instances.rs` (where they are compiled
+/// once per type): a supertrait of [`Element`] that other crates cannot name (`element` is
+/// a private module, `Drivers` not re-exported), so the four element types are all there
+/// is. Declared here, with the element types, so that they depend on no driver: its
+/// signatures hold only plain data (`request.rs`, `layout.rs`, `params.rs`).
+pub trait Drivers: Sized {
+    /// `invert`: a request into an output (`structured::invert_stack`)
+    /// or in place (`in_place::invert_in_place`).
+    fn invert(request: Request<'_, Self>) -> Result<(), Error>;
+
+    /// `svd::run`.
+    fn svd(
+        a: &StackView<'_, Self>,
+        s: &mut [<Self as Element>::Real],
+        uv: Option<(&mut [Self], &mut [Self])>,
+        vectors: Vectors,
+        hermitian: bool,
+        nonfinite: NonFinite,
+        params: &Params,
+    ) -> Result<(), Error>
+    where
+        Self: Element;
+
+    /// `cond::condition_numbers`.
+    fn cond(
+        a: &StackView<'_, Self>,
+        p: Norm,
+        params: &Params,
+    ) -> Result<Vec<<Self as Element>::Real>, Error>
+    where
+        Self: Element;
+}
+
 /// A type a stack may hold: `f32`, `f64`, `c32` or `c64`.
-pub trait Element: Copy + Send + Sync + Debug + 'static + crate::instances::Drivers {
+pub trait Element: Copy + Send + Sync + Debug + 'static + Drivers {
     /// The type the kernels compute in for this element.
     type Compute: Field;
     /// The real type of the same precision (`f32` for `c32`): singular values and

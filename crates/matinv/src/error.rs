@@ -49,7 +49,7 @@ pub enum Error {
     /// An unknown structure name (scipy's `assume_a`); the message lists the valid ones.
     #[error(
         "assume_a must be one of {}; got '{name}'",
-        crate::structured::Structure::NAMES_LIST
+        crate::request::Structure::NAMES_LIST
     )]
     UnknownStructure {
         /// The name that was given.

@@ -11,12 +11,14 @@
 //! buffer, bit for bit: the same kernel, scale, threads and order of operations.
 
 use crate::driver;
-use crate::element::Element;
+use crate::element::{Element, Field};
 use crate::general;
 use crate::layout::{stack_dims, StackView};
 use crate::params::Params;
+use crate::plan::threads_inside;
+use crate::request::Structure;
 use crate::status::Status;
-use crate::structured::{self, Structure};
+use crate::structured;
 use crate::Error;
 
 /// The most a slab copy holds (beyond one matrix): 4 MiB.
@@ -44,6 +46,13 @@ pub(crate) fn invert_in_place<T: Element>(
     {
         return general::invert_own_memory(x, count, n, params);
     }
+    // Each slab keeps the threading of the whole stack: a short last slab, or a slab of
+    // one large matrix, would otherwise get threads inside matrices that the whole stack
+    // inverts one per thread (the count is what decides, `plan::threads_inside`).
+    let mut slab_params = *params;
+    if !threads_inside(count, n, T::Compute::REAL, params) {
+        slab_params.threads.single_parallel_min_n = usize::MAX;
+    }
     let slab = (SLAB_BYTES / (nn * std::mem::size_of::<T>())).clamp(1, count);
     let mut copy: Vec<T> = Vec::new();
     copy.try_reserve_exact(slab * nn)
@@ -56,7 +65,7 @@ pub(crate) fn invert_in_place<T: Element>(
         let st = status
             .as_deref_mut()
             .map(|st| &mut st[k * slab..k * slab + matrices]);
-        structured::invert_stack(&view, dst, st, structure, params)
+        structured::invert_stack(&view, dst, st, structure, &slab_params)
             .map_err(|e| e.in_stack_after(k * slab))?;
     }
     Ok(())
@@ -171,6 +180,52 @@ mod tests {
                 .iter()
                 .zip(&want)
                 .all(|(p, q)| p.to_bits() == q.to_bits()));
+        }
+    }
+
+    /// Slabs keep the whole stack's threads: 3 complex matrices of order 300 on 2 threads
+    /// are inverted one per thread, and so is the last slab's single matrix (which on its
+    /// own would get both threads inside it), for the structures whose kernels are faer's
+    /// blocked ones at this order.
+    #[test]
+    fn the_last_short_slab_keeps_the_stacks_threads() {
+        let (count, n) = (3, 300);
+        let mut a = Vec::with_capacity(count * n * n);
+        for k in 0..count {
+            let m = crate::kernels::test_matrix(n, 11 + k as u64, 3.0);
+            for i in 0..n {
+                for j in 0..n {
+                    let dot: f64 = (0..n).map(|l| m[i * n + l] * m[j * n + l]).sum();
+                    let re = dot / n as f64 + f64::from(u8::from(i == j));
+                    let im = if i == j {
+                        0.0
+                    } else {
+                        (m[i * n + j] - m[j * n + i]) / n as f64
+                    };
+                    a.push(crate::c64::new(re, im));
+                }
+            }
+        }
+        let shape = [count, n, n];
+        for structure in [
+            Structure::General,
+            Structure::PositiveDefinite { lower: false },
+            Structure::UpperTriangular,
+        ] {
+            let opts = InvOptions::structured(structure)
+                .with_params(Params::default().with_num_threads(2));
+            let view = StackView::c_contiguous(&a, &shape).unwrap();
+            let mut want = vec![crate::c64::new(0.0, 0.0); a.len()];
+            invert(Request::new(&view, &mut want).with_options(opts)).unwrap();
+            let mut got = a.clone();
+            invert(Request::in_place(&mut got, &shape).with_options(opts)).unwrap();
+            assert!(
+                got.iter()
+                    .zip(&want)
+                    .all(|(p, q)| p.re.to_bits() == q.re.to_bits()
+                        && p.im.to_bits() == q.im.to_bits()),
+                "{structure:?}"
+            );
         }
     }
 

@@ -1,4 +1,6 @@
-//! The drivers, compiled here, once for each element type.
+//! The drivers, compiled here, once for each element type: the implementations of
+//! [`Drivers`] (declared with [`Element`], at the bottom, so that the element types do
+//! not depend on the drivers; this is the one module that names them both).
 //!
 //! The public functions are generic over [`Element`]. Left at that, every crate calling
 //! them (each test binary, the `matinv` command, the Python extension, each doctest)
@@ -7,45 +9,15 @@
 //! instead, implemented below for `f32`, `f64`, `c32` and `c64`: ordinary functions of
 //! this crate, compiled with it, which other crates only link.
 
-use crate::cond::{condition_numbers, Norm};
-use crate::element::{c32, c64, Element};
+use crate::cond::condition_numbers;
+use crate::element::{c32, c64, Drivers, Element};
 use crate::in_place::invert_in_place;
-use crate::inverse::{Request, Target};
 use crate::layout::StackView;
 use crate::params::Params;
+use crate::request::{NonFinite, Norm, Request, Target, Vectors};
 use crate::structured::invert_stack;
-use crate::svd::{run as svd_run, NonFinite, Vectors};
+use crate::svd::run as svd_run;
 use crate::Error;
-
-/// The drivers of one element type: a supertrait of [`Element`] that other crates cannot
-/// name (this module is private), so the four types below are all there is.
-pub trait Drivers: Sized {
-    /// [`crate::invert`]: a request into an output ([`crate::structured::invert_stack`])
-    /// or in place ([`crate::in_place::invert_in_place`]).
-    fn invert(request: Request<'_, Self>) -> Result<(), Error>;
-
-    /// [`crate::svd::run`].
-    fn svd(
-        a: &StackView<'_, Self>,
-        s: &mut [<Self as Element>::Real],
-        uv: Option<(&mut [Self], &mut [Self])>,
-        vectors: Vectors,
-        hermitian: bool,
-        nonfinite: NonFinite,
-        params: &Params,
-    ) -> Result<(), Error>
-    where
-        Self: Element;
-
-    /// [`crate::cond::condition_numbers`].
-    fn cond(
-        a: &StackView<'_, Self>,
-        p: Norm,
-        params: &Params,
-    ) -> Result<Vec<<Self as Element>::Real>, Error>
-    where
-        Self: Element;
-}
 
 macro_rules! drivers {
     ($($t:ty),*) => {$(

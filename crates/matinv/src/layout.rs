@@ -87,6 +87,7 @@ pub struct StackView<'a, T> {
 
 // SAFETY: a StackView is a shared borrow of `T`s; it is as thread-safe as `&[T]`.
 unsafe impl<T: Sync> Send for StackView<'_, T> {}
+// SAFETY: as for Send.
 unsafe impl<T: Sync> Sync for StackView<'_, T> {}
 
 impl<'a, T: Copy> StackView<'a, T> {
@@ -336,6 +337,7 @@ pub(crate) struct MatrixPtr<T> {
 // SAFETY: a MatrixPtr only reads the elements of the StackView it came from (and is used
 // within that view's borrow): it is as thread-safe as `&[T]`.
 unsafe impl<T: Sync> Send for MatrixPtr<T> {}
+// SAFETY: as for Send.
 unsafe impl<T: Sync> Sync for MatrixPtr<T> {}
 
 impl<T: Copy> MatrixPtr<T> {

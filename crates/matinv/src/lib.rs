@@ -53,6 +53,7 @@ mod kernels;
 mod layout;
 mod params;
 mod plan;
+mod request;
 mod scaling;
 mod simd;
 mod status;
@@ -61,16 +62,16 @@ mod svd;
 mod threads;
 mod tiling;
 
-pub use cond::{cond, cond_with, Norm};
+pub use cond::{cond, cond_with};
 pub use element::{c32, c64, Element, Field};
 pub use error::Error;
 pub use fork::register as watch_forks;
-pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert, InvOptions, Request};
+pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert};
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use params::{KernelParams, Params, ThreadParams};
+pub use request::{InvOptions, Norm, Request, Structure, Vectors};
 pub use status::Status;
-pub use structured::Structure;
-pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd, Vectors};
+pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd};
 pub use threads::default_num_threads;
 
 /// The examples of `docs/rust.md`, run as doctests.

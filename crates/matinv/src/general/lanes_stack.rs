@@ -138,9 +138,14 @@ fn lanes_contiguous<S: Simd, E: lanes::Real + Element, const N: usize, const K: 
             // SAFETY: the group's outputs were just written, inside `body`; matrix
             // start + g * lanes + l of the C-contiguous stack.
             let outs = unsafe { core::slice::from_raw_parts_mut(out, group) };
-            redo_nonfinite::<E, N>(special, &mut zero, outs, |l| unsafe {
-                MatrixPtr::row_major(src.wrapping_add(l * K), N)
-            });
+            redo_nonfinite::<E, N>(
+                special,
+                &mut zero,
+                outs,
+                // SAFETY: record l < lanes of the group starts at src + l * K, inside the
+                // C-contiguous stack, N x N row-major.
+                |l| unsafe { MatrixPtr::row_major(src.wrapping_add(l * K), N) },
+            );
         }
         first_singular(&zero[..lanes], start + g * lanes, status.is_none())?;
         if let Some(st) = status.as_deref_mut() {

@@ -98,6 +98,7 @@ pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
     src: *const E,
 ) -> [S::f64s; K] {
     #[cfg(target_arch = "x86_64")]
+    // SAFETY: this function's contract is x86::load_records's.
     if let Some(v) = unsafe { x86::load_records::<S, E, K>(src) } {
         return v;
     }
@@ -114,6 +115,7 @@ pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
 #[inline(always)]
 pub unsafe fn store_records<S: Simd, E: Real, const K: usize>(fields: &[S::f64s; K], dst: *mut E) {
     #[cfg(target_arch = "x86_64")]
+    // SAFETY: this function's contract is x86::store_records's.
     if unsafe { x86::store_records::<S, E, K>(fields, dst) } {
         return;
     }
@@ -155,7 +157,7 @@ mod x86 {
     /// Loads `L` elements at `p` (`f64` or `f32`, widened) as doubles.
     #[inline(always)]
     unsafe fn load8<E: Real>(p: *const E) -> __m512d {
-        // SAFETY (all four helpers): called only with 8 (or 4) valid elements at `p`, on a
+        // SAFETY: (all four helpers) called only with 8 (or 4) valid elements at `p`, on a
         // CPU with the instruction set of the vector width (the caller's S has it).
         unsafe {
             if TypeId::of::<E>() == TypeId::of::<f64>() {
@@ -167,6 +169,7 @@ mod x86 {
     }
     #[inline(always)]
     unsafe fn store8<E: Real>(p: *mut E, v: __m512d) {
+        // SAFETY: as for load8: 8 valid elements at `p`, AVX-512 present.
         unsafe {
             if TypeId::of::<E>() == TypeId::of::<f64>() {
                 _mm512_storeu_pd(p.cast(), v)
@@ -177,6 +180,7 @@ mod x86 {
     }
     #[inline(always)]
     unsafe fn load4<E: Real>(p: *const E) -> __m256d {
+        // SAFETY: as for load8: 4 valid elements at `p`, AVX2 present.
         unsafe {
             if TypeId::of::<E>() == TypeId::of::<f64>() {
                 _mm256_loadu_pd(p.cast())
@@ -187,6 +191,7 @@ mod x86 {
     }
     #[inline(always)]
     unsafe fn store4<E: Real>(p: *mut E, v: __m256d) {
+        // SAFETY: as for load8: 4 valid elements at `p`, AVX2 present.
         unsafe {
             if TypeId::of::<E>() == TypeId::of::<f64>() {
                 _mm256_storeu_pd(p.cast(), v)
@@ -274,8 +279,7 @@ mod x86 {
     pub unsafe fn load_records<S: Simd, E: Real, const K: usize>(
         src: *const E,
     ) -> Option<[S::f64s; K]> {
-        // SAFETY (the transmutes below): in each branch S::f64s is that many doubles, the
-        // size of the register it is copied from.
+        // SAFETY: S::f64s is a vector of doubles, for which all-zero bits are a value.
         let mut out = [unsafe { core::mem::zeroed::<S::f64s>() }; K];
         match width::<S>() {
             // SAFETY (the transposes): width 8 means S is V4, whose values exist only on
@@ -285,13 +289,16 @@ mod x86 {
                     // A plain loop, not `array::from_fn`: LLVM may leave from_fn's body
                     // out of line, outside this instruction set, and the loads and widening
                     // conversions (float32) with it (measured: 1e6 x 4x4 float32 1.4x slower).
-                    // SAFETY (zeroed): a vector register of doubles, any bits valid.
+                    // SAFETY: a vector register of doubles, any bits valid.
                     let mut rows = [unsafe { core::mem::zeroed() }; 8];
                     for (l, row) in rows.iter_mut().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
                         *row = unsafe { load8(src.add(l * K + f0)) };
                     }
+                    // SAFETY: width 8 means S is V4, whose values exist only on CPUs with
+                    // AVX-512.
                     for (c, v) in unsafe { transpose8(rows) }.into_iter().enumerate() {
+                        // SAFETY: in this branch S::f64s is 8 doubles, the size of `v`.
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
                 }
@@ -301,13 +308,16 @@ mod x86 {
                     // A plain loop, not `array::from_fn`: LLVM may leave from_fn's body
                     // out of line, outside this instruction set, and the loads and widening
                     // conversions (float32) with it (measured: 1e6 x 4x4 float32 1.4x slower).
-                    // SAFETY (zeroed): a vector register of doubles, any bits valid.
+                    // SAFETY: a vector register of doubles, any bits valid.
                     let mut rows = [unsafe { core::mem::zeroed() }; 4];
                     for (l, row) in rows.iter_mut().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
                         *row = unsafe { load4(src.add(l * K + f0)) };
                     }
+                    // SAFETY: width 4 means S is V3, whose values exist only on CPUs with
+                    // AVX2.
                     for (c, v) in unsafe { transpose4(rows) }.into_iter().enumerate() {
+                        // SAFETY: in this branch S::f64s is 4 doubles, the size of `v`.
                         out[f0 + c] = unsafe { core::mem::transmute_copy(&v) };
                     }
                 }
@@ -330,9 +340,11 @@ mod x86 {
             // SAFETY (the transposes): as in `load_records`.
             8 if K >= 8 => {
                 for f0 in chunk_starts::<K>(8) {
-                    let cols: [__m512d; 8] = core::array::from_fn(|c| unsafe {
-                        core::mem::transmute_copy(&fields[f0 + c])
+                    let cols: [__m512d; 8] = core::array::from_fn(|c| {
+                        // SAFETY: in this branch S::f64s is 8 doubles, an __m512d.
+                        unsafe { core::mem::transmute_copy(&fields[f0 + c]) }
                     });
+                    // SAFETY: width 8 means S is V4 (AVX-512 present).
                     for (l, v) in unsafe { transpose8(cols) }.into_iter().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 8 lie inside the records.
                         unsafe { store8(dst.add(l * K + f0), v) };
@@ -342,9 +354,11 @@ mod x86 {
             }
             4 if K >= 4 => {
                 for f0 in chunk_starts::<K>(4) {
-                    let cols: [__m256d; 4] = core::array::from_fn(|c| unsafe {
-                        core::mem::transmute_copy(&fields[f0 + c])
+                    let cols: [__m256d; 4] = core::array::from_fn(|c| {
+                        // SAFETY: in this branch S::f64s is 4 doubles, an __m256d.
+                        unsafe { core::mem::transmute_copy(&fields[f0 + c]) }
                     });
+                    // SAFETY: width 4 means S is V3 (AVX2 present).
                     for (l, v) in unsafe { transpose4(cols) }.into_iter().enumerate() {
                         // SAFETY: record l's elements f0..f0 + 4 lie inside the records.
                         unsafe { store4(dst.add(l * K + f0), v) };

@@ -23,6 +23,7 @@ use crate::general::{self, invert_one as invert_general};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
 use crate::plan::{threads_inside, KernelPlan, Threading};
+use crate::request::Structure;
 use crate::simd::{Isa, IsaRun};
 use crate::status::Status;
 use crate::Error;
@@ -30,120 +31,16 @@ use detect::Class;
 use faer::dyn_stack::{MemBuffer, StackReq};
 use faer::Par;
 
-/// What is known about every matrix of a stack (scipy's `assume_a`).
-///
-/// ```
-/// use matinv::Structure;
-/// assert_eq!("upper triangular".parse(), Ok(Structure::UpperTriangular));
-/// assert_eq!(Structure::from_name("pos", true), Ok(Structure::PositiveDefinite { lower: true }));
-/// let err = Structure::from_name("foo", false).unwrap_err();
-/// assert!(err.to_string().starts_with("assume_a must be one of 'general', 'diagonal'"));
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Structure {
-    /// Any square matrix: LU with partial pivoting, numpy's `inv` (the default).
-    #[default]
-    General,
-    /// Only the diagonal is read; the inverse is diagonal (exact zeros elsewhere).
-    Diagonal,
-    /// Only the upper triangle is read (the strictly lower part is taken as zero); the
-    /// inverse is upper triangular, with exact zeros below the diagonal.
-    UpperTriangular,
-    /// Only the lower triangle is read; the inverse is lower triangular.
-    LowerTriangular,
-    /// Hermitian (real: symmetric) positive definite, read from one triangle (`lower`:
-    /// the lower one, else the upper one); the imaginary part of the diagonal is ignored.
-    /// Cholesky `L L^H` and `inv(L)^H inv(L)`: about half the work of LU. A matrix that is
-    /// not positive definite fails with [`Error::NotPositiveDefinite`].
-    PositiveDefinite {
-        /// Read the lower triangle (else the upper one).
-        lower: bool,
-    },
-    /// Symmetric (`A = A^T`, complex symmetric for complex types), read from one triangle.
-    /// Real matrices with a positive diagonal try Cholesky first (whose inverse is exactly
-    /// symmetric); otherwise, and when Cholesky fails, LU of the mirrored matrix, whose
-    /// inverse is returned as LU computes it: symmetric up to rounding only (mirroring one
-    /// triangle of it would break LAPACK's accuracy criterion for ill-conditioned
-    /// matrices; an exactly symmetric indefinite inverse needs Bunch-Kaufman's `sytri`).
-    Symmetric {
-        /// Read the lower triangle (else the upper one).
-        lower: bool,
-    },
-    /// Hermitian (`A = A^H`), read from one triangle, imaginary part of the diagonal
-    /// ignored. Cholesky when the diagonal is positive and it succeeds (then `X == X^H`
-    /// bit for bit), else LU of the mirrored matrix, as for [`Structure::Symmetric`].
-    Hermitian {
-        /// Read the lower triangle (else the upper one).
-        lower: bool,
-    },
-    /// Detected per matrix from all its entries: diagonal when every off-diagonal entry
-    /// is zero, else triangular when one strict triangle is zero, else, for complex
-    /// matrices only, Cholesky when the matrix is exactly Hermitian with a positive real
-    /// diagonal (LU if Cholesky fails; real symmetric matrices count as general, the
-    /// general kernels being as fast or faster for them), else LU. General matrices get
-    /// the bits [`Structure::General`] gives.
-    Auto,
-}
-
-impl Structure {
-    /// The names [`Structure::from_name`] accepts, in scipy's spelling (scipy's alias
-    /// `"gen"` for `"general"` is accepted too).
-    pub const NAMES: [&'static str; 8] = [
-        "general",
-        "diagonal",
-        "upper triangular",
-        "lower triangular",
-        "pos",
-        "sym",
-        "her",
-        "auto",
-    ];
-
-    pub(crate) const NAMES_LIST: &'static str =
-        "'general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', 'sym', 'her', 'auto'";
-
-    /// The structure scipy calls `name` (`assume_a`), reading the lower triangle when
-    /// `lower` (used by `"pos"`, `"sym"` and `"her"` only, as in scipy). Unknown names give
-    /// [`Error::UnknownStructure`], whose message lists the valid ones.
-    pub fn from_name(name: &str, lower: bool) -> Result<Self, Error> {
-        Ok(match name {
-            "general" | "gen" => Self::General,
-            "diagonal" => Self::Diagonal,
-            "upper triangular" => Self::UpperTriangular,
-            "lower triangular" => Self::LowerTriangular,
-            "pos" => Self::PositiveDefinite { lower },
-            "sym" => Self::Symmetric { lower },
-            "her" => Self::Hermitian { lower },
-            "auto" => Self::Auto,
-            _ => {
-                return Err(Error::UnknownStructure {
-                    name: name.to_string(),
-                })
-            }
-        })
-    }
-
-    /// About how many flops one `n x n` matrix costs (for sizing parallel tasks).
-    fn flops(self, n: usize) -> usize {
-        let cube = n * n * n;
-        16 + n * n
-            + match self {
-                Self::Diagonal => 0,
-                Self::UpperTriangular | Self::LowerTriangular => cube / 3,
-                Self::PositiveDefinite { .. } => cube,
-                _ => 2 * cube,
-            }
-    }
-}
-
-impl core::str::FromStr for Structure {
-    type Err = Error;
-
-    /// [`Structure::from_name`] with `lower = false`.
-    fn from_str(name: &str) -> Result<Self, Error> {
-        Self::from_name(name, false)
-    }
+/// About how many flops one `n x n` matrix costs (for sizing parallel tasks).
+fn flops(structure: Structure, n: usize) -> usize {
+    let cube = n * n * n;
+    16 + n * n
+        + match structure {
+            Structure::Diagonal => 0,
+            Structure::UpperTriangular | Structure::LowerTriangular => cube / 3,
+            Structure::PositiveDefinite { .. } => cube,
+            _ => 2 * cube,
+        }
 }
 
 /// The matrix that was inverted, as a function of the stored one (for `rcond`).
@@ -306,7 +203,7 @@ pub(crate) fn invert_stack<T: Element>(
     let flops = if structure == Structure::Auto {
         2 * n * n * n + 16
     } else {
-        structure.flops(n)
+        flops(structure, n)
     };
     // Threads inside each matrix when the general path would use them.
     let inside = threads_inside(count, n, real, params);

@@ -16,25 +16,13 @@ use crate::element::{Element, Field};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
 use crate::plan::Threading;
+use crate::request::{NonFinite, Vectors};
 use crate::Error;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::evd::{self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::linalg::svd::{svd_scratch, ComputeSvdVectors};
 use faer::prelude::{Reborrow, ReborrowMut};
 use faer::{MatMut, Par};
-
-/// Which singular vectors to compute, as numpy's `compute_uv` and `full_matrices` say.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Vectors {
-    /// Singular values only (`compute_uv=False`).
-    None,
-    /// `U` of shape `(m, k)` and `Vh` of shape `(k, n)`, `k = min(m, n)`
-    /// (`full_matrices=False`).
-    Thin,
-    /// `U` of shape `(m, m)` and `Vh` of shape `(n, n)` (numpy's default).
-    Full,
-}
 
 /// The singular value decomposition of a stack, each part C-contiguous.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,15 +34,6 @@ pub struct Svd<T: Element> {
     /// Conjugate-transposed right singular vectors, shape `(..., n, n)` or `(..., k, n)`;
     /// empty without vectors.
     pub vh: Vec<T>,
-}
-
-/// What to do with a matrix holding NaN or infinity.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum NonFinite {
-    /// Fail, as LAPACK's SVD does (numpy: "SVD did not converge").
-    Fail,
-    /// Give it NaN singular values (`cond` passes NaN through).
-    Nan,
 }
 
 /// Shapes of one matrix's `U` and `Vh`: `(rows of U, cols of U, rows of Vh, cols of Vh)`.
