@@ -40,6 +40,11 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "single512": (None, 512, "float64", 7),
     "single1024": (None, 1024, "float64", 5),
     "single1024_c128": (None, 1024, "complex128", 3),
+    # The other ways in (a suffix names the call): inv_ex, errstate, out=, overwrite_a.
+    "stack4x4_ex": (1_000_000, 4, "float64+ex", 9),
+    "stack8x8_warn": (100_000, 8, "float64+warn", 9),
+    "stack32x32_out": (10_000, 32, "float64+out", 7),
+    "single1024_overwrite": (None, 1024, "float64+overwrite", 5),
 }
 SINGLE3_CALLS = 20_000  # per sample: the per-call overhead is the measurement
 
@@ -58,24 +63,49 @@ def _inputs(count: int | None, n: int, kind: str):  # type: ignore[no-untyped-de
     return a.astype(kind if kind != "complex128" else np.complex128), {}
 
 
-def worker(names: list[str]) -> None:
+def _call(mode: str, a, kw):  # type: ignore[no-untyped-def]
+    """The call a case times (`mode`: the suffix of its kind), and what it needs made
+    untimed before each sample (a fresh input for overwrite_a, the output for out=)."""
+    import numpy as np
+
     import matinv
 
+    if mode == "ex":
+        return lambda x: matinv.inv_ex(x, **kw), lambda: a
+    if mode == "warn":
+
+        def warned(x):  # type: ignore[no-untyped-def]
+            with matinv.errstate(ill_conditioned="warn"):
+                return matinv.inv(x, **kw)
+
+        return warned, lambda: a
+    if mode == "out":
+        out = np.empty_like(a)
+        return lambda x: matinv.inv(x, out=out, **kw), lambda: a
+    if mode == "overwrite":
+        return lambda x: matinv.inv(x, overwrite_a=True, **kw), lambda: a.copy()
+    return lambda x: matinv.inv(x, **kw), lambda: a
+
+
+def worker(names: list[str]) -> None:
     out = {}
     for name in names:
         count, n, kind, repeats = CASES[name]
+        kind, _, mode = kind.partition("+")
         a, kw = _inputs(count, n, kind)
-        matinv.inv(a, **kw)  # warm-up: pools, workspaces, page cache
+        call, fresh = _call(mode, a, kw)
+        call(fresh())  # warm-up: pools, workspaces, page cache
         samples = []
         for _ in range(repeats):
             if name == "single3":
                 t0 = time.perf_counter()
                 for _ in range(SINGLE3_CALLS):
-                    matinv.inv(a)
+                    call(a)
                 samples.append((time.perf_counter() - t0) / SINGLE3_CALLS)
             else:
+                x = fresh()
                 t0 = time.perf_counter()
-                matinv.inv(a, **kw)
+                call(x)
                 samples.append(time.perf_counter() - t0)
         out[name] = statistics.median(samples)
     print(json.dumps(out))
