@@ -69,3 +69,19 @@ def test_the_element_types_name_no_driver():
     code = code_of(SRC / "element.rs")
     for driver in ("instances", "general", "structured", "svd", "cond", "driver", "in_place"):
         assert f"crate::{driver}" not in code, driver
+
+
+def test_faer_stays_out_of_the_public_names():
+    # Issue 26: `Field` (whose supertrait is faer's `ComplexField`) was public, so a faer
+    # release would have been a matinv one. The crate's public names are its `pub use`
+    # lines; none may be `Field` or come from faer, and `Element` names no faer trait.
+    lib = code_of(SRC / "lib.rs")
+    exported = re.findall(r"pub use ([^;]+);", lib)
+    assert exported, "lib.rs re-exports the public API"
+    for line in exported:
+        assert "faer" not in line, line
+        assert not re.search(r"\bField\b", line), line
+    element = code_of(SRC / "element.rs")
+    start = element.index("pub trait Element")
+    header = element[start : element.index("{", start)]
+    assert "faer" not in header, header

@@ -1,7 +1,8 @@
 //! Inversion through the core crate, and the per-matrix numbers `--stats` reports.
 
 use crate::array::{index_label, Array, Data};
-use matinv::{Element, Field, InvOptions, Request, StackView, Status};
+use matinv::{c32, c64, Element, InvOptions, Request, StackView, Status};
+use std::ops::{Add, Mul, Sub};
 
 /// Inverts every matrix of `a` with [`matinv::invert`], `chunk` matrices per call,
 /// calling `tick(done)` after each call (for the progress bar). Singular matrices get an
@@ -45,7 +46,7 @@ pub fn invert(
     Ok((Array::new(a.shape.clone(), data)?, status))
 }
 
-fn invert_typed<T: Element>(
+fn invert_typed<T: Element + Default>(
     data: &[T],
     count: usize,
     n: usize,
@@ -53,7 +54,7 @@ fn invert_typed<T: Element>(
     tick: &mut dyn FnMut(usize),
 ) -> Result<(Vec<T>, Vec<Status>), String> {
     let nn = n * n;
-    let zero = T::from_compute(<T::Compute as Field>::ZERO);
+    let zero = T::default();
     let mut out = crate::array::try_vec(data.len(), "the inverse")?;
     out.resize(data.len(), zero);
     let mut status = crate::array::try_vec(count, "the status of every matrix")?;
@@ -166,30 +167,69 @@ fn mat<T>(v: &[T], k: usize, n: usize) -> &[T] {
     &v[k * n * n..(k + 1) * n * n]
 }
 
-// `Field` has `+` but not `+=`.
+/// An element type widened to double precision (`f64` or `c64`), for the residuals: the
+/// few operations they need, on the element types the command reads.
+pub trait Widen: Copy {
+    /// `f64` for real types, `c64` for complex ones.
+    type Wide: Copy
+        + Default
+        + Add<Output = Self::Wide>
+        + Sub<Output = Self::Wide>
+        + Mul<Output = Self::Wide>;
+    /// The multiplicative identity.
+    const ONE: Self::Wide;
+    /// The value in double precision (exact).
+    fn widen(self) -> Self::Wide;
+    /// `|w|`.
+    fn modulus(w: Self::Wide) -> f64;
+}
+
+macro_rules! widen {
+    ($($t:ty => $w:ty, $one:expr, $to:expr, $abs:expr);*) => {$(
+        impl Widen for $t {
+            type Wide = $w;
+            const ONE: $w = $one;
+            fn widen(self) -> $w {
+                $to(self)
+            }
+            fn modulus(w: $w) -> f64 {
+                $abs(w)
+            }
+        }
+    )*};
+}
+
+widen! {
+    f32 => f64, 1.0, f64::from, f64::abs;
+    f64 => f64, 1.0, |x| x, f64::abs;
+    c32 => c64, c64::new(1.0, 0.0), |z: c32| c64::new(z.re.into(), z.im.into()), |w: c64| w.re.hypot(w.im);
+    c64 => c64, c64::new(1.0, 0.0), |z| z, |w: c64| w.re.hypot(w.im)
+}
+
+// `Wide` has `+` but not `+=`.
 #[allow(clippy::assign_op_pattern)]
 /// LAPACK's inverse test ratio `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)`, in double
 /// precision (`f64` or `c64`) whatever the element type. About 1 for a good inverse;
 /// LAPACK's tests accept up to 30.
-pub fn residual<T: Element>(a: &[T], x: &[T], n: usize, eps: f64) -> f64 {
+pub fn residual<T: Widen>(a: &[T], x: &[T], n: usize, eps: f64) -> f64 {
     if n == 0 {
         return 0.0;
     }
-    let zero = <T::Compute as Field>::ZERO;
-    let one = <T::Compute as Field>::ONE;
+    let zero = T::Wide::default();
+    let one = T::ONE;
     let mut col = vec![0.0f64; n];
     let mut row = vec![zero; n];
     for i in 0..n {
         row.fill(zero);
         for k in 0..n {
-            let xik = x[i * n + k].to_compute();
+            let xik = x[i * n + k].widen();
             for (r, ak) in row.iter_mut().zip(&a[k * n..(k + 1) * n]) {
-                *r = *r + xik * ak.to_compute();
+                *r = *r + xik * ak.widen();
             }
         }
         for (j, r) in row.iter().enumerate() {
             let d = if i == j { one - *r } else { zero - *r };
-            col[j] += d.modulus();
+            col[j] += T::modulus(d);
         }
     }
     let r = col
@@ -198,11 +238,11 @@ pub fn residual<T: Element>(a: &[T], x: &[T], n: usize, eps: f64) -> f64 {
     r / (n as f64 * norm1(a, n) * norm1(x, n) * eps)
 }
 
-fn norm1<T: Element>(m: &[T], n: usize) -> f64 {
+fn norm1<T: Widen>(m: &[T], n: usize) -> f64 {
     (0..n)
         .map(|j| {
             (0..n)
-                .map(|i| m[i * n + j].to_compute().modulus())
+                .map(|i| T::modulus(m[i * n + j].widen()))
                 .sum::<f64>()
         })
         .fold(0.0, |a, c| if c.is_nan() || c > a { c } else { a })

@@ -7,12 +7,10 @@
 //!
 //! `cargo run --release -p matinv --example tune_blocked -- r 1024 64 128 256`
 //! (`r` real, `c` complex; the order; block widths)
-use matinv::{
-    c64, invert, Field, InvOptions, KernelParams, Params, Request, StackView, ThreadParams,
-};
+use matinv::{c64, invert, InvOptions, KernelParams, Params, Request, StackView, ThreadParams};
 use std::time::Instant;
 
-fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usize) -> F) {
+fn run<F: matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usize) -> F) {
     let a: Vec<F> = (0..n * n).map(make).collect();
     let reps = if n >= 2048 {
         5
@@ -22,7 +20,15 @@ fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usi
         200
     };
     let nf = n as f64;
-    let fl = 2.0 * nf * nf * nf * if F::REAL { 1.0 } else { 4.0 };
+    let fl = 2.0
+        * nf
+        * nf
+        * nf
+        * if F::DTYPE.starts_with("float") {
+            1.0
+        } else {
+            4.0
+        };
     let v = StackView::c_contiguous(&a, &[n, n]).unwrap();
     // Every configuration once per round, rounds repeated: on a shared machine, drifts in
     // speed then hit all of them alike.
@@ -56,7 +62,11 @@ fn run<F: Field + matinv::Element>(n: usize, blocks: &[usize], make: impl Fn(usi
     }
     println!(
         "n = {n}, {}, {reps} rounds:",
-        if F::REAL { "real" } else { "complex" }
+        if F::DTYPE.starts_with("float") {
+            "real"
+        } else {
+            "complex"
+        }
     );
     for ((name, _), ts) in configs.iter().zip(&mut times) {
         ts.sort_by(|a, b| a.partial_cmp(b).unwrap());

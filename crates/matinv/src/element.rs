@@ -17,7 +17,10 @@ pub type c32 = num_complex::Complex<f32>;
 #[allow(non_camel_case_types)]
 pub type c64 = num_complex::Complex<f64>;
 
-/// Arithmetic the kernels compute in: `f64` or `c64`.
+/// Arithmetic the kernels compute in: `f64` or `c64`. Not part of the public API (this
+/// module is private and `Field` is not re-exported): its supertrait is faer's
+/// `ComplexField`, and faer's traits stay out of matinv's names, so that a faer release
+/// is not a matinv one.
 pub trait Field:
     Copy
     + Send

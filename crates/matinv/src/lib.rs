@@ -63,7 +63,7 @@ mod threads;
 mod tiling;
 
 pub use cond::{cond, cond_with};
-pub use element::{c32, c64, Element, Field};
+pub use element::{c32, c64, Element};
 pub use error::Error;
 pub use fork::register as watch_forks;
 pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert};

@@ -77,7 +77,7 @@ impl InvOptions {
 }
 
 /// One inversion: which matrices, where their inverses go, whether every matrix gets a
-/// [`Status`], and how to invert them ([`InvOptions`]). Run it with [`invert`].
+/// [`Status`], and how to invert them ([`InvOptions`]). Run it with [`invert`](crate::invert).
 ///
 /// ```
 /// use matinv::{invert, InvOptions, Request, StackView, Status, Structure};
