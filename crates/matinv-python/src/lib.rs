@@ -198,12 +198,18 @@ fn invert<'py, T: Element + numpy::Element>(
             .collect();
         check_disjoint(&arrays)?;
     }
-    let mut st = Vec::new();
-    if status.is_some() {
-        st.try_reserve_exact(count)
-            .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
-        st.resize(count, Status::default());
-    }
+    // The core's statuses, copied into `info` and `rcond` after the call.
+    let mut st = match status {
+        None => None,
+        Some(_) => {
+            let mut st = Vec::new();
+            st.try_reserve_exact(count).map_err(|_| {
+                PyMemoryError::new_err("Unable to allocate the status of every matrix")
+            })?;
+            st.resize(count, Status::default());
+            Some(st)
+        }
+    };
     let written = match target {
         Target::InPlace => {
             // SAFETY: `check_out` accepted `a` for `T` (C-contiguous, aligned, writeable);
@@ -214,7 +220,7 @@ fn invert<'py, T: Element + numpy::Element>(
             let data = unsafe { out_slice::<T>(a) };
             let elements = data.len();
             let request = Request::in_place(data, shape).with_options(*opts);
-            run(py, request, elements, &mut st, status.is_some())?;
+            run(py, request, elements, st.as_deref_mut())?;
             a.clone()
         }
         Target::New | Target::Into(_) => {
@@ -232,16 +238,16 @@ fn invert<'py, T: Element + numpy::Element>(
             let dst = unsafe { out_slice::<T>(&out) };
             let elements = dst.len();
             let request = Request::new(&view, dst).with_options(*opts);
-            run(py, request, elements, &mut st, status.is_some())?;
+            run(py, request, elements, st.as_deref_mut())?;
             out
         }
     };
-    if let Some((info, rcond)) = status {
+    if let (Some((info, rcond)), Some(st)) = (status, &st) {
         // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the
         // batch shape (`count` elements); `check_disjoint` found each sharing no byte with
         // the other arrays; each is sliced once.
         let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
-        for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&st) {
+        for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(st) {
             *i = s.info as i32;
             *r = s.rcond;
         }
@@ -249,19 +255,17 @@ fn invert<'py, T: Element + numpy::Element>(
     Ok(Some(written))
 }
 
-/// Runs `request` for `elements` output elements (with `status` when `with_status`),
-/// keeping the GIL for small outputs.
+/// Runs `request` for `elements` output elements (with a status per matrix when `status`
+/// is given), keeping the GIL for small outputs.
 fn run<T: Element>(
     py: Python<'_>,
     request: Request<'_, T>,
     elements: usize,
-    status: &mut [Status],
-    with_status: bool,
+    status: Option<&mut [Status]>,
 ) -> PyResult<()> {
-    let request = if with_status {
-        request.with_status(status)
-    } else {
-        request
+    let request = match status {
+        Some(status) => request.with_status(status),
+        None => request,
     };
     compute_sized(py, elements, || matinv::invert(request))
 }

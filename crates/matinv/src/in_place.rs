@@ -91,17 +91,10 @@ mod tests {
         ];
         // 600 matrices of 48 x 48 doubles: 11 MB, three slabs.
         let (count, n) = (600, 48);
-        let mut a = Vec::with_capacity(count * n * n);
-        for k in 0..count {
-            let m = crate::kernels::test_matrix(n, k as u64, 3.0);
-            // Symmetric positive definite: M M^T / n + I, so every structure inverts it.
-            for i in 0..n {
-                for j in 0..n {
-                    let dot: f64 = (0..n).map(|l| m[i * n + l] * m[j * n + l]).sum();
-                    a.push(dot / n as f64 + f64::from(u8::from(i == j)));
-                }
-            }
-        }
+        // Symmetric positive definite, so every structure inverts them.
+        let mut a: Vec<f64> = (0..count)
+            .flat_map(|k| positive_definite(n, k as u64, |re, _| re))
+            .collect();
         // Matrix 450 (in the third slab) singular for every structure: a zero row and column.
         for i in 0..n {
             a[450 * n * n + i] = 0.0;
@@ -190,22 +183,10 @@ mod tests {
     #[test]
     fn the_last_short_slab_keeps_the_stacks_threads() {
         let (count, n) = (3, 300);
-        let mut a = Vec::with_capacity(count * n * n);
-        for k in 0..count {
-            let m = crate::kernels::test_matrix(n, 11 + k as u64, 3.0);
-            for i in 0..n {
-                for j in 0..n {
-                    let dot: f64 = (0..n).map(|l| m[i * n + l] * m[j * n + l]).sum();
-                    let re = dot / n as f64 + f64::from(u8::from(i == j));
-                    let im = if i == j {
-                        0.0
-                    } else {
-                        (m[i * n + j] - m[j * n + i]) / n as f64
-                    };
-                    a.push(crate::c64::new(re, im));
-                }
-            }
-        }
+        // Hermitian positive definite: an antisymmetric imaginary part of 1/n per entry.
+        let a: Vec<crate::c64> = (0..count)
+            .flat_map(|k| positive_definite(n, 11 + k as u64, crate::c64::new))
+            .collect();
         let shape = [count, n, n];
         for structure in [
             Structure::General,
@@ -227,6 +208,22 @@ mod tests {
                 "{structure:?}"
             );
         }
+    }
+
+    /// `M M^T / n + I` for a seeded `M` (`test_matrix`), each entry `entry(re, im)` with
+    /// `im` the antisymmetric `(M_ij - M_ji) / n` (0 on the diagonal), row-major.
+    fn positive_definite<E>(n: usize, seed: u64, entry: impl Fn(f64, f64) -> E) -> Vec<E> {
+        let m = crate::kernels::test_matrix(n, seed, 3.0);
+        let mut a = Vec::with_capacity(n * n);
+        for i in 0..n {
+            for j in 0..n {
+                let dot: f64 = (0..n).map(|l| m[i * n + l] * m[j * n + l]).sum();
+                let re = dot / n as f64 + f64::from(u8::from(i == j));
+                let im = (m[i * n + j] - m[j * n + i]) / n as f64;
+                a.push(entry(re, im));
+            }
+        }
+        a
     }
 
     #[test]
