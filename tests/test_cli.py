@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import matinv
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -204,6 +206,19 @@ def test_precision(tmp_path):
     np.savetxt(tmp_path / "a.csv", a, delimiter=",")
     p = run("inv", tmp_path / "a.csv", "--precision", "4")
     assert p.stdout.decode() == "3.333e-1 0.000e0\n0.000e0 1.429e-1\n"
+
+
+def test_extended(tmp_path):
+    # Hilbert 12 (cond about 1e16): the working inverse is flagged untrustworthy (exit 1),
+    # the double-double one is the extended inverse of matinv.inv, bit for bit, and trusted.
+    h = np.array([[1 / (i + j + 1) for j in range(12)] for i in range(12)])
+    np.save(tmp_path / "h.npy", h)
+    p = run("inv", tmp_path / "h.npy", "-o", tmp_path / "w.npy", code=1)
+    assert b"cannot be trusted" in p.stderr
+    p = run("inv", tmp_path / "h.npy", "-o", tmp_path / "x.npy", "--extended", "--json")
+    assert p.stderr == b""
+    assert json.loads(p.stdout)["matrices"][0]["ill_conditioned"] is False
+    np.testing.assert_array_equal(np.load(tmp_path / "x.npy"), matinv.inv(h, precision="extended"))
 
 
 def test_stats_json(tmp_path):

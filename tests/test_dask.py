@@ -83,6 +83,26 @@ def test_results_are_lazy_dask_arrays():
     assert [r.shape for r in res] == [(10, 3, 3), (10,), (10,)]
 
 
+def test_extended_precision_per_task():
+    # A stack and one matrix chunked along its last axes (inverted whole, not blockwise):
+    # matinv.inv's extended bits; inv_ex too; and an unknown precision refused at once.
+    rng = np.random.default_rng(9)
+    h = np.array([[1 / (i + j + 1) for j in range(10)] for i in range(10)])
+    stack = np.stack([h, with_condition(rng, 10, 1e12), np.eye(10)])
+    x = mdask.inv(da.from_array(stack, chunks=(2, 10, 10)), precision="extended").compute()
+    np.testing.assert_array_equal(x, matinv.inv(stack, precision="extended"))
+    one = mdask.inv(da.from_array(h, chunks=5), precision="extended")
+    np.testing.assert_array_equal(one.compute(), matinv.inv(h, precision="extended"))
+    xe, info, _ = mdask.inv_ex(da.from_array(stack, chunks=(1, 10, 10)), precision="extended")
+    np.testing.assert_array_equal(xe.compute(), x)
+    assert info.compute().tolist() == [0, 0, 0]
+    np.testing.assert_array_equal(
+        matinv.inv(da.from_array(stack), precision="extended").compute(), x
+    )
+    with pytest.raises(ValueError, match="precision must be one of"):
+        mdask.inv(da.from_array(h), precision="quad")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "shape, dtype, exc, message",
     [

@@ -200,7 +200,10 @@ def test_bad_out_is_refused_before_anything_is_written(case, func):
 def test_out_errors_come_after_numpys_shape_and_dtype_errors():
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):
         matinv.inv(np.ones((2, 3)), out=[1])
-    with pytest.raises(TypeError, match="unsupported in linalg"):
+    with pytest.raises(TypeError, match="Cannot cast ufunc 'inv' input"):
+        matinv.inv(np.full((2, 2), "1", dtype="U3"), out=np.empty((2, 2)))
+    # float16 (which matinv inverts, numpy refuses): out must be float16 too.
+    with pytest.raises(TypeError, match="output from dtype\\('float16'\\)"):
         matinv.inv(np.ones((2, 2), np.float16), out=np.empty((2, 2)))
 
 

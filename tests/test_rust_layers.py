@@ -17,6 +17,7 @@ LAYERS = [
     # Plain data and utilities: what a call asks for and gets, element types, layouts.
     {
         "alloc",
+        "double_double",
         "element",
         "error",
         "fork",
@@ -31,7 +32,7 @@ LAYERS = [
     },
     {"kernels"},  # one algorithm per file, on plain slices
     {"plan"},  # which kernel, which threads
-    {"cond", "driver", "general", "in_place", "structured", "svd"},  # the drivers
+    {"cond", "driver", "extended", "general", "in_place", "structured", "svd"},  # the drivers
     {"instances"},  # the drivers compiled once per element type
     {"inverse", "lib"},  # the public inverse
 ]
@@ -67,7 +68,16 @@ def test_dependencies_point_down():
 def test_the_element_types_name_no_driver():
     # The review's case: `Element` had the drivers' trait (instances) as a supertrait.
     code = code_of(SRC / "element.rs")
-    for driver in ("instances", "general", "structured", "svd", "cond", "driver", "in_place"):
+    for driver in (
+        "instances",
+        "general",
+        "structured",
+        "svd",
+        "cond",
+        "driver",
+        "in_place",
+        "extended",
+    ):
         assert f"crate::{driver}" not in code, driver
 
 

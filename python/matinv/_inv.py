@@ -3,22 +3,36 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, TypeVar, overload
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _dispatch, _native, _trust
+from . import _dispatch, _extra_dtypes, _native, _trust
 from ._assume_a import GENERAL, AssumeA, canonical
 from ._dtypes import NATIVE
+from ._extra_dtypes import EXTRA_DTYPES
 from ._input import kernel_input
 from ._out import check_out
 
-__all__ = ["InvExResult", "inv", "inv_ex"]
+__all__ = ["InvExResult", "Precision", "check_precision", "inv", "inv_ex"]
 
 _ArrayT = TypeVar("_ArrayT", bound="np.ndarray[Any, Any]")
 _KernelT = TypeVar("_KernelT", np.float32, np.float64, np.complex64, np.complex128)
 _Wrap = Any  # the input's ``__array_wrap__`` (ndarray's or a subclass's)
+
+Precision = Literal["working", "extended"]
+WORKING: Precision = "working"
+
+
+def check_precision(precision: object) -> Precision:
+    """`precision` if it names one, else ValueError (checked before anything else)."""
+    if isinstance(precision, str):
+        if precision == "working":
+            return "working"
+        if precision == "extended":
+            return "extended"
+    raise ValueError(f"precision must be one of 'working', 'extended'; got {precision!r}")
 
 
 class InvExResult(NamedTuple):
@@ -40,6 +54,7 @@ def inv(
     lower: bool = ...,
     out: _ArrayT,
     overwrite_a: bool = ...,
+    precision: Precision = ...,
 ) -> _ArrayT: ...
 @overload
 def inv(
@@ -49,6 +64,7 @@ def inv(
     lower: bool = ...,
     out: None = ...,
     overwrite_a: bool = ...,
+    precision: Precision = ...,
 ) -> NDArray[_KernelT]: ...
 @overload
 def inv(
@@ -58,6 +74,7 @@ def inv(
     lower: bool = ...,
     out: None = ...,
     overwrite_a: bool = ...,
+    precision: Precision = ...,
 ) -> NDArray[Any]: ...
 def inv(
     a: ArrayLike,
@@ -66,6 +83,7 @@ def inv(
     lower: bool = False,
     out: NDArray[Any] | None = None,
     overwrite_a: bool = False,
+    precision: Precision = WORKING,
 ) -> NDArray[Any]:
     """
     Compute the inverse of a matrix.
@@ -120,6 +138,16 @@ def inv(
         C-contiguous, aligned and writeable, with ``assume_a='general'``, the default
         `errstate` and no `out`; otherwise ignored, and a new array returned. After a
         `LinAlgError`, `a` then holds unspecified values.
+    precision : {'working', 'extended'}, optional
+        ``'working'`` (default): numpy's arithmetic (double precision; float32 and
+        complex64 computed in double and rounded). ``'extended'``: double-double
+        arithmetic (about 106 significant bits), rounded once to the result dtype: the
+        inverse of the matrix as stored, correct to about a unit in the last place while
+        ``cond(a)`` is below about 1e15, and with about ``32 - log10(cond(a))`` correct
+        digits beyond (numpy's has about ``16 - log10(cond(a))``). LU with partial
+        pivoting (Cholesky for ``'pos'``, and ``'sym'``/``'her'`` when it applies), many
+        times slower than ``'working'`` (see the documentation's precision page). A
+        matrix is singular when a pivot is an exact zero in double-double arithmetic.
 
     Returns
     -------
@@ -131,9 +159,10 @@ def inv(
     LinAlgError
         If `a` is not square or inversion fails (`numpy.linalg.LinAlgError` itself).
     TypeError
-        If the dtype of `a` is not supported (float16, longdouble, object, ...).
+        If the dtype of `a` is not supported (object, str, IEEE binary128 longdouble, ...).
     ValueError
-        If `assume_a` is not one of the values above (checked before anything else).
+        If `assume_a` or `precision` is not one of the values above (checked before
+        anything else).
 
     See Also
     --------
@@ -151,8 +180,11 @@ def inv(
     due to floating-point errors.
 
     float32 and complex64 inputs are computed in double precision and rounded, as numpy
-    does. The result is a new C-contiguous array (or `out`, or `a` with `overwrite_a`);
-    the input is modified only with `overwrite_a`.
+    does; float16 (which numpy refuses) too. longdouble and clongdouble (which numpy
+    refuses too) are computed in double-double arithmetic, whatever `precision` says,
+    where they are x86's 80-bit format (Linux, macOS on x86-64); as float64 where they
+    are double; binary128 is refused. The result is a new C-contiguous array (or `out`,
+    or `a` with `overwrite_a`); the input is modified only with `overwrite_a`.
 
     Examples
     --------
@@ -239,14 +271,19 @@ def inv(
         and assume_a is GENERAL
         and out is None
         and not overwrite_a
+        and precision is WORKING
     ):
         fresh = _native.inv_new(a)
         if fresh is not None:
             return fresh
     if _dispatch.overrides_numpy(a):
-        return _dispatched_inv(a, state, assume_a, lower, ex=False, out=out)  # type: ignore[no-any-return]
+        return _dispatched_inv(a, state, assume_a, lower, ex=False, out=out, precision=precision)  # type: ignore[no-any-return]
     name = canonical(assume_a)
+    precision = check_precision(precision)
     arr, wrap, result_t = _prepare(a)
+    if result_t.type in EXTRA_DTYPES:
+        x, _ = _extra(arr, a, result_t, state, name, lower, out, precision, "inv")
+        return x if out is not None else wrap(x)
     # scipy's overwrite_a, taken where the result can be written over `a` as it is (then
     # `arr` is `a`'s own memory, unconverted).
     in_place = (
@@ -260,12 +297,45 @@ def inv(
     status = None
     if state is not _trust.DEFAULT:
         dst, status = _with_status(dst, arr, result_t)
-    x = _native.inv(arr, dst, status, name, lower)
+    x = _native.inv(arr, dst, status, name, lower, precision)
     if status is not None:
-        _trust.apply(state, *status, result_t, cholesky=name == "pos")
+        extended = precision == "extended"
+        _trust.apply(state, *status, result_t, cholesky=name == "pos", extended=extended)
     if in_place:
         return a  # type: ignore[return-value]
     return x if out is not None else wrap(x)
+
+
+def _extra(
+    arr: NDArray[Any],
+    a: object,
+    result_t: np.dtype[Any],
+    state: _trust.State | None,
+    name: str,
+    lower: bool,
+    out: object,
+    precision: str,
+    func: str,
+) -> tuple[NDArray[Any], tuple[NDArray[np.int32], NDArray[np.float64]]]:
+    """`inv` (`state` given: raise or warn as it says) and `inv_ex` (`state` None) of a
+    float16, longdouble or clongdouble stack (`_extra_dtypes`): the inverses (in `out`
+    when given) and the status arrays (empty unless asked for)."""
+    dst = _output(out, arr, a, result_t, func)
+    batch = arr.shape[:-2]
+    status = None
+    if state is None or state is not _trust.DEFAULT:
+        status = (np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64))
+    x = _extra_dtypes.invert(arr, status, name, lower, precision)
+    if status is not None and state is not None:
+        extended = _extra_dtypes.double_double(result_t, precision)
+        _trust.apply(
+            state, *status, result_t, cholesky=name == "pos", extended=extended, stacklevel=4
+        )
+    if dst is not None:
+        dst[...] = x
+        x = dst
+    empty = (np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64))
+    return x, status if status is not None else empty
 
 
 def _in_place_ok(a: object) -> bool:
@@ -315,21 +385,25 @@ def _dispatched_inv(
     lower: bool,
     ex: bool,
     out: object,
+    precision: object,
 ) -> Any:
     """`inv` / `inv_ex` of an array whose type overrides numpy's functions: what numpy's
     dispatch gives (see `_dispatch`)."""
     name = canonical(assume_a)
+    precision = check_precision(precision)
     if out is not None:
         _dispatch.refuse(a, "out=")
     if _dispatch.is_dask_array(a):
         from . import dask as matinv_dask
 
         func = matinv_dask.inv_ex if ex else matinv_dask.inv
-        return func(a, assume_a=name, lower=lower)  # type: ignore[arg-type]
+        return func(a, assume_a=name, lower=lower, precision=precision)  # type: ignore[arg-type]
     if ex:
         _dispatch.refuse(a, "matinv.inv_ex")
     if name != GENERAL:
         _dispatch.refuse(a, f"assume_a={assume_a!r}")
+    if precision != WORKING:
+        _dispatch.refuse(a, f"precision={precision!r}")
     if state != _trust.DEFAULT:
         _dispatch.refuse(a, "matinv.errstate other than its default")
     return np.linalg.inv(a)
@@ -341,6 +415,7 @@ def inv_ex(
     assume_a: AssumeA = GENERAL,
     lower: bool = False,
     out: NDArray[Any] | None = None,
+    precision: Precision = WORKING,
 ) -> InvExResult:
     """
     Invert every matrix of a stack, never raising for singular or ill-conditioned ones.
@@ -349,8 +424,8 @@ def inv_ex(
     ----------
     a : (..., M, M) array_like
         Matrices to be inverted (the dtypes `inv` accepts).
-    assume_a, lower
-        As in `inv`: the structure of the matrices and the triangle read.
+    assume_a, lower, precision
+        As in `inv`: the structure of the matrices, the triangle read, the arithmetic.
     out : ndarray, optional
         Where to write the inverses, as `inv`'s `out` (``info`` and ``rcond`` are new
         arrays); the result's ``inv`` is `out` itself.
@@ -394,11 +469,18 @@ def inv_ex(
            [nan, nan]])
     """
     if _dispatch.overrides_numpy(a):
-        return _dispatched_inv(a, _trust.current(), assume_a, lower, ex=True, out=out)  # type: ignore[no-any-return]
+        result: InvExResult = _dispatched_inv(
+            a, _trust.current(), assume_a, lower, ex=True, out=out, precision=precision
+        )
+        return result
     name = canonical(assume_a)
+    precision = check_precision(precision)
     arr, wrap, result_t = _prepare(a)
+    if result_t.type in EXTRA_DTYPES:
+        x, (info, rcond) = _extra(arr, a, result_t, None, name, lower, out, precision, "inv_ex")
+        return InvExResult(x if out is not None else wrap(x), info, rcond)
     dst, (info, rcond) = _with_status(_output(out, arr, a, result_t, "inv_ex"), arr, result_t)
-    x = _native.inv(arr, dst, (info, rcond), name, lower)
+    x = _native.inv(arr, dst, (info, rcond), name, lower, precision)
     return InvExResult(x if out is not None else wrap(x), info, rcond)
 
 
@@ -407,5 +489,9 @@ def _prepare(a: ArrayLike) -> tuple[NDArray[Any], _Wrap, np.dtype[Any]]:
     result's subclass, and the result dtype."""
     arr = np.asarray(a)
     wrap = getattr(a, "__array_wrap__", arr.__array_wrap__)
+    if arr.dtype.type in EXTRA_DTYPES:
+        # The dtypes numpy refuses, which matinv inverts (`_extra_dtypes`).
+        _native.check_stack(arr.shape)
+        return arr, wrap, arr.dtype.newbyteorder("=")
     arr, result_t = kernel_input(arr, "inv", square=True)
     return arr, wrap, result_t

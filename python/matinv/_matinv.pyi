@@ -16,6 +16,7 @@ _Array: TypeAlias = np.ndarray[Any, Any]
 __all__ = [
     "check_stack",
     "inv",
+    "inv_pairs",
     "svd_into",
     "cond_into",
     "default_num_threads",
@@ -41,11 +42,13 @@ def inv(
     rcond: _Array | None = None,
     assume_a: str | None = None,
     lower: bool = False,
+    precision: str | None = None,
 ) -> _Array | None:
     """Every inverse request, in one call: the inverse of every matrix of `a` (float32/64,
     complex64/128 in native byte order, any strides), of the structure scipy calls
     `assume_a` (None: 'general'; the lower triangle read for 'pos', 'sym' and 'her' when
-    `lower`), with `num_threads` threads (0: every core), into a new C-contiguous array
+    `lower`), in `precision` (None or 'working': numpy's; 'extended': double-double),
+    with `num_threads` threads (0: every core), into a new C-contiguous array
     (`out` None), into `out` (C-contiguous, same dtype and shape), or in place (`out` is
     `a`, which must then be C-contiguous, aligned and writeable). With `info` (int32) and
     `rcond` (float64), both or neither, C-contiguous of shape `a.shape[:-2]`: a status per
@@ -57,9 +60,27 @@ def inv(
     strides that are not whole elements (copy it first). Raises
     numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
     without `info`, for a singular matrix (or "Matrix is not positive definite" under
-    'pos'); ValueError for an unknown `assume_a`; TypeError for an output of another dtype
-    or an input of an unsupported one. Releases the GIL while computing results of more
-    than 512 elements."""
+    'pos'); ValueError for an unknown `assume_a` or `precision`; TypeError for an output
+    of another dtype or an input of an unsupported one. Releases the GIL while computing
+    results of more than 512 elements."""
+
+def inv_pairs(
+    hi: _Array,
+    lo: _Array,
+    x_hi: _Array,
+    x_lo: _Array,
+    info: _Array | None = None,
+    rcond: _Array | None = None,
+    assume_a: str | None = None,
+    lower: bool = False,
+    num_threads: int = 0,
+) -> None:
+    """The inverses of the matrices ``hi + lo`` (both float64 or both complex128 in native
+    byte order, of one shape; ``|lo|`` at most half an ulp of ``hi``: an 80-bit long
+    double split exactly) in double-double arithmetic, written as ``x_hi + x_lo``
+    (``x_hi`` the rounded inverse; both C-contiguous, of the inputs' dtype and shape, and
+    sharing no memory with them or each other); `info`, `rcond`, `assume_a`, `lower` and
+    the errors as for `inv`."""
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those

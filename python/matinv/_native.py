@@ -21,6 +21,7 @@ __all__ = [
     "cond",
     "inv",
     "inv_new",
+    "inv_pairs",
     "run",
     "svd",
 ]
@@ -51,23 +52,45 @@ def inv(
     status: tuple[NDArray[np.int32], NDArray[np.float64]] | None,
     assume_a: str,
     lower: bool,
+    precision: str = "working",
 ) -> NDArray[np.generic]:
     """Every inverse request: the inverse of every matrix of `arr` (a kernel dtype in
-    native byte order), of structure `assume_a`, into `out` (None: a new array; `arr`
-    itself: in place), with a status per matrix into ``status = (info, rcond)`` instead
-    of LinAlgError for a singular one; returns the array written."""
+    native byte order), of structure `assume_a`, in `precision` ('working' or
+    'extended'), into `out` (None: a new array; `arr` itself: in place), with a status
+    per matrix into ``status = (info, rcond)`` instead of LinAlgError for a singular one;
+    returns the array written."""
     info, rcond = status if status is not None else (None, None)
     # 'general' reads no triangle: `lower` is not looked at (as numpy's inv has none).
     name, low = (None, False) if assume_a == "general" else (assume_a, bool(lower))
     threads = requested()
-    x = _matinv.inv(arr, threads, out, info, rcond, name, low)
+    prec = None if precision == "working" else precision
+    x = _matinv.inv(arr, threads, out, info, rcond, name, low, prec)
     if x is None:
         # Unaligned, or strides that are not whole elements: the kernels read elements in
         # place, so they get an aligned copy.
-        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, low)
+        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, low, prec)
     if x is None:
         raise RuntimeError("internal error in matinv: the native inv declined an aligned copy")
     return x
+
+
+def inv_pairs(
+    hi: NDArray[np.generic],
+    lo: NDArray[np.generic],
+    status: tuple[NDArray[np.int32], NDArray[np.float64]] | None,
+    assume_a: str,
+    lower: bool,
+) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
+    """The inverses of the matrices ``hi + lo`` (float64 or complex128 arrays of one shape,
+    ``|lo|`` at most half an ulp of ``hi``), in double-double arithmetic, as new arrays
+    ``(x_hi, x_lo)`` (``x_hi`` the rounded inverse, ``x_lo`` the rest); a status per
+    matrix into `status` as for `inv`."""
+    info, rcond = status if status is not None else (None, None)
+    name, low = (None, False) if assume_a == "general" else (assume_a, bool(lower))
+    hi, lo = np.ascontiguousarray(hi), np.ascontiguousarray(lo)
+    x_hi, x_lo = np.empty_like(hi), np.empty_like(lo)
+    _matinv.inv_pairs(hi, lo, x_hi, x_lo, info, rcond, name, low, requested())
+    return x_hi, x_lo
 
 
 def svd(

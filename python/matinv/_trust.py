@@ -13,7 +13,7 @@ import numpy as np
 from numpy.linalg import LinAlgError
 from numpy.typing import NDArray
 
-__all__ = ["DEFAULT", "LinAlgWarning", "State", "apply", "current", "errstate"]
+__all__ = ["DEFAULT", "DOUBLE_DOUBLE_EPS", "LinAlgWarning", "State", "apply", "current", "errstate"]
 
 Singular = Literal["raise", "nan", "warn"]
 IllConditioned = Literal["ignore", "warn", "raise"]
@@ -21,6 +21,9 @@ State = tuple[Singular, IllConditioned]
 """``(singular, ill_conditioned)``."""
 
 _SINGULAR = ("raise", "nan", "warn")
+# The unit roundoff of double-double arithmetic (106 significant bits), in which
+# precision="extended" (and longdouble input) is computed.
+DOUBLE_DOUBLE_EPS = 2.0**-104
 _ILL_CONDITIONED = ("ignore", "warn", "raise")
 # The default is compared by identity on `inv`'s fast path, so it is one object.
 DEFAULT: State = ("raise", "ignore")
@@ -105,12 +108,15 @@ def apply(
     result_t: np.dtype[Any],
     cholesky: bool = False,
     stacklevel: int = 3,
+    extended: bool = False,
 ) -> None:
     """Raise or warn as `state` says for the matrices `info` and `rcond` describe.
 
     `cholesky`: `info` counts failed Cholesky factorisations (``assume_a='pos'``), which
     `errstate(singular=...)` treats like singular matrices. `stacklevel`: that of the
-    warnings, pointing at the caller of `inv`."""
+    warnings, pointing at the caller of `inv`. `extended`: the inverses were computed in
+    double-double arithmetic, which keeps digits down to an rcond of about its unit
+    roundoff (`DOUBLE_DOUBLE_EPS`), not the dtype's."""
     singular, ill_conditioned = state
     bad = info > 0
     if bad.any():
@@ -126,13 +132,14 @@ def apply(
             warnings.warn(f"{what}: {where}; {inverse} NaN", LinAlgWarning, stacklevel=stacklevel)
     if ill_conditioned == "ignore":
         return
-    eps = float(np.finfo(result_t).eps)
+    eps = DOUBLE_DOUBLE_EPS if extended else float(np.finfo(result_t).eps)
     # NaN rcond (NaN in the input or the inverse) is as untrustworthy as a tiny one.
     ill = (info == 0) & ~(rcond >= eps)
     if ill.any():
         where = _describe(ill, rcond, lambda r: f" (rcond={r:.3g})")
         message = (
-            f"Ill-conditioned matrix: {where}, below eps={eps:.3g} of {result_t.name}; "
+            f"Ill-conditioned matrix: {where}, below eps={eps:.3g} of "
+            f"{'double-double' if extended else result_t.name}; "
             "the inverse may be inaccurate"
         )
         if ill_conditioned == "raise":

@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 import matinv
 from matinv import InvExResult
 from matinv._assume_a import AssumeA, canonical
+from matinv._inv import Precision, check_precision
 from matinv._threads import check_threads
 from matinv._trust import DEFAULT, State, apply, current
 
@@ -62,6 +63,7 @@ def inv(
     assume_a: AssumeA = "general",
     lower: bool = False,
     threads: int | None = None,
+    precision: Precision = "working",
 ) -> da.Array:
     """Lazy `matinv.inv` of a Dask array of shape ``(..., n, n)``.
 
@@ -73,9 +75,10 @@ def inv(
     x : dask.array.Array or array_like
         The matrices. A 2-D array in more than one chunk is inverted blockwise (one large
         matrix); anything else is treated as a stack whose chunks get whole matrices.
-    assume_a, lower
-        As in `matinv.inv`. A structure other than ``'general'`` is inverted a whole
-        matrix per task (a 2-D array chunked along its last axes is rechunked).
+    assume_a, lower, precision
+        As in `matinv.inv`. A structure other than ``'general'``, and
+        ``precision='extended'``, are inverted a whole matrix per task (a 2-D array
+        chunked along its last axes is rechunked).
     threads : int, optional
         matinv threads per task (default 1, one per Dask worker thread).
 
@@ -92,10 +95,11 @@ def inv(
         At once, for what `matinv.inv` rejects without looking at the values.
     """
     name = canonical(assume_a)
+    precision = check_precision(precision)
     arr, result_t = _prepare(x)
     threads = _threads(threads)
     state = current()
-    if _is_blocked(arr) and name == "general":
+    if _is_blocked(arr) and name == "general" and precision == "working":
         if state == DEFAULT:
             out, _ = _blocked_inv(arr, result_t, threads, raise_singular=True)
             return out
@@ -112,6 +116,7 @@ def inv(
         state,
         name,
         bool(lower),
+        precision,
         dtype=result_t,
         meta=_meta(arr.ndim, result_t),
         token="matinv-inv",
@@ -124,10 +129,11 @@ def inv_ex(
     assume_a: AssumeA = "general",
     lower: bool = False,
     threads: int | None = None,
+    precision: Precision = "working",
 ) -> InvExResult:
     """Lazy `matinv.inv_ex` of a Dask array of shape ``(..., n, n)``: never raises for
-    singular matrices. ``matinv.inv_ex(x)`` of a Dask array calls this; `assume_a` and
-    `lower` as in `inv`.
+    singular matrices. ``matinv.inv_ex(x)`` of a Dask array calls this; `assume_a`,
+    `lower` and `precision` as in `inv`.
 
     Returns
     -------
@@ -138,9 +144,10 @@ def inv_ex(
         they are computed together (``dask.compute(*result)``).
     """
     name = canonical(assume_a)
+    precision = check_precision(precision)
     arr, result_t = _prepare(x)
     threads = _threads(threads)
-    if _is_blocked(arr) and name == "general":
+    if _is_blocked(arr) and name == "general" and precision == "working":
         out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
         # (InvExResult's fields are annotated as ndarrays; here they hold Dask arrays.)
         return InvExResult(out, info, _blocked_rcond(arr, out, info))  # type: ignore[arg-type]
@@ -152,6 +159,7 @@ def inv_ex(
         threads=threads,
         assume_a=name,
         lower=bool(lower),
+        precision=precision,
         meta=(
             _meta(arr.ndim, result_t),
             _meta(arr.ndim - 2, np.int32),
@@ -205,21 +213,26 @@ def _whole_matrices(x: da.Array) -> da.Array:
 
 
 def _inv_chunk(
-    block: NDArray[Any], threads: int, state: State, assume_a: AssumeA, lower: bool
+    block: NDArray[Any],
+    threads: int,
+    state: State,
+    assume_a: AssumeA,
+    lower: bool,
+    precision: Precision,
 ) -> NDArray[Any]:
     singular, ill_conditioned = state
     with (
         matinv.threads(threads),
         matinv.errstate(singular=singular, ill_conditioned=ill_conditioned),
     ):
-        return matinv.inv(block, assume_a=assume_a, lower=lower)
+        return matinv.inv(block, assume_a=assume_a, lower=lower, precision=precision)
 
 
 def _inv_ex_chunk(
-    block: NDArray[Any], threads: int, assume_a: AssumeA, lower: bool
+    block: NDArray[Any], threads: int, assume_a: AssumeA, lower: bool, precision: Precision
 ) -> tuple[NDArray[Any], NDArray[np.int32], NDArray[np.float64]]:
     with matinv.threads(threads):
-        x, info, rcond = matinv.inv_ex(block, assume_a=assume_a, lower=lower)
+        x, info, rcond = matinv.inv_ex(block, assume_a=assume_a, lower=lower, precision=precision)
         return x, info, rcond
 
 

@@ -71,6 +71,23 @@ pub struct InvArgs {
     /// No progress bar and no warnings on stderr (errors are still printed).
     #[arg(short, long)]
     pub quiet: bool,
+    /// Compute in double-double arithmetic (about 106 significant bits; matinv.inv's
+    /// precision="extended"): the inverse of ill-conditioned matrices to nearly every bit
+    /// of the dtype, many times slower; rcond is then judged against double-double's
+    /// eps (2^-104) (--precision sets the digits of text output).
+    #[arg(long)]
+    pub extended: bool,
+}
+
+impl InvArgs {
+    /// The core's options for these arguments.
+    fn options(&self) -> matinv::InvOptions {
+        let precision = match self.extended {
+            true => matinv::Precision::Extended,
+            false => matinv::Precision::Working,
+        };
+        matinv::InvOptions::default().with_precision(precision)
+    }
 }
 
 /// A run that ended with a message: its exit status and one line for stderr.
@@ -243,7 +260,8 @@ fn invert_all(
     for (name, a) in arrays {
         let progress =
             crate::progress::Progress::new(a, args.quiet || !std::io::stderr().is_terminal());
-        let (x, status) = stats::invert(a, progress.chunk(), &mut |c| progress.advance(c))
+        let opts = args.options();
+        let (x, status) = stats::invert(a, &opts, progress.chunk(), &mut |c| progress.advance(c))
             .map_err(|e| Failure::input(format!("{label}: {e}")))?;
         progress.finish();
         results.push((name.clone(), x));
@@ -280,6 +298,7 @@ fn report_stats(
     walk_stats(
         &mut sink,
         report.as_mut(),
+        args.extended,
         label,
         arrays,
         results,
@@ -368,7 +387,7 @@ fn warn(args: &InvArgs, label: &str, summary: &Summary, arrays: &[(String, Array
         return EXIT_OK;
     }
     if !args.quiet {
-        let eps = arrays[0].1.data.eps();
+        let eps = stats::trust_eps(&arrays[0].1, args.extended);
         eprintln!(
             "matinv: warning: {label}: {} {} rcond below eps ({eps:.1e}), the inverse cannot be \
              trusted: {} (rcond {:.1e})",
@@ -387,9 +406,11 @@ fn warn(args: &InvArgs, label: &str, summary: &Summary, arrays: &[(String, Array
 
 /// Computes every matrix's statistics, prints them through `report` if given, and adds
 /// them up in `summary`.
+#[allow(clippy::too_many_arguments)]
 fn walk_stats(
     sink: &mut dyn Write,
     mut report: Option<&mut Report>,
+    extended: bool,
     label: &str,
     arrays: &[(String, Array)],
     results: &[(String, Array)],
@@ -401,7 +422,7 @@ fn walk_stats(
     }
     let residuals = report.is_some();
     for ((name, a), ((_, x), status)) in arrays.iter().zip(results.iter().zip(statuses)) {
-        stats::each(name, a, x, status, residuals, &mut |m| {
+        stats::each(name, a, x, status, residuals, extended, &mut |m| {
             let r = match report.as_mut() {
                 Some(r) => r.row(sink, &m),
                 None => Ok(()),

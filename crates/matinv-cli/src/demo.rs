@@ -62,7 +62,8 @@ pub fn write(out: &mut impl Write) -> io::Result<()> {
     for (i, (title, remark, shape, values)) in EXAMPLES.iter().enumerate() {
         writeln!(out, "{}. {title}: {remark}", i + 1)?;
         let a = Array::new(shape.to_vec(), Data::F64(values.to_vec())).map_err(io::Error::other)?;
-        let (x, status) = stats::invert(&a, a.count(), &mut |_| {}).map_err(io::Error::other)?;
+        let (x, status) = stats::invert(&a, &matinv::InvOptions::default(), a.count(), &mut |_| {})
+            .map_err(io::Error::other)?;
         writeln!(out, "   A =")?;
         indent(&a, out)?;
         writeln!(out, "   inv(A) =")?;

@@ -9,6 +9,7 @@ use std::ops::{Add, Mul, Sub};
 /// all-NaN inverse and `info > 0` in their [`Status`].
 pub fn invert(
     a: &Array,
+    opts: &InvOptions,
     chunk: usize,
     tick: &mut dyn FnMut(usize),
 ) -> Result<(Array, Vec<Status>), String> {
@@ -27,19 +28,19 @@ pub fn invert(
     }
     let (data, status) = match &a.data {
         Data::F32(v) => {
-            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            let (x, s) = invert_typed(v, opts, count, n, chunk, tick)?;
             (Data::F32(x), s)
         }
         Data::F64(v) => {
-            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            let (x, s) = invert_typed(v, opts, count, n, chunk, tick)?;
             (Data::F64(x), s)
         }
         Data::C32(v) => {
-            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            let (x, s) = invert_typed(v, opts, count, n, chunk, tick)?;
             (Data::C32(x), s)
         }
         Data::C64(v) => {
-            let (x, s) = invert_typed(v, count, n, chunk, tick)?;
+            let (x, s) = invert_typed(v, opts, count, n, chunk, tick)?;
             (Data::C64(x), s)
         }
     };
@@ -48,6 +49,7 @@ pub fn invert(
 
 fn invert_typed<T: Element + Default>(
     data: &[T],
+    opts: &InvOptions,
     count: usize,
     n: usize,
     chunk: usize,
@@ -59,7 +61,6 @@ fn invert_typed<T: Element + Default>(
     out.resize(data.len(), zero);
     let mut status = crate::array::try_vec(count, "the status of every matrix")?;
     status.resize(count, Status::default());
-    let opts = InvOptions::default();
     let chunk = chunk.max(1);
     let mut start = 0;
     while start < count {
@@ -70,7 +71,7 @@ fn invert_typed<T: Element + Default>(
         matinv::invert(
             Request::new(&view, &mut out[range])
                 .with_status(&mut status[start..start + c])
-                .with_options(opts),
+                .with_options(*opts),
         )
         .map_err(|e| e.to_string())?;
         start += c;
@@ -112,24 +113,36 @@ pub fn stats(
     residuals: bool,
 ) -> Vec<MatrixStats> {
     let mut out = Vec::new();
-    let _ = each(name, a, x, status, residuals, &mut |m| {
+    let _ = each(name, a, x, status, residuals, false, &mut |m| {
         out.push(m);
         Ok::<(), ()>(())
     });
     out
 }
 
+/// The rcond below which an inverse of `a` cannot be trusted: its dtype's eps, or
+/// double-double's (2^-104) for an `extended` inverse, which keeps digits far further.
+pub fn trust_eps(a: &Array, extended: bool) -> f64 {
+    match extended {
+        true => 2f64.powi(-104),
+        false => a.data.eps(),
+    }
+}
+
 /// [`stats`] one matrix at a time, without collecting them: `f` gets each in turn, and
 /// the first error it returns stops the walk. Memory stays O(1) whatever the count.
+/// `extended`: the inverses were computed in double-double ([`trust_eps`]).
 pub fn each<E>(
     name: &str,
     a: &Array,
     x: &Array,
     status: &[Status],
     residuals: bool,
+    extended: bool,
     f: &mut dyn FnMut(MatrixStats) -> Result<(), E>,
 ) -> Result<(), E> {
     let eps = a.data.eps();
+    let trust = trust_eps(a, extended);
     let n = a.n();
     status
         .iter()
@@ -152,7 +165,7 @@ pub fn each<E>(
                 residual,
                 singular,
                 pivot: singular.then_some(s.info),
-                ill_conditioned: !singular && untrustworthy(s.rcond, eps),
+                ill_conditioned: !singular && untrustworthy(s.rcond, trust),
             }
         })
         .try_for_each(f)
@@ -267,9 +280,9 @@ mod tests {
             .map(|i| ((i * 7919) % 23) as f64 - 11.0)
             .collect();
         let a = Array::new(vec![5, 3, 3], Data::F64(data)).unwrap();
-        let (whole, s1) = invert(&a, 5, &mut |_| {}).unwrap();
+        let (whole, s1) = invert(&a, &InvOptions::default(), 5, &mut |_| {}).unwrap();
         let mut ticks = 0;
-        let (parts, s2) = invert(&a, 2, &mut |c| ticks += c).unwrap();
+        let (parts, s2) = invert(&a, &InvOptions::default(), 2, &mut |c| ticks += c).unwrap();
         assert_eq!(ticks, 5);
         assert_eq!(whole.shape, parts.shape);
         assert_eq!(s1.len(), s2.len());

@@ -1,7 +1,7 @@
 //! `matinv._matinv`: the native half of the Python package. Conversion and error mapping
 //! only; array-likes, dtype promotion and subclasses are handled in `python/matinv`.
 
-use matinv::{c32, c64, Element, InvOptions, Request, StackView, Status, Structure};
+use matinv::{c32, c64, Element, InvOptions, Precision, Request, StackView, Status, Structure};
 use numpy::{
     PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
 };
@@ -59,9 +59,11 @@ fn to_py_err(py: Python<'_>, err: matinv::Error) -> PyErr {
             }
         }
         E::TooLarge => PyMemoryError::new_err(msg),
-        E::Layout(_) | E::OutputLength { .. } | E::InvalidNorm | E::UnknownStructure { .. } => {
-            PyValueError::new_err(msg)
-        }
+        E::Layout(_)
+        | E::OutputLength { .. }
+        | E::InvalidNorm
+        | E::UnknownStructure { .. }
+        | E::UnknownPrecision { .. } => PyValueError::new_err(msg),
         // A variant added to the core after this binding was written.
         _ => PyRuntimeError::new_err(msg),
     }
@@ -83,8 +85,9 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
 /// neither, C-contiguous of shape `a.shape[:-2]`, a status per matrix instead of
 /// LinAlgError for a singular one. `assume_a` is scipy's name for the structure
 /// ('general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', 'sym', 'her',
-/// 'auto'), `lower` picks the triangle 'pos', 'sym' and 'her' read; `num_threads` 0 for
-/// every core.
+/// 'auto'), `lower` picks the triangle 'pos', 'sym' and 'her' read; `precision` is
+/// 'working' (None: the same) or 'extended' (double-double); `num_threads` 0 for every
+/// core.
 ///
 /// Returns the array written, or None, doing nothing, when `a` is not an array the
 /// kernels read as it is (a new array: not an ndarray of float32, float64, complex64 or
@@ -94,7 +97,7 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
 /// dtype (TypeError), shape, layout and writeability (ValueError), and that no two arrays
 /// share memory (ValueError), the input in place excepted.
 #[pyfunction]
-#[pyo3(signature = (a, num_threads=0, out=None, info=None, rcond=None, assume_a=None, lower=false))]
+#[pyo3(signature = (a, num_threads=0, out=None, info=None, rcond=None, assume_a=None, lower=false, precision=None))]
 #[allow(clippy::too_many_arguments)]
 fn inv<'py>(
     py: Python<'py>,
@@ -105,17 +108,10 @@ fn inv<'py>(
     rcond: Option<&Bound<'py, PyUntypedArray>>,
     assume_a: Option<&Bound<'py, PyString>>,
     lower: bool,
+    precision: Option<&Bound<'py, PyString>>,
 ) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
     guard(|| {
-        // None for 'general': the fast path of small matrices skips decoding a string.
-        let structure = match assume_a {
-            None => Structure::General,
-            Some(name) => {
-                Structure::from_name(&name.to_cow()?, lower).map_err(|e| to_py_err(py, e))?
-            }
-        };
-        let opts = InvOptions::structured(structure)
-            .with_params(matinv::Params::default().with_num_threads(num_threads));
+        let opts = options(py, assume_a, lower, precision, num_threads)?;
         let status = both(info, rcond, "info and rcond")?;
         let Ok(a) = a.cast::<PyUntypedArray>() else {
             return match out {
@@ -135,6 +131,129 @@ fn inv<'py>(
             _ => Err(unsupported(a)),
         }
     })
+}
+
+/// The core's options from the names the package passes (None: 'general', 'working';
+/// the fast path of small matrices skips decoding strings).
+fn options(
+    py: Python<'_>,
+    assume_a: Option<&Bound<'_, PyString>>,
+    lower: bool,
+    precision: Option<&Bound<'_, PyString>>,
+    num_threads: usize,
+) -> PyResult<InvOptions> {
+    let structure = match assume_a {
+        None => Structure::General,
+        Some(name) => Structure::from_name(&name.to_cow()?, lower).map_err(|e| to_py_err(py, e))?,
+    };
+    let precision = match precision {
+        None => Precision::Working,
+        Some(name) => Precision::from_name(&name.to_cow()?).map_err(|e| to_py_err(py, e))?,
+    };
+    Ok(InvOptions::structured(structure)
+        .with_precision(precision)
+        .with_params(matinv::Params::default().with_num_threads(num_threads)))
+}
+
+/// The inverses of the matrices `hi + lo` (an 80-bit long double split exactly into two
+/// float64 or complex128 arrays of one shape) in double-double arithmetic, as the pairs
+/// `x_hi + x_lo` (`x_hi` the rounded inverse): `matinv.invert_pairs` of the core. The
+/// outputs, `info` and `rcond` (both or neither, as for [`inv`]) are the caller's arrays,
+/// checked here as [`inv`] checks its outputs.
+#[pyfunction]
+#[pyo3(signature = (hi, lo, x_hi, x_lo, info=None, rcond=None, assume_a=None, lower=false, num_threads=0))]
+#[allow(clippy::too_many_arguments)]
+fn inv_pairs<'py>(
+    py: Python<'py>,
+    hi: &Bound<'py, PyUntypedArray>,
+    lo: &Bound<'py, PyUntypedArray>,
+    x_hi: &Bound<'py, PyUntypedArray>,
+    x_lo: &Bound<'py, PyUntypedArray>,
+    info: Option<&Bound<'py, PyUntypedArray>>,
+    rcond: Option<&Bound<'py, PyUntypedArray>>,
+    assume_a: Option<&Bound<'py, PyString>>,
+    lower: bool,
+    num_threads: usize,
+) -> PyResult<()> {
+    guard(|| {
+        let opts = options(py, assume_a, lower, None, num_threads)?;
+        let status = both(info, rcond, "info and rcond")?;
+        macro_rules! pairs {
+            ($t:ty) => {
+                if let (Ok(h), Ok(l)) = (hi.cast::<PyArrayDyn<$t>>(), lo.cast::<PyArrayDyn<$t>>()) {
+                    if hi.dtype().is_native_byteorder() != Some(false)
+                        && lo.dtype().is_native_byteorder() != Some(false)
+                    {
+                        return invert_pairs::<$t>(py, h, l, (x_hi, x_lo), status, &opts);
+                    }
+                }
+            };
+        }
+        pairs!(f64);
+        pairs!(c64);
+        Err(PyTypeError::new_err(
+            "hi and lo must both be float64 or both complex128, in native byte order",
+        ))
+    })
+}
+
+/// [`inv_pairs`] for element type `T`.
+fn invert_pairs<'py, T: Element + numpy::Element>(
+    py: Python<'py>,
+    hi: &Bound<'py, PyArrayDyn<T>>,
+    lo: &Bound<'py, PyArrayDyn<T>>,
+    (x_hi, x_lo): (&Bound<'py, PyUntypedArray>, &Bound<'py, PyUntypedArray>),
+    status: Option<StatusArrays<'_, 'py>>,
+    opts: &InvOptions,
+) -> PyResult<()> {
+    let shape = hi.shape();
+    let (count, _) = matinv::stack_dims(shape).map_err(|e| to_py_err(py, e))?;
+    if lo.shape() != shape {
+        return Err(PyValueError::new_err("hi and lo must have one shape"));
+    }
+    let batch = &shape[..shape.len() - 2];
+    check_out::<T>(x_hi, shape, "x_hi")?;
+    check_out::<T>(x_lo, shape, "x_lo")?;
+    let mut outputs = vec![("x_hi", x_hi), ("x_lo", x_lo)];
+    if let Some((info, rcond)) = status {
+        check_out::<i32>(info, batch, "info")?;
+        check_out::<f64>(rcond, batch, "rcond")?;
+        outputs.extend([("info", info), ("rcond", rcond)]);
+    }
+    // Memory safety: each input apart from every output, the outputs apart from each
+    // other (the two inputs are only read, and may overlap).
+    for input in [("hi", hi.as_untyped()), ("lo", lo.as_untyped())] {
+        let arrays: Vec<_> = [input].into_iter().chain(outputs.iter().copied()).collect();
+        check_disjoint(&arrays)?;
+    }
+    let (Some(h), Some(l)) = (view_of(py, hi)?, view_of(py, lo)?) else {
+        return Err(PyValueError::new_err("hi and lo must be aligned arrays"));
+    };
+    let mut st = Vec::new();
+    if status.is_some() {
+        st.try_reserve_exact(count)
+            .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
+        st.resize(count, Status::default());
+    }
+    // SAFETY: `check_out` accepted `x_hi` and `x_lo` for `T` and `shape` (C-contiguous,
+    // aligned, writeable); `check_disjoint` found each sharing no byte with the inputs
+    // (read through `h` and `l`) or the other outputs; each is sliced once.
+    let (dh, dl) = unsafe { (out_slice::<T>(x_hi), out_slice::<T>(x_lo)) };
+    let elements = dh.len();
+    let st_ref = status.is_some().then_some(st.as_mut_slice());
+    compute_sized(py, elements, || {
+        matinv::invert_pairs(&h, &l, dh, dl, st_ref, opts)
+    })?;
+    if let Some((info, rcond)) = status {
+        // SAFETY: as in `invert`: checked for i32 / f64 and the batch shape, disjoint from
+        // every other array of the call, each sliced once.
+        let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
+        for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&st) {
+            *i = s.info as i32;
+            *r = s.rcond;
+        }
+    }
+    Ok(())
 }
 
 /// Where [`inv`]'s results go.
@@ -645,6 +764,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     matinv::watch_forks();
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv, m)?)?;
+    m.add_function(wrap_pyfunction!(inv_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;

@@ -3,10 +3,12 @@
 //! Like numpy, single precision is computed in double precision and rounded once at the end:
 //! every kernel works in [`Field`] = `f64` or `c64` only.
 
+use crate::double_double::{Cdd, Dd, DoubleDouble};
 use crate::error::Error;
 use crate::layout::StackView;
 use crate::params::Params;
-use crate::request::{NonFinite, Norm, Request, Vectors};
+use crate::request::{InvOptions, NonFinite, Norm, Request, Vectors};
+use crate::status::Status;
 use core::fmt::Debug;
 use core::ops::{Add, Mul, Neg, Sub};
 
@@ -38,6 +40,16 @@ pub trait Field:
 {
     /// True for `f64`: the lane-parallel kernels take real matrices only.
     const REAL: bool;
+    /// The double-double number of the same kind ([`Dd`] for `f64`, [`Cdd`] for `c64`),
+    /// which [`crate::Precision::Extended`] computes in.
+    type Wide: DoubleDouble;
+    /// The double-double `hi + lo`, exact for `|lo|` at most half an ulp of `hi` (the
+    /// split of a wider number; `lo = 0` for a plain value).
+    fn widen(hi: Self, lo: Self) -> Self::Wide;
+    /// `w` as `(hi, lo)`: `hi` is `w` rounded to this type, `lo` the rest.
+    fn narrow(w: Self::Wide) -> (Self, Self);
+    /// `w * s` for a power of two `s` (exact away from overflow and underflow).
+    fn wide_scale(w: Self::Wide, s: f64) -> Self::Wide;
     /// Additive identity.
     const ZERO: Self;
     /// Multiplicative identity.
@@ -85,6 +97,19 @@ pub trait Field:
 
 impl Field for f64 {
     const REAL: bool = true;
+    type Wide = Dd;
+    #[inline(always)]
+    fn widen(hi: Self, lo: Self) -> Dd {
+        Dd::new(hi, lo)
+    }
+    #[inline(always)]
+    fn narrow(w: Dd) -> (Self, Self) {
+        (w.hi, w.lo)
+    }
+    #[inline(always)]
+    fn wide_scale(w: Dd, s: f64) -> Dd {
+        w.scale(s)
+    }
     #[inline(always)]
     fn im(self) -> f64 {
         0.0
@@ -150,6 +175,25 @@ impl Field for f64 {
 }
 
 impl Field for c64 {
+    type Wide = Cdd;
+    #[inline(always)]
+    fn widen(hi: Self, lo: Self) -> Cdd {
+        Cdd {
+            re: Dd::new(hi.re, lo.re),
+            im: Dd::new(hi.im, lo.im),
+        }
+    }
+    #[inline(always)]
+    fn narrow(w: Cdd) -> (Self, Self) {
+        (c64::new(w.re.hi, w.im.hi), c64::new(w.re.lo, w.im.lo))
+    }
+    #[inline(always)]
+    fn wide_scale(w: Cdd, s: f64) -> Cdd {
+        Cdd {
+            re: w.re.scale(s),
+            im: w.im.scale(s),
+        }
+    }
     #[inline(always)]
     fn im(self) -> f64 {
         self.im
@@ -243,6 +287,16 @@ pub trait Drivers: Sized {
     /// `invert`: a request into an output (`structured::invert_stack`)
     /// or in place (`in_place::invert_in_place`).
     fn invert(request: Request<'_, Self>) -> Result<(), Error>;
+
+    /// `extended::invert_stack` of the pairs `hi + lo` (`crate::invert_pairs`).
+    fn invert_pairs(
+        hi: &StackView<'_, Self>,
+        lo: &StackView<'_, Self>,
+        out_hi: &mut [Self],
+        out_lo: &mut [Self],
+        status: Option<&mut [Status]>,
+        options: &InvOptions,
+    ) -> Result<(), Error>;
 
     /// `svd::run`.
     fn svd(

@@ -55,6 +55,12 @@ pub enum Error {
         /// The name that was given.
         name: String,
     },
+    /// An unknown precision name; the message lists the valid ones.
+    #[error("precision must be one of 'working', 'extended'; got '{name}'")]
+    UnknownPrecision {
+        /// The name that was given.
+        name: String,
+    },
     /// A strided view does not fit inside its buffer, or its strides do not match its shape.
     #[error("invalid layout: {0}")]
     Layout(String),

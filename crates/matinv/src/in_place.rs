@@ -7,16 +7,16 @@
 //! already works in place on a row-major matrix. Every other stack, and every call that
 //! asks for a [`Status`] per matrix, goes through the ordinary path (general or
 //! structured) a slab of matrices at a time, from a copy of at most [`SLAB_BYTES`] (or one
-//! matrix), written back over the slab. The results are those of an inversion into a new
+//! matrix), written back over the slab; so do extended-precision calls. The results are those of an inversion into a new
 //! buffer, bit for bit: the same kernel, scale, threads and order of operations.
 
 use crate::driver;
 use crate::element::{Element, Field};
+use crate::extended;
 use crate::general;
 use crate::layout::{stack_dims, StackView};
-use crate::params::Params;
 use crate::plan::threads_inside;
-use crate::request::Structure;
+use crate::request::{InvOptions, Precision, Structure};
 use crate::status::Status;
 use crate::structured;
 use crate::Error;
@@ -29,9 +29,10 @@ pub(crate) fn invert_in_place<T: Element>(
     data: &mut [T],
     shape: &[usize],
     mut status: Option<&mut [Status]>,
-    structure: Structure,
-    params: &Params,
+    options: &InvOptions,
 ) -> Result<(), Error> {
+    let (structure, params) = (options.structure, &options.params);
+    let extended = options.precision == Precision::Extended;
     let (count, n) = stack_dims(shape)?;
     let nn = n.checked_mul(n).ok_or(Error::TooLarge)?;
     let expected = count.checked_mul(nn).ok_or(Error::TooLarge)?;
@@ -40,6 +41,7 @@ pub(crate) fn invert_in_place<T: Element>(
         return Ok(());
     }
     if structure == Structure::General
+        && !extended
         && status.is_none()
         && general::inverts_own_memory::<T::Compute>(count, n, params)
         && let Some(x) = T::as_compute_mut(data)
@@ -65,8 +67,11 @@ pub(crate) fn invert_in_place<T: Element>(
         let st = status
             .as_deref_mut()
             .map(|st| &mut st[k * slab..k * slab + matrices]);
-        structured::invert_stack(&view, dst, st, structure, &slab_params)
-            .map_err(|e| e.in_stack_after(k * slab))?;
+        match extended {
+            true => extended::invert_stack(&view, None, dst, None, st, structure, &slab_params),
+            false => structured::invert_stack(&view, dst, st, structure, &slab_params),
+        }
+        .map_err(|e| e.in_stack_after(k * slab))?;
     }
     Ok(())
 }

@@ -11,10 +11,12 @@
 
 use crate::cond::condition_numbers;
 use crate::element::{c32, c64, Drivers, Element};
+use crate::extended;
 use crate::in_place::invert_in_place;
 use crate::layout::StackView;
 use crate::params::Params;
-use crate::request::{NonFinite, Norm, Request, Target, Vectors};
+use crate::request::{InvOptions, NonFinite, Norm, Precision, Request, Target, Vectors};
+use crate::status::Status;
 use crate::structured::invert_stack;
 use crate::svd::run as svd_run;
 use crate::Error;
@@ -25,12 +27,29 @@ macro_rules! drivers {
             fn invert(request: Request<'_, Self>) -> Result<(), Error> {
                 let Request { target, status, options } = request;
                 let (structure, params) = (options.structure, &options.params);
-                match target {
-                    Target::Into { a, out } => invert_stack(a, out, status, structure, params),
-                    Target::InPlace { data, shape } => {
-                        invert_in_place(data, shape, status, structure, params)
+                match (target, options.precision) {
+                    (Target::Into { a, out }, Precision::Working) => {
+                        invert_stack(a, out, status, structure, params)
+                    }
+                    (Target::Into { a, out }, _) => {
+                        extended::invert_stack(a, None, out, None, status, structure, params)
+                    }
+                    (Target::InPlace { data, shape }, _) => {
+                        invert_in_place(data, shape, status, &options)
                     }
                 }
+            }
+
+            fn invert_pairs(
+                hi: &StackView<'_, Self>,
+                lo: &StackView<'_, Self>,
+                out_hi: &mut [Self],
+                out_lo: &mut [Self],
+                status: Option<&mut [Status]>,
+                options: &InvOptions,
+            ) -> Result<(), Error> {
+                let (structure, params) = (options.structure, &options.params);
+                extended::invert_stack(hi, Some(lo), out_hi, Some(out_lo), status, structure, params)
             }
 
             fn svd(

@@ -12,7 +12,7 @@ use crate::request::{InvOptions, Request};
 use crate::status::Status;
 use crate::Error;
 #[cfg(doc)]
-use crate::{Params, Structure};
+use crate::{Params, Precision, Structure};
 
 /// Runs an inverse [`Request`].
 ///
@@ -124,4 +124,36 @@ pub fn inv_in_place<T: Element>(
     opts: &InvOptions,
 ) -> Result<(), Error> {
     invert(Request::in_place(data, shape).with_options(*opts))
+}
+
+/// Inverts matrices given as pairs of stacks whose sums are the matrices (`hi + lo`, with
+/// `|lo|` at most half an ulp of `hi`: an 80-bit `long double` split exactly into two
+/// `f64`), in double-double arithmetic ([`Precision::Extended`], whatever `options` says):
+/// `out_hi` gets each inverse rounded to `T`, `out_lo` the rest, both C-contiguous. The
+/// errors and statuses of [`invert`].
+///
+/// ```
+/// use matinv::{invert_pairs, InvOptions, StackView};
+///
+/// // 3 + 2^-60, whose inverse is 1/3 - 2^-60/9 + ...: the pair keeps what f64 drops.
+/// let (hi, lo) = ([3.0f64], [2f64.powi(-60)]);
+/// let (hi, lo) = (StackView::c_contiguous(&hi, &[1, 1])?, StackView::c_contiguous(&lo, &[1, 1])?);
+/// let (mut x, mut x_lo) = ([0.0f64], [0.0f64]);
+/// invert_pairs(&hi, &lo, &mut x, &mut x_lo, None, &InvOptions::default())?;
+/// assert_eq!(x[0], 1.0 / 3.0);
+/// // 1/3 - x (exact through the fused multiply-add), less 2^-60/9, to double-double's
+/// // precision (about 2^-104 of the inverse).
+/// let want_lo = (-3.0f64).mul_add(x[0], 1.0) / 3.0 - 2f64.powi(-60) / 9.0;
+/// assert!((x_lo[0] - want_lo).abs() <= 1e-32);
+/// # Ok::<(), matinv::Error>(())
+/// ```
+pub fn invert_pairs<T: Element>(
+    hi: &StackView<'_, T>,
+    lo: &StackView<'_, T>,
+    out_hi: &mut [T],
+    out_lo: &mut [T],
+    status: Option<&mut [Status]>,
+    options: &InvOptions,
+) -> Result<(), Error> {
+    T::invert_pairs(hi, lo, out_hi, out_lo, status, options)
 }

@@ -41,9 +41,11 @@
 
 mod alloc;
 mod cond;
+mod double_double;
 mod driver;
 mod element;
 mod error;
+mod extended;
 mod fork;
 mod general;
 mod in_place;
@@ -66,10 +68,10 @@ pub use cond::{cond, cond_with};
 pub use element::{c32, c64, Element};
 pub use error::Error;
 pub use fork::register as watch_forks;
-pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert};
+pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert, invert_pairs};
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use params::{KernelParams, Params, ThreadParams};
-pub use request::{InvOptions, Norm, Request, Structure, Vectors};
+pub use request::{InvOptions, Norm, Precision, Request, Structure, Vectors};
 pub use status::Status;
 pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd};
 pub use threads::default_num_threads;

@@ -7,10 +7,12 @@
 //! - `lanes.rs`: the same LU + getri for real n <= 8, one matrix per SIMD lane;
 //! - `gauss_jordan.rs`: Gauss-Jordan elimination, real mid sizes;
 //! - `gauss_jordan_blocked.rs`: blocked Gauss-Jordan on faer's products, large sizes;
+//! - `gauss_jordan_dd.rs`: Gauss-Jordan in double-double arithmetic (extended precision);
 //! - `gemm_buffer.rs`: reserving faer's packing buffers before its products run.
 
 pub(crate) mod gauss_jordan;
 pub(crate) mod gauss_jordan_blocked;
+pub(crate) mod gauss_jordan_dd;
 pub(crate) mod gemm_buffer;
 pub(crate) mod lanes;
 pub(crate) mod lu_getri;

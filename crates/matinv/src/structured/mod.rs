@@ -13,7 +13,7 @@
 //! of that minor, NaN included); LU keeps `getrf`'s exact-zero-pivot rule.
 
 mod cholesky;
-mod detect;
+pub(crate) mod detect;
 mod triangular;
 
 use crate::alloc::{zero_elements, zeros};
@@ -45,7 +45,7 @@ fn flops(structure: Structure, n: usize) -> usize {
 
 /// The matrix that was inverted, as a function of the stored one (for `rcond`).
 #[derive(Clone, Copy, Debug)]
-enum Implied {
+pub(crate) enum Implied {
     Stored,
     Diagonal,
     Upper,
@@ -62,7 +62,12 @@ enum Implied {
 
 /// Entry `(i, j)` of the matrix `implied` by the stored `m`.
 #[inline(always)]
-fn implied_entry<T: Element>(m: MatrixPtr<T>, implied: Implied, i: usize, j: usize) -> T::Compute {
+pub(crate) fn implied_entry<T: Element>(
+    m: MatrixPtr<T>,
+    implied: Implied,
+    i: usize,
+    j: usize,
+) -> T::Compute {
     // SAFETY: callers pass i, j < n, inside the matrix.
     let get = |i: usize, j: usize| unsafe { m.get(i, j) }.to_compute();
     let zero = <T::Compute as Field>::ZERO;
