@@ -11,6 +11,7 @@ cond <= 1e12 at least 95% of the entries within one ulp of the exact inverse.
 from __future__ import annotations
 
 import random
+import warnings
 from fractions import Fraction
 from typing import Any
 
@@ -438,6 +439,84 @@ def test_clongdouble_and_structures():
     assert r.info == 2 and np.isnan(r.inv).all() and r.inv.dtype == np.longdouble
     with pytest.raises(LinAlgError, match="Singular"):
         matinv.inv(np.ones((2, 2), np.longdouble))
+
+
+@x87
+@pytest.mark.parametrize(
+    "assume_a, junk_at", [("upper triangular", (1, 0)), ("diagonal", (0, 1)), ("pos", (1, 0))]
+)
+def test_longdouble_scaling_ignores_what_the_structure_does_not_read(assume_a, junk_at):
+    # Review of issue 27: a huge entry where the structure reads nothing set the scale,
+    # and the entries read underflowed ("Singular matrix").
+    a = np.array([[2, 1], [1, 4]], dtype=np.longdouble)
+    a[junk_at] = np.longdouble("1e400")
+    clean = a.copy()
+    clean[junk_at] = 0 if assume_a != "pos" else clean[junk_at[::-1]]
+    want = matinv.inv(clean, assume_a=assume_a)
+    np.testing.assert_array_equal(matinv.inv(a, assume_a=assume_a), want)
+
+
+@x87
+def test_longdouble_entries_spread_beyond_doubles_range():
+    # Review of issue 27: one scale per matrix left 1e-400 at zero in double.
+    ld = np.longdouble
+    x = matinv.inv(np.diag([ld(1), ld("1e-400")]))
+    assert x[0, 0] == 1 and x[1, 1] == 1 / ld("1e-400") and x[0, 1] == x[1, 0] == 0
+    # Rows and columns scaled by up to 2^+-6000 (exact): the inverse is scaled back.
+    h = hilbert(6, ld) + ld(1) / 3
+    er = np.array([-6000, 0, 5000, 17, -3, 6000])
+    ec = np.array([3000, -6000, 0, 3, 6000, -1])
+    scaled = np.ldexp(np.ldexp(h, er[:, None]), ec[None, :])
+    want = np.ldexp(np.ldexp(matinv.inv(h), -ec[:, None]), -er[None, :])
+    got = matinv.inv(scaled)
+    assert np.all(np.abs(got - want) <= 4 * np.finfo(ld).eps * np.abs(want))
+    p = hilbert(5, ld)  # positive definite, scaled symmetrically
+    d = np.array([-5000, 0, 5000, 100, -100])
+    sp = np.ldexp(np.ldexp(p, d[:, None]), d[None, :])
+    xp = matinv.inv(sp, assume_a="pos")
+    np.testing.assert_array_equal(xp, xp.T)
+    wp = np.ldexp(np.ldexp(matinv.inv(p, assume_a="pos"), -d[:, None]), -d[None, :])
+    assert np.all(np.abs(xp - wp) <= 4 * np.finfo(ld).eps * np.abs(wp))
+
+
+def _round_fraction(q: Fraction, dtype: Any) -> Any:
+    """`q` correctly rounded to `dtype` (float32 or float16), ties to even."""
+    f = dtype(float(q))
+    candidates = [np.nextafter(f, dtype(-np.inf)), f, np.nextafter(f, dtype(np.inf))]
+
+    def distance_then_odd(c: Any) -> tuple[Fraction, int]:
+        return abs(Fraction(*c.item().as_integer_ratio()) - q), int(c.view(f"u{c.itemsize}")) & 1
+
+    return min(candidates, key=distance_then_odd)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_single_and_half_precision_are_rounded_once(dtype):
+    # Review of issue 27: x00 = 1 / (15 + 240 j) for j near 2^24 / 2^11 lies near the
+    # middle of two single (half) precision numbers; rounding the double first, then to
+    # the narrower type, rounded half of them the wrong way.
+    big = 2 ** (24 if dtype == np.float32 else 11)
+    wrong = 0
+    for j in range(big - 25, big + 25):
+        a = np.array([[15, -240], [j, 1]], dtype=dtype)
+        if not np.isfinite(a).all() or a[1, 0] != j:
+            continue
+        x = matinv.inv(a, precision="extended")
+        assert x.dtype == dtype
+        ref = exact_inverse(a.astype(np.float64))
+        want = [[_round_fraction(q, dtype) for q in row] for row in ref]
+        wrong += not np.array_equal(x, np.array(want, dtype=dtype))
+    assert wrong == 0
+
+
+def test_overflowing_inverse_is_infinite_not_nan():
+    # Review of issue 27: the double-double reciprocal of 3e-310 was NaN; numpy gives inf.
+    x = matinv.inv(np.diag([1.0, 3e-310]), precision="extended")
+    assert x[1, 1] == np.inf and x[0, 0] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = matinv.inv(np.array([[1e-6, 0], [0, 1]], np.float16))
+    assert h[0, 0] == np.inf
 
 
 def test_svd_and_cond_still_refuse_float16():

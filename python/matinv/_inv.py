@@ -442,7 +442,9 @@ def inv_ex(
         first leading minor that is not positive definite (LAPACK ``potrf``).
         ``rcond`` (float64, same shape) is the reciprocal condition number in the 1-norm,
         ``1 / (||A||_1 ||inv(A)||_1)``, computed in O(M^2) from the inverse: 0 for singular
-        matrices; below the dtype's machine epsilon, the inverse cannot be trusted. With
+        matrices; below the dtype's machine epsilon (double-double's, 2^-104, for inverses
+        computed in it: ``precision='extended'``, longdouble), the inverse cannot be
+        trusted. With
         `assume_a`, ``A`` is the matrix the structure implies (one triangle, and zeros or
         its mirror image).
 
@@ -453,7 +455,7 @@ def inv_ex(
     TypeError
         If the dtype of `a` is not supported.
     ValueError
-        If `assume_a` is not one of the values `inv` accepts.
+        If `assume_a` or `precision` is not one of the values `inv` accepts.
 
     Examples
     --------

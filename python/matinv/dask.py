@@ -36,6 +36,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 import matinv
 from matinv import InvExResult
 from matinv._assume_a import AssumeA, canonical
+from matinv._extra_dtypes import EXTRA_DTYPES
 from matinv._inv import Precision, check_precision
 from matinv._threads import check_threads
 from matinv._trust import DEFAULT, State, apply, current
@@ -99,7 +100,7 @@ def inv(
     arr, result_t = _prepare(x)
     threads = _threads(threads)
     state = current()
-    if _is_blocked(arr) and name == "general" and precision == "working":
+    if _is_blocked(arr) and name == "general" and precision == "working" and _plain(result_t):
         if state == DEFAULT:
             out, _ = _blocked_inv(arr, result_t, threads, raise_singular=True)
             return out
@@ -147,7 +148,7 @@ def inv_ex(
     precision = check_precision(precision)
     arr, result_t = _prepare(x)
     threads = _threads(threads)
-    if _is_blocked(arr) and name == "general" and precision == "working":
+    if _is_blocked(arr) and name == "general" and precision == "working" and _plain(result_t):
         out, info = _blocked_inv(arr, result_t, threads, raise_singular=False)
         # (InvExResult's fields are annotated as ndarrays; here they hold Dask arrays.)
         return InvExResult(out, info, _blocked_rcond(arr, out, info))  # type: ignore[arg-type]
@@ -193,6 +194,13 @@ def _prepare(x: ArrayLike | da.Array) -> tuple[da.Array, np.dtype[Any]]:
     probe = np.empty(probe_shape, dtype=x.dtype)
     result_t = matinv.inv(probe).dtype
     return x, result_t
+
+
+def _plain(result_t: np.dtype[Any]) -> bool:
+    """Whether the blocked path (numpy's float64/complex128 arithmetic between blocks)
+    gives what `matinv.inv` gives for this dtype: not for those of `_extra_dtypes`, which
+    are inverted a whole matrix per task."""
+    return result_t.type not in EXTRA_DTYPES
 
 
 def _threads(threads: int | None) -> int:

@@ -32,6 +32,24 @@ pub trait DoubleDouble: Copy + Send + Sync + Debug + PartialEq + 'static {
     fn is_zero(self) -> bool;
     /// True when the real part is positive and finite (a Cholesky pivot).
     fn positive_real(self) -> bool;
+    /// `self * r` for scaling a pivot row by the pivot's reciprocal: zeros stay zeros
+    /// (even for an infinite `r`), and a product beyond double's range is the product of
+    /// the high parts (infinite, as double arithmetic gives it), not the NaN that the
+    /// error terms of an infinity make.
+    #[inline(always)]
+    fn scale_by(self, r: Self) -> Self {
+        if self.is_zero() {
+            return self;
+        }
+        let m = self.mul(r);
+        if m.magnitude().is_finite() {
+            m
+        } else {
+            self.high_product(r)
+        }
+    }
+    /// The product of the high parts, in double arithmetic.
+    fn high_product(self, other: Self) -> Self;
 }
 
 /// A real double-double number `hi + lo`.
@@ -92,6 +110,11 @@ impl Dd {
     #[inline(always)]
     fn div(self, other: Self) -> Self {
         let q1 = self.hi / other.hi;
+        if !q1.is_finite() {
+            // An overflowing (or NaN) quotient: what double division gives, not the NaN
+            // the correction steps would make of it.
+            return Self { hi: q1, lo: 0.0 };
+        }
         let r = self.sub(other.mul_f64(q1));
         let q2 = r.hi / other.hi;
         let r = r.sub(other.mul_f64(q2));
@@ -150,6 +173,14 @@ impl DoubleDouble for Dd {
     #[inline(always)]
     fn positive_real(self) -> bool {
         self.hi > 0.0 && self.hi.is_finite()
+    }
+
+    #[inline(always)]
+    fn high_product(self, other: Self) -> Self {
+        Self {
+            hi: self.hi * other.hi,
+            lo: 0.0,
+        }
     }
 }
 
@@ -232,6 +263,21 @@ impl DoubleDouble for Cdd {
     fn positive_real(self) -> bool {
         self.re.positive_real()
     }
+
+    #[inline(always)]
+    fn high_product(self, other: Self) -> Self {
+        let (a, b, c, d) = (self.re.hi, self.im.hi, other.re.hi, other.im.hi);
+        Self {
+            re: Dd {
+                hi: a * c - b * d,
+                lo: 0.0,
+            },
+            im: Dd {
+                hi: a * d + b * c,
+                lo: 0.0,
+            },
+        }
+    }
 }
 
 #[cfg(test)]
@@ -258,6 +304,17 @@ mod tests {
         let p = a.mul(Dd::new(2f64.powi(53) - 1.0, 0.0));
         let diff = p.sub(Dd::new(2f64.powi(106), 0.0));
         assert_eq!((diff.hi, diff.lo), (-1.0, 0.0));
+    }
+
+    #[test]
+    fn an_overflowing_reciprocal_is_infinite_not_nan() {
+        let r = Dd::new(3e-310, 0.0).recip();
+        assert_eq!((r.hi, r.lo), (f64::INFINITY, 0.0));
+        let r = Dd::new(-3e-310, 0.0).recip();
+        assert_eq!((r.hi, r.lo), (f64::NEG_INFINITY, 0.0));
+        // Scaling a pivot row by it: zeros stay zeros, the rest infinite, never NaN.
+        assert_eq!(Dd::ZERO.scale_by(r), Dd::ZERO);
+        assert_eq!(Dd::ONE.scale_by(r).hi, f64::NEG_INFINITY);
     }
 
     #[test]

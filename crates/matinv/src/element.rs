@@ -50,6 +50,10 @@ pub trait Field:
     fn narrow(w: Self::Wide) -> (Self, Self);
     /// `w * s` for a power of two `s` (exact away from overflow and underflow).
     fn wide_scale(w: Self::Wide, s: f64) -> Self::Wide;
+    /// `hi + lo` rounded to odd (each component: `hi` itself when exact or odd, else its
+    /// neighbour towards `lo`), which a narrower type (24 bits, or 11) then rounds as
+    /// the exact sum would round: one rounding, not two.
+    fn round_to_odd(hi: Self, lo: Self) -> Self;
     /// Additive identity.
     const ZERO: Self;
     /// Multiplicative identity.
@@ -109,6 +113,19 @@ impl Field for f64 {
     #[inline(always)]
     fn wide_scale(w: Dd, s: f64) -> Dd {
         w.scale(s)
+    }
+    #[inline(always)]
+    fn round_to_odd(hi: Self, lo: Self) -> Self {
+        if lo == 0.0 || !hi.is_finite() || hi.to_bits() & 1 == 1 {
+            return hi;
+        }
+        // One ulp towards lo: the magnitude up when they have the same sign, else down.
+        let bits = hi.to_bits();
+        f64::from_bits(if (lo > 0.0) == (hi > 0.0) {
+            bits + 1
+        } else {
+            bits - 1
+        })
     }
     #[inline(always)]
     fn im(self) -> f64 {
@@ -193,6 +210,13 @@ impl Field for c64 {
             re: w.re.scale(s),
             im: w.im.scale(s),
         }
+    }
+    #[inline(always)]
+    fn round_to_odd(hi: Self, lo: Self) -> Self {
+        c64::new(
+            f64::round_to_odd(hi.re, lo.re),
+            f64::round_to_odd(hi.im, lo.im),
+        )
     }
     #[inline(always)]
     fn im(self) -> f64 {

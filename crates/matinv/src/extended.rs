@@ -16,7 +16,7 @@
 //! and its inverse comes back as such a pair.
 
 use crate::alloc::zeros;
-use crate::double_double::DoubleDouble;
+use crate::double_double::{Dd, DoubleDouble};
 use crate::driver::{self, Failure, Inverses, StackJob};
 use crate::element::{Element, Field};
 use crate::kernels::gauss_jordan_dd::{self, Stop};
@@ -30,10 +30,14 @@ use crate::status::{fill_nan, Status};
 use crate::structured::detect::{classify, Class};
 use crate::structured::{implied_entry, Implied};
 use crate::Error;
+use core::any::Any;
 use faer::Par;
 
 /// A double-double number of the kind of `T`'s compute type.
 type Wide<T> = <<T as Element>::Compute as Field>::Wide;
+
+/// Orders from which one matrix gets every thread inside it.
+const INSIDE_MIN_N: usize = 128;
 
 /// How many times an `f64` flop a double-double one costs, about (for task sizes only).
 const FLOP_COST: usize = 10;
@@ -66,9 +70,15 @@ pub(crate) fn invert_stack<T: Element>(
     if count * n == 0 {
         return Ok(());
     }
-    // One matrix per thread (the kernel has no threads inside a matrix).
+    // All threads inside each matrix (the rows of each elimination step shared) for stacks
+    // of fewer large matrices than threads; else one matrix per thread.
+    let threads = match params.threads.num_threads {
+        0 => crate::threads::default_num_threads(),
+        t => t,
+    };
+    let inside = n >= INSIDE_MIN_N && count < threads;
     let flops = (2 * n * n * n + 16).saturating_mul(FLOP_COST);
-    let threading = Threading::inversion(count, flops, false, params);
+    let threading = Threading::inversion(count, flops, inside, params);
     let job = Extended {
         a,
         lo,
@@ -109,6 +119,10 @@ struct Workspace<T: Element> {
     a: Vec<Wide<T>>,
     /// The kernel's row exchanges.
     perm: Vec<usize>,
+    /// Real matrices: `a` as two planes of doubles (`hi`, then `lo`), which the real
+    /// kernel vectorises; and its copy of the pivot row.
+    planes: Vec<f64>,
+    pivot: Vec<f64>,
 }
 
 impl<T: Element> StackJob for Extended<'_, '_, T> {
@@ -138,6 +152,8 @@ impl<T: Element> StackJob for Extended<'_, '_, T> {
             stored_lo: zeros(if self.lo.is_some() { nn } else { 0 })?,
             a,
             perm: zeros(n)?,
+            planes: zeros(if T::Compute::REAL { 2 * nn } else { 0 })?,
+            pivot: zeros(if T::Compute::REAL { 2 * n } else { 0 })?,
         })
     }
 
@@ -146,7 +162,7 @@ impl<T: Element> StackJob for Extended<'_, '_, T> {
         start: usize,
         out: Outputs<'_, T>,
         ws: &mut Workspace<T>,
-        _par: Par,
+        par: Par,
     ) -> Result<(), Error> {
         // The kernel inlined into one copy per instruction set: its rows vectorise, and
         // `mul_add` is one instruction where FMA is there.
@@ -155,6 +171,7 @@ impl<T: Element> StackJob for Extended<'_, '_, T> {
             start,
             out,
             ws,
+            threads: par != Par::Seq,
         })
     }
 }
@@ -165,6 +182,8 @@ struct Run<'r, 'v, 'o, T: Element> {
     start: usize,
     out: Outputs<'o, T>,
     ws: &'r mut Workspace<T>,
+    /// Share each matrix's rows among the threads of the current pool.
+    threads: bool,
 }
 
 impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
@@ -177,6 +196,7 @@ impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
             start,
             out,
             ws,
+            threads,
         } = self;
         let n = job.n;
         let Outputs { hi, mut lo } = out;
@@ -191,7 +211,7 @@ impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
             let d_lo = lo
                 .as_deref_mut()
                 .map(|l| &mut l[i * n * n..(i + 1) * n * n]);
-            let result = invert_one(m, m_lo, d, d_lo, ws, n, job.structure);
+            let result = invert_one(m, m_lo, d, d_lo, ws, n, job.structure, threads);
             match status.as_deref_mut() {
                 None => {
                     result.map_err(|f| f.error(start + i))?;
@@ -256,6 +276,7 @@ fn plan<T: Element>(m: MatrixPtr<T>, n: usize, structure: Structure) -> (Implied
 /// Inverts one matrix (`m`, plus `m_lo` for pairs) into the row-major `d` (and the rest
 /// of each entry into `d_lo`).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn invert_one<T: Element>(
     m: MatrixPtr<T>,
     m_lo: Option<MatrixPtr<T>>,
@@ -264,6 +285,7 @@ fn invert_one<T: Element>(
     ws: &mut Workspace<T>,
     n: usize,
     structure: Structure,
+    threads: bool,
 ) -> Result<(), Failure> {
     let (implied, method) = plan(m, n, structure);
     for i in 0..n {
@@ -280,14 +302,14 @@ fn invert_one<T: Element>(
     let s = scale_for(big, small);
     let (transpose, mirror) = match method {
         Method::Lu { transpose } => {
-            eliminate(ws, n, s, transpose, true).map_err(failure)?;
+            eliminate(ws, n, s, transpose, true, threads).map_err(failure)?;
             (transpose, false)
         }
-        Method::Cholesky { or_lu } => match eliminate(ws, n, s, false, false) {
+        Method::Cholesky { or_lu } => match eliminate(ws, n, s, false, false, threads) {
             Ok(()) => (false, true),
             Err(stop) if !or_lu => return Err(failure(stop)),
             Err(_) => {
-                eliminate(ws, n, s, false, true).map_err(failure)?;
+                eliminate(ws, n, s, false, true, threads).map_err(failure)?;
                 (false, false)
             }
         },
@@ -319,7 +341,9 @@ fn failure(stop: Stop) -> Failure {
     }
 }
 
-/// Loads `s A` (or its transpose) widened into `ws.a` and inverts it there.
+/// Loads `s A` (or its transpose) widened into `ws.a` and inverts it there: real
+/// matrices through the planes kernel (the same bits, vectorised), complex ones through
+/// the generic one.
 #[inline(always)]
 fn eliminate<T: Element>(
     ws: &mut Workspace<T>,
@@ -327,6 +351,7 @@ fn eliminate<T: Element>(
     s: f64,
     transpose: bool,
     pivoting: bool,
+    threads: bool,
 ) -> Result<(), Stop> {
     for i in 0..n {
         for j in 0..n {
@@ -335,7 +360,25 @@ fn eliminate<T: Element>(
             ws.a[i * n + j] = T::Compute::wide_scale(T::Compute::widen(ws.stored[k], lo), s);
         }
     }
-    gauss_jordan_dd::invert(&mut ws.a, n, &mut ws.perm, pivoting)
+    let Workspace {
+        a,
+        perm,
+        planes,
+        pivot,
+        ..
+    } = ws;
+    let Some(a) = (a as &mut dyn Any).downcast_mut::<Vec<Dd>>() else {
+        return gauss_jordan_dd::invert(a, n, perm, pivoting);
+    };
+    let (hi, lo) = planes.split_at_mut(n * n);
+    for ((h, l), x) in hi.iter_mut().zip(lo.iter_mut()).zip(a.iter()) {
+        (*h, *l) = (x.hi, x.lo);
+    }
+    let result = gauss_jordan_dd::invert_real(hi, lo, n, perm, pivot, pivoting, threads);
+    for ((&hi, &lo), x) in hi.iter().zip(lo.iter()).zip(a.iter_mut()) {
+        *x = Dd { hi, lo };
+    }
+    result
 }
 
 /// Writes `s inv(s A)` from `ws.a` into the row-major `d` (rounded) and `d_lo` (the rest):
@@ -351,6 +394,7 @@ fn write<T: Element>(
     d: &mut [T],
     mut d_lo: Option<&mut [T]>,
 ) {
+    let single = T::as_compute_mut(&mut []).is_none();
     for i in 0..n {
         for j in 0..n {
             let (r, c) = match (mirror && i < j) || transpose {
@@ -363,7 +407,12 @@ fn write<T: Element>(
                 true if i == j => (T::Compute::from_re(hi.re()), T::Compute::from_re(lo.re())),
                 _ => (hi, lo),
             };
-            let rounded = T::from_compute(hi);
+            // Single precision: rounded once from the double-double value (through
+            // rounding to odd); double: `hi` is that rounding already.
+            let rounded = match single {
+                true => T::from_compute(T::Compute::round_to_odd(hi, lo)),
+                false => T::from_compute(hi),
+            };
             d[i * n + j] = rounded;
             if let Some(d_lo) = d_lo.as_deref_mut() {
                 // For single precision, the rest of the rounding to it too.
