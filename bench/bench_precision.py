@@ -85,8 +85,11 @@ def accuracy(x, ref):
         }
     diff = [[Fraction(*x[i, j].as_integer_ratio()) - ref[i][j] for j in range(n)] for i in range(n)]
     err = float(norm1(diff) / norm1(ref))
+    # In ulps of the computed entry (an exact zero is 0 ulps off a zero, else infinitely).
     ulps = [
-        float(abs(diff[i][j]) / Fraction(*np.spacing(abs(x[i, j])).as_integer_ratio()))
+        0.0
+        if diff[i][j] == 0
+        else float(abs(diff[i][j]) / Fraction(*np.spacing(abs(x[i, j])).as_integer_ratio()))
         if x[i, j] != 0
         else float("inf")
         for i in range(n)

@@ -21,6 +21,7 @@ not import here); skipped when there is no such tree.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import re
@@ -347,7 +348,7 @@ PATH = re.compile(
 # Named by the pages but not the tree's: a user's files in examples, other projects' files,
 # and what a script writes when run.
 NOT_THE_TREE = {"script.py"}
-OTHER_PROJECTS = ("numpy/",)
+OTHER_PROJECTS = ("numpy/", "faer/")
 WRITTEN_WHEN_RUN = {"bench/results/dask.json"}  # bench/bench_dask.py's RESULTS
 
 
@@ -606,3 +607,21 @@ def test_pages_carry_no_commit_hash():
             for m in COMMIT.finditer(text)
         ]
     assert not problems, "\n".join(problems)
+
+
+def test_precision_page_tables_come_from_its_results():
+    # docs/precision.md's tables are `bench/bench_precision.py --markdown` of
+    # bench/results/precision.json, row for row: a number on the page is one the run gave.
+    spec = importlib.util.spec_from_file_location(
+        "bench_precision", ROOT / "bench" / "bench_precision.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = json.loads((ROOT / "bench" / "results" / "precision.json").read_text())
+    rows = set(module.markdown(results).splitlines())
+    page = (DOCS / "precision.md").read_text(encoding="utf-8")
+    shown = [line for line in page.splitlines() if line.startswith("|")]
+    assert len(shown) >= 10, "docs/precision.md shows its accuracy and cost tables"
+    missing = [line for line in shown if line not in rows]
+    assert not missing, "rows not from bench/results/precision.json:\n" + "\n".join(missing)
