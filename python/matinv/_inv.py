@@ -143,11 +143,12 @@ def inv(
         complex64 computed in double and rounded). ``'extended'``: double-double
         arithmetic (about 106 significant bits), rounded once to the result dtype: the
         inverse of the matrix as stored, correct to about a unit in the last place while
-        ``cond(a)`` is below about 1e15, and with about ``32 - log10(cond(a))`` correct
-        digits beyond (numpy's has about ``16 - log10(cond(a))``). LU with partial
-        pivoting (Cholesky for ``'pos'``, and ``'sym'``/``'her'`` when it applies), many
-        times slower than ``'working'`` (see the documentation's precision page). A
-        matrix is singular when a pivot is an exact zero in double-double arithmetic.
+        ``cond(a)`` is below about 1e15, and with at least about ``30 - log10(cond(a))``
+        correct digits beyond (numpy's has about ``16 - log10(cond(a))``). Gauss-Jordan
+        elimination with partial pivoting (without exchanges, Cholesky's test, for
+        ``'pos'``, and ``'sym'``/``'her'`` when it applies), many times slower than
+        ``'working'`` (see the documentation's precision page). A matrix is singular
+        when a pivot is an exact zero in double-double arithmetic.
 
     Returns
     -------

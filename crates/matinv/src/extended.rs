@@ -1,8 +1,8 @@
 //! [`Precision::Extended`](crate::Precision::Extended): every matrix inverted in
-//! double-double arithmetic (faer's `fx128` and `cx128`, about 106 significant bits) and
-//! rounded once, so that the result is the inverse of the *stored* matrix to nearly every
-//! bit of the element type while `cond(A)` is below about 1e15, and keeps about
-//! `32 - log10(cond)` correct digits beyond.
+//! double-double arithmetic (`double_double.rs`, about 106 significant bits) and rounded
+//! once, so that the result is the inverse of the *stored* matrix to nearly every bit of
+//! the element type while `cond(A)` is below about 1e15, and keeps at least about
+//! `30 - log10(cond)` correct digits beyond (the bound `tests/test_precision.py` asserts).
 //!
 //! Gauss-Jordan elimination with partial pivoting (`kernels/gauss_jordan_dd.rs`), compiled
 //! per instruction set so that its double-double rows vectorise; for positive definite

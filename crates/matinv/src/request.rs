@@ -209,12 +209,13 @@ pub enum Precision {
     /// fast kernels.
     #[default]
     Working,
-    /// Double-double arithmetic (about 106 significant bits: faer's `fx128` and `cx128`),
-    /// rounded once to the element type: the inverse of the stored matrix to nearly every
-    /// bit while its condition number is below about 1e15, and with about
-    /// `32 - log10(cond)` correct digits beyond. LU with partial pivoting (Cholesky for
-    /// positive definite structures); a matrix is singular when a pivot is an exact zero
-    /// in double-double arithmetic. Much slower than [`Precision::Working`].
+    /// Double-double arithmetic (about 106 significant bits), rounded once to the element
+    /// type: the inverse of the stored matrix to nearly every bit while its condition
+    /// number is below about 1e15, and with at least about `30 - log10(cond)` correct
+    /// digits beyond. Gauss-Jordan elimination with partial pivoting (without exchanges,
+    /// failing where Cholesky fails, for positive definite structures); a matrix is
+    /// singular when a pivot is an exact zero in double-double arithmetic. Many times
+    /// slower than [`Precision::Working`].
     Extended,
 }
 
