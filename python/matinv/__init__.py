@@ -6,17 +6,18 @@ strided stacks of matrices without copying them whole and releases the GIL while
 
 The package, one module per concern: `_inv` (``inv``, ``inv_ex``), `_svd` (``svd``,
 ``svdvals``, ``cond``), `_trust` (``errstate``, ``LinAlgWarning``), `_threads` (thread
-control), `_dtypes` (numpy's dtype rules), `_assume_a` (the structure names), `_out`
-(``out=`` checks), `_dispatch` (``__array_function__`` types), `_native` (every call into
-the native module `_matinv`), `_patch` (numpy's own ``inv`` computed by matinv),
-`_threadpool` (threadpoolctl's view of matinv's threads), `_fork` (locks a forked child
-finds free), and `dask` (lazy inverses,
+control), `_isa` (``instruction_set``, ``MATINV_ISA``), `_dtypes` (numpy's dtype rules),
+`_assume_a` (the structure names), `_out` (``out=`` checks), `_dispatch`
+(``__array_function__`` types), `_native` (every call into the native module `_matinv`),
+`_patch` (numpy's own ``inv`` computed by matinv), `_threadpool` (threadpoolctl's view of
+matinv's threads), `_fork` (locks a forked child finds free), and `dask` (lazy inverses,
 imported on demand).
 """
 
 from numpy.linalg import LinAlgError
 
 from ._inv import InvExResult, inv, inv_ex
+from ._isa import instruction_set
 from ._matinv import __version__ as __version__
 from ._patch import is_patched, patch_numpy, patched_numpy, unpatch_numpy
 from ._svd import SVDResult, cond, svd, svdvals
@@ -42,6 +43,7 @@ __all__ = [
     "set_num_threads",
     "get_num_threads",
     "threads",
+    "instruction_set",
     "patch_numpy",
     "unpatch_numpy",
     "is_patched",

@@ -20,6 +20,7 @@ __all__ = [
     "svd_into",
     "cond_into",
     "default_num_threads",
+    "instruction_set",
     "patch_install",
     "patch_remove",
     "patch_active",
@@ -85,6 +86,10 @@ def inv_pairs(
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those
     threads cannot be started)."""
+
+def instruction_set() -> str:
+    """The instruction set matinv's own kernels run under: "avx512", "avx2" or "baseline"
+    (the widest the CPU has, capped by MATINV_ISA)."""
 
 def svd_into(
     a: _Array,

@@ -91,6 +91,12 @@ def _controller_class(threadpoolctl: ModuleType) -> type:
         filename_prefixes = ("_matinv",)
         check_symbols = ("matinv_get_num_threads",)
 
+        def set_additional_attributes(self) -> None:
+            # threadpoolctl's info shows it, as it shows OpenBLAS's kernel.
+            from ._isa import instruction_set
+
+            self.architecture = instruction_set()
+
         def get_num_threads(self) -> int:
             return _threads.get_num_threads()
 

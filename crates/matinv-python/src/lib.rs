@@ -756,6 +756,13 @@ fn default_num_threads() -> PyResult<usize> {
     guard(|| Ok(matinv::default_num_threads()))
 }
 
+/// The instruction set matinv's own kernels run under: "avx512", "avx2" or "baseline"
+/// (the widest the CPU has, capped by `MATINV_ISA`).
+#[pyfunction]
+fn instruction_set() -> &'static str {
+    matinv::instruction_set()
+}
+
 #[pymodule]
 fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // The fork handler, registered as the module is imported (on Linux already as the
@@ -768,6 +775,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(instruction_set, m)?)?;
     patch::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

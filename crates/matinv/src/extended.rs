@@ -84,7 +84,7 @@ pub(crate) fn invert_stack<T: Element>(
         lo,
         n,
         structure,
-        isa: Isa::detect(),
+        isa: Isa::selected(),
     };
     let out = Outputs {
         hi: Inverses { dst: out, status },

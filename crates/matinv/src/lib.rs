@@ -72,6 +72,7 @@ pub use inverse::{inv, inv_ex, inv_in_place, inv_with, invert, invert_pairs};
 pub use layout::{c_strides, matrix_dims, stack_dims, StackView};
 pub use params::{KernelParams, Params, ThreadParams};
 pub use request::{InvOptions, Norm, Precision, Request, Structure, Vectors};
+pub use simd::instruction_set;
 pub use status::Status;
 pub use svd::{factor_shapes, svd, svd_into, svdvals, Svd};
 pub use threads::default_num_threads;

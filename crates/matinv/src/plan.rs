@@ -85,6 +85,8 @@ pub(crate) struct KernelPlan {
     /// The instruction set of the generic kernels. The general path stops at AVX2 (its
     /// thresholds were measured so; the structured path uses AVX-512 where present).
     pub(crate) isa: Isa,
+    /// The instruction set of the pulp-written kernels (lanes, Gauss-Jordan): the widest.
+    pub(crate) pulp_isa: Isa,
 }
 
 impl KernelPlan {
@@ -93,7 +95,8 @@ impl KernelPlan {
         Self {
             n,
             kernel: Kernel::choose(n, real, params),
-            isa: Isa::detect().at_most(Isa::Avx2),
+            isa: Isa::selected().at_most(Isa::Avx2),
+            pulp_isa: Isa::selected(),
         }
     }
 }

@@ -7,7 +7,17 @@
 //! None of them relies on fused multiply-adds being formed (Rust never contracts `a * b + c`,
 //! and explicit `mul_add`s round the same with or without FMA), so every copy computes
 //! the same bits. The kernels written with pulp's vector types (lanes, Gauss-Jordan) are
-//! dispatched by pulp itself.
+//! dispatched through pulp, on the same instruction set ([`Isa::dispatch`]).
+//!
+//! `MATINV_ISA` (`baseline`, `avx2` or `avx512`, read once) caps the set, so that one
+//! machine can run, and the tests can compare, the copies its users on older CPUs get.
+//! faer's own kernels (the matrix products of the blocked inverses, the SVD) dispatch by
+//! themselves and are not capped.
+
+use std::sync::OnceLock;
+
+/// The environment variable that caps the instruction set.
+pub(crate) const ISA_VAR: &str = "MATINV_ISA";
 
 /// An instruction set that was detected on this CPU (only [`Isa::detect`] and
 /// [`Isa::at_most`] make one, so holding one is proof that the CPU has it).
@@ -42,12 +52,85 @@ impl Isa {
         Self::Baseline
     }
 
+    /// The set matinv's kernels run under: the detected one, capped by `MATINV_ISA`.
+    #[inline]
+    pub(crate) fn selected() -> Self {
+        Self::detect().at_most(cap())
+    }
+
+    /// The set a `MATINV_ISA` value names (`scalar` is `baseline`'s other name), or None.
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "baseline" | "scalar" => Some(Self::Baseline),
+            "avx2" => Some(Self::Avx2),
+            "avx512" | "avx-512" => Some(Self::Avx512),
+            _ => None,
+        }
+    }
+
+    /// This set's name, as `MATINV_ISA` takes it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Baseline => "baseline",
+            Self::Avx2 => "avx2",
+            Self::Avx512 => "avx512",
+        }
+    }
+
+    /// Runs pulp-written `work` on this set's pulp type (`V4`, `V3`, or pulp's scalar one).
+    #[inline(always)]
+    pub(crate) fn dispatch<W: pulp::WithSimd>(self, work: W) -> W::Output {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use pulp::x86::{V3, V4};
+            // `try_new` detects again (a cached load); holding `self` means it succeeds.
+            let arch = match self {
+                Isa::Avx512 => V4::try_new().map(pulp::Arch::V4),
+                Isa::Avx2 => V3::try_new().map(pulp::Arch::V3),
+                Isa::Baseline => None,
+            };
+            arch.unwrap_or(pulp::Arch::Scalar).dispatch(work)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = self;
+            pulp::Arch::new().dispatch(work)
+        }
+    }
+
     /// `self`, or `cap` when that is narrower (every wider set here includes the narrower
     /// ones, so the CPU has `cap` too).
     #[inline]
     pub(crate) fn at_most(self, cap: Self) -> Self {
         self.min(cap)
     }
+}
+
+/// `MATINV_ISA`'s cap, read once; unset or unknown values cap nothing (the Python package
+/// warns about unknown ones at import).
+fn cap() -> Isa {
+    static CAP: OnceLock<Isa> = OnceLock::new();
+    *CAP.get_or_init(|| {
+        std::env::var(ISA_VAR)
+            .ok()
+            .and_then(|v| Isa::from_name(&v))
+            .unwrap_or(Isa::Avx512)
+    })
+}
+
+/// The instruction set matinv's own kernels run under on this machine: `"avx512"`,
+/// `"avx2"` or `"baseline"` (x86-64's SSE2, or any other architecture). It is the widest
+/// the CPU has, capped by the `MATINV_ISA` environment variable (`baseline`, `avx2`,
+/// `avx512`; read once, at the first inverse): every set computes the same bits (the test
+/// suite compares them), so the cap exists to test and to compare speed. faer's kernels,
+/// which the blocked inverses of matrices above order 64 (real) or 32 (complex) by default call for
+/// their matrix products, pick their own.
+///
+/// ```
+/// assert!(["avx512", "avx2", "baseline"].contains(&matinv::instruction_set()));
+/// ```
+pub fn instruction_set() -> &'static str {
+    Isa::selected().name()
 }
 
 /// Work compiled once per instruction set: [`Isa::run`] calls `run`, inlined into a

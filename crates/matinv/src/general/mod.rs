@@ -107,7 +107,7 @@ pub(crate) fn invert_run<T: Element>(
         par,
     };
     if plan.kernel.uses_pulp() {
-        pulp::Arch::new().dispatch(run)
+        plan.pulp_isa.dispatch(run)
     } else {
         plan.isa.run(run)
     }
@@ -237,7 +237,7 @@ pub(crate) fn invert_one<T: Element>(
                     invert_gauss_jordan(simd, self.m, self.n, self.dst, self.ws)
                 }
             }
-            pulp::Arch::new().dispatch(One { m, n, dst, ws })
+            plan.pulp_isa.dispatch(One { m, n, dst, ws })
         }
         Kernel::Lanes | Kernel::LuGetri => invert_lu_getri(m, n, dst, ws),
         Kernel::GaussJordanBlocked => invert_blocked(m, n, dst, ws, par),

@@ -161,7 +161,7 @@ pub(crate) fn invert_real(
             use rayon::prelude::*;
             // Each task enters the instruction set's copy again: a closure run by rayon
             // is compiled without the caller's target features.
-            let isa = Isa::detect();
+            let isa = Isa::selected();
             let rows = PARALLEL_UPDATES.div_ceil(n);
             hi.par_chunks_mut(rows * n)
                 .zip(lo.par_chunks_mut(rows * n))

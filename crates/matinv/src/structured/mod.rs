@@ -221,7 +221,7 @@ pub(crate) fn invert_stack<T: Element>(
             plan: KernelPlan::new(n, real, params),
             params,
         },
-        isa: Isa::detect(),
+        isa: Isa::selected(),
     };
     driver::run_stack(&job, Inverses { dst: out, status }, count, threading)
 }
