@@ -11,9 +11,12 @@ Both functions are timed in one process, interleaved (each repeat times numpy th
 or matinv then numpy, alternating), after one warm-up call of each per case; the warm-up
 outputs are compared (allclose on a subset of the matrices) so that a fast wrong answer
 cannot pass. Medians and minima of the repeats are reported, with the speed-up
-numpy/matinv, the goal speed-up per case, GFLOP/s (2*n^3 flops per matrix), ns per matrix
-and the peak memory beyond input + output of one call of each library, measured in a fresh
-subprocess from /proc/self/status (VmHWM). Results go to a JSON file and a PNG plot.
+numpy/matinv, the goal speed-up per case, GFLOP/s (2*n^3 flops per real matrix, 8 n^3
+complex), ns per matrix, "x limit" (the time over the machine's own limit for the case:
+max(a two-thread copy of the input into fresh memory, the flops at numpy's GEMM rate), both
+measured in the same run) against its goal, and the peak memory beyond input + output of one
+call of each library, measured in a fresh subprocess from /proc/self/status (VmHWM). Results
+go to a JSON file and two PNG plots (speed-up over numpy; x limit against n).
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE slow current numpy down, and OpenBLAS reads them
 when it is loaded, so if either is set the script re-executes itself without them before
@@ -77,41 +80,48 @@ BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
 DEFAULT_JSON = BENCH_DIR / "results" / "latest.json"
 DEFAULT_PLOT = BENCH_DIR / "results" / "speedup.png"
+DEFAULT_LIMIT_PLOT = BENCH_DIR / "results" / "x-limit.png"
 
 # --------------------------------------------------------------------------------------
 # Cases
 # --------------------------------------------------------------------------------------
 
-# name, count (None: one 2-D matrix), n, dtype, goal speed-up (numpy time / matinv time)
+# name, count (None: one 2-D matrix), n, dtype, goal speed-up (numpy time / matinv time;
+# None: none), goal "x limit" (matinv time / the machine's limit for the case; the issues
+# for stacks and single matrices set them; None: none)
 CASES = [
-    ("stack2x2", 1_000_000, 2, "float64", 40.0),
-    ("stack3x3", 1_000_000, 3, "float64", 40.0),
-    ("stack4x4", 1_000_000, 4, "float64", 30.0),
-    ("stack4x4_f32", 1_000_000, 4, "float32", 30.0),
-    ("stack8x8", 100_000, 8, "float64", 10.0),
-    ("stack32x32", 10_000, 32, "float64", 4.0),
-    ("stack128x128", 1_000, 128, "float64", 2.5),
-    ("single3", None, 3, "float64", 2.0),
-    ("single64", None, 64, "float64", 2.0),
-    ("single512", None, 512, "float64", 1.8),
-    ("single1024", None, 1024, "float64", 2.0),
-    ("single2048", None, 2048, "float64", 2.0),
-    ("single4096", None, 4096, "float64", 1.8),
-    ("single1024_c128", None, 1024, "complex128", 1.5),
+    ("stack2x2", 1_000_000, 2, "float64", 40.0, 1.10),
+    ("stack3x3", 1_000_000, 3, "float64", 40.0, 1.10),
+    ("stack4x4", 1_000_000, 4, "float64", 30.0, 1.10),
+    ("stack4x4_f32", 1_000_000, 4, "float32", 30.0, 1.15),
+    ("stack6x6", 100_000, 6, "float64", None, 1.5),
+    ("stack8x8", 100_000, 8, "float64", 10.0, 1.5),
+    ("stack12x12", 100_000, 12, "float64", None, 2.0),
+    ("stack16x16", 10_000, 16, "float64", None, 2.0),
+    ("stack32x32", 10_000, 32, "float64", 4.0, 2.0),
+    ("stack64x64", 1_000, 64, "float64", None, 2.0),
+    ("stack128x128", 1_000, 128, "float64", 2.5, 1.5),
+    ("stack32x32_c128", 10_000, 32, "complex128", None, 2.5),
+    ("single3", None, 3, "float64", 2.0, None),
+    ("single64", None, 64, "float64", 2.0, 4.0),
+    ("single128", None, 128, "float64", None, 2.5),
+    ("single256", None, 256, "float64", None, 1.8),
+    ("single512", None, 512, "float64", 1.8, 1.3),
+    ("single1024", None, 1024, "float64", 2.0, 1.15),
+    ("single2048", None, 2048, "float64", 2.0, 1.12),
+    ("single4096", None, 4096, "float64", 1.8, None),
+    ("single1024_c128", None, 1024, "complex128", 1.5, 1.15),
 ]
 QUICK_SKIP = {"single2048", "single4096"}  # unless named explicitly with --cases
 QUICK_STACK_DIVISOR = 10
 PER_CALL_CASES = {"single3": 10_000}
-# Stacks of matrices up to this order are held against the memory floor (a copy of their
-# bytes), larger ones and single matrices against the GEMM rate.
-FLOOR_MAX_N = 4
 # Other processes' average CPU use above which a case's timing is flagged.
 BUSY_CPUS = 0.2
 
 DTYPE_SHORT = {"float32": "f32", "float64": "f64", "complex64": "c64", "complex128": "c128"}
 
 
-def case_dict(name, count, n, dtype, goal, quick):
+def case_dict(name, count, n, dtype, goal, limit_goal, quick):
     if quick and count is not None:
         count = max(1, count // QUICK_STACK_DIVISOR)
     shape = (n, n) if count is None else (count, n, n)
@@ -123,6 +133,7 @@ def case_dict(name, count, n, dtype, goal, quick):
         "dtype": dtype,
         "shape": list(shape),
         "goal": goal,
+        "limit_goal": limit_goal,
         "calls_per_sample": PER_CALL_CASES.get(name),
     }
 
@@ -482,8 +493,15 @@ def time_case(case, a, f_np, f_mi, args):
     }
 
 
+def met_goal(ok, reached, goal):
+    """ "yes", "no", or "-" where the case has no such goal."""
+    if goal is None:
+        return "-"
+    return "yes" if ok and reached else "no"
+
+
 def summarize(case, timing):
-    flops = 2.0 * case["n"] ** 3 * case["count"]
+    flops = (8.0 if np.dtype(case["dtype"]).kind == "c" else 2.0) * case["n"] ** 3 * case["count"]
     out = {}
     for lib in ("numpy", "matinv"):
         ts = timing[f"{lib}_s"]
@@ -500,14 +518,22 @@ def summarize(case, timing):
 
 
 def against_limits(case, summary, machine, floor):
-    """Adds each library's fraction of the machine's GEMM rate (compute-bound sizes) and
-    matinv's time over the memory floor (small-matrix stacks) to `summary`."""
+    """Adds the machine's limit for the case to `summary`: the memory floor (`floor`, a
+    copy of the input into fresh memory, with two threads or one where faster, as an
+    out-of-place inverse must read the input and write an array of its size), the compute
+    floor (the flops at the GEMM rate on
+    all cores), their maximum, and each library's time over it (``x_limit``); also each
+    library's fraction of the GEMM rate (n >= 8) and matinv's time over the memory floor."""
+    summary["floor"] = floor
+    summary["memory_floor_s"] = floor["floor_s"]
+    summary["compute_floor_s"] = limits.compute_floor_s(case, machine)
+    summary["limit_s"] = max(summary["memory_floor_s"], summary["compute_floor_s"] or 0.0)
+    summary["x_floor"] = summary["matinv"]["median_s"] / floor["fresh_s"]
     for lib in ("numpy", "matinv"):
+        summary[lib]["x_limit"] = summary[lib]["median_s"] / summary["limit_s"]
         if case["n"] >= 8:
             summary[lib]["efficiency"] = limits.efficiency(case, summary[lib]["median_s"], machine)
-    if floor is not None:
-        summary["floor"] = floor
-        summary["x_floor"] = summary["matinv"]["median_s"] / floor["fresh_s"]
+    summary["x_limit"] = summary["matinv"]["x_limit"]
 
 
 # --------------------------------------------------------------------------------------
@@ -638,7 +664,11 @@ COLUMNS = [
     ("np ns/mat", 10, ">"),
     ("mi ns/mat", 10, ">"),
     ("mi eff", 6, ">"),
-    ("x floor", 7, ">"),
+    ("mem floor", 9, ">"),
+    ("cmp floor", 9, ">"),
+    ("x limit", 7, ">"),
+    ("x goal", 6, ">"),
+    ("np x lim", 8, ">"),
     ("mi +MiB", 8, ">"),
     ("np +MiB", 8, ">"),
     ("check", 5, "<"),
@@ -665,14 +695,18 @@ def table_lines(results):
                     fmt_time(s["numpy"]["min_s"]),
                     fmt_time(s["matinv"]["min_s"]),
                     fmt_num(s["ratio_median"]),
-                    fmt_num(c["goal"], 2),
+                    fmt_num(c["goal"], 2) if c["goal"] else "-",
                     r["met"],
                     fmt_num(s["numpy"]["gflops_median"]),
                     fmt_num(s["matinv"]["gflops_median"]),
                     fmt_num(s["numpy"]["ns_per_matrix_median"]),
                     fmt_num(s["matinv"]["ns_per_matrix_median"]),
                     fmt_pct(s["matinv"].get("efficiency")),
-                    fmt_num(s.get("x_floor")),
+                    fmt_time(s["memory_floor_s"]),
+                    fmt_time(s["compute_floor_s"]) if s["compute_floor_s"] else "-",
+                    fmt_num(s["x_limit"]),
+                    fmt_num(c["limit_goal"], 3) if c["limit_goal"] else "-",
+                    fmt_num(s["numpy"]["x_limit"]),
                     fmt_mem(r.get("memory", {}).get("matinv")),
                     fmt_mem(r.get("memory", {}).get("numpy")),
                     "ok" if r["check"]["ok"] else "FAIL",
@@ -707,8 +741,9 @@ def draw_plot(path, results, meta):
     names = [f"{r['case']['name']}\n{shape_label(r['case'])}" for r in results]
     ratios = [r["summary"]["ratio_median"] for r in results]
     ratio_min = [r["summary"]["ratio_min"] for r in results]
-    goals = [r["case"]["goal"] for r in results]
-    colors = ["tab:green" if r["met"] == "yes" else "tab:red" for r in results]
+    goals = [r["case"]["goal"] or np.nan for r in results]
+    colors = {"yes": "tab:green", "no": "tab:red", "-": "tab:gray"}
+    colors = [colors[r["met"]] for r in results]
     x = np.arange(len(results))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.85 * len(results) + 2), 5.5))
     busy = [(r["timing"].get("background_cpus") or 0) > BUSY_CPUS for r in results]
@@ -722,7 +757,7 @@ def draw_plot(path, results, meta):
     ax.axhline(1.0, color="black", linewidth=1)
     ax.set_yscale("log")
     lo = min(min(ratios), min(ratio_min), 1.0)
-    hi = max(max(ratios), max(ratio_min), max(goals))
+    hi = max(max(ratios), max(ratio_min), np.nanmax(goals))
     ax.set_ylim(lo / 1.6, hi * 4)  # headroom for the legend
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
@@ -754,6 +789,62 @@ def draw_plot(path, results, meta):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def draw_limit_plot(path, results, meta):
+    """matinv's and numpy's "x limit" against n, stacks and single matrices apart, with the
+    goals; None when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), sharey=True)
+    for ax, stacked, title in zip(axes, (True, False), ("stacks", "one matrix")):
+        rows = [
+            r
+            for r in results
+            if r["case"]["stacked"] == stacked and r["case"]["dtype"] == "float64"
+        ]
+        rows = [r for r in rows if r["case"]["name"] != "single3"]
+        if not rows:
+            continue
+        n = [r["case"]["n"] for r in rows]
+        for lib, style in (("matinv", "o-"), ("numpy", "s--")):
+            ax.plot(n, [r["summary"][lib]["x_limit"] for r in rows], style, label=lib)
+        goal = [(r["case"]["n"], r["case"]["limit_goal"]) for r in rows if r["case"]["limit_goal"]]
+        if goal:
+            ax.plot(*zip(*goal), "_", color="tab:green", markersize=14, mew=2.5, label="goal")
+        others = [r for r in results if r["case"]["stacked"] == stacked and r not in rows]
+        for r in others:
+            if r["case"]["name"] == "single3":
+                continue
+            short = DTYPE_SHORT.get(r["case"]["dtype"], r["case"]["dtype"])
+            ax.plot(r["case"]["n"], r["summary"]["matinv"]["x_limit"], "^", color="tab:purple")
+            ax.annotate(
+                f"matinv {short}", (r["case"]["n"], r["summary"]["matinv"]["x_limit"]), fontsize=7
+            )
+        ax.axhline(1.0, color="black", linewidth=1)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("n (float64 unless marked)")
+        ax.set_title(title, fontsize=9)
+        ax.grid(which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("time / max(memory floor, compute floor)")
+    fig.suptitle(
+        f"x limit: {meta['cpu_model']}, {meta['nproc']} CPUs, DGEMM "
+        f"{meta['limits']['dgemm_gflops']:.0f} GFLOP/s ({meta['timestamp'][:16]})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
 
@@ -795,6 +886,12 @@ def parse_args(argv):
         default=str(DEFAULT_PLOT),
         metavar="PATH",
         help="where to write the speed-up plot (default: %(default)s; '' to skip)",
+    )
+    p.add_argument(
+        "--limit-plot",
+        default=str(DEFAULT_LIMIT_PLOT),
+        metavar="PATH",
+        help="where to write the x-limit plot (default: %(default)s; '' to skip)",
     )
     p.add_argument(
         "--memory",
@@ -839,7 +936,9 @@ def main(argv=None):
     cases = select_cases(args.cases, args.quick)
     if args.list:
         for c in select_cases(None, False):
-            print(f"{c['name']:16} {shape_label(c):18} goal >= {c['goal']:g}")
+            goal = f"ratio >= {c['goal']:g}" if c["goal"] else "no ratio goal"
+            limit = f"x limit <= {c['limit_goal']:g}" if c["limit_goal"] else "no limit goal"
+            print(f"{c['name']:16} {shape_label(c):18} {goal}, {limit}")
         return 0
 
     matinv = import_matinv()
@@ -901,17 +1000,28 @@ def main(argv=None):
                 results.append({"case": case, "check": chk, "error": chk["error"]})
                 continue
         timing = time_case(case, a, np.linalg.inv, matinv.inv, args)
-        floor = limits.copy_floor(a) if case["stacked"] and case["n"] <= FLOOR_MAX_N else None
+        floor = limits.copy_floor(a)
         del a
         summary = summarize(case, timing)
         against_limits(case, summary, machine, floor)
-        met = "yes" if chk["ok"] and summary["ratio_median"] >= case["goal"] else "no"
-        rec = {"case": case, "check": chk, "timing": timing, "summary": summary, "met": met}
+        met = met_goal(chk["ok"], summary["ratio_median"] >= (case["goal"] or 0), case["goal"])
+        limit_met = met_goal(
+            chk["ok"], summary["x_limit"] <= (case["limit_goal"] or 0), case["limit_goal"]
+        )
+        rec = {
+            "case": case,
+            "check": chk,
+            "timing": timing,
+            "summary": summary,
+            "met": met,
+            "limit_met": limit_met,
+        }
         print(
             f", {timing['repeats']}x{timing['calls_per_sample']}: numpy "
             f"{fmt_time(summary['numpy']['median_s'])}, matinv "
             f"{fmt_time(summary['matinv']['median_s'])}, ratio "
-            f"{summary['ratio_median']:.3g} (goal {case['goal']:g}: {met}), bg cpu "
+            f"{summary['ratio_median']:.3g} (goal {case['goal'] or '-'}: {met}), x limit "
+            f"{summary['x_limit']:.3g} (goal {case['limit_goal'] or '-'}: {limit_met}), bg cpu "
             f"{fmt_cpus(timing['background_cpus'])}",
             end="",
             file=sys.stderr,
@@ -944,8 +1054,10 @@ def main(argv=None):
         "times are per call (single3: median over "
         f"{PER_CALL_CASES['single3']} calls per repeat); ratio = numpy median / matinv median; "
         "mi eff = matinv's flop rate (2 n^3 per real inverse, 8 n^3 complex) over the "
-        "GEMM rate above; x floor = matinv median / a two-thread copy of the input into "
-        "fresh memory (stacks of n <= 4); "
+        "GEMM rate above; mem floor = a copy of the input into fresh memory (two threads, or "
+        "one where faster); "
+        "cmp floor = the flops at the GEMM rate; x limit = matinv median / max(mem floor, "
+        "cmp floor), goal: the most it may be; np x lim = numpy's; "
         "+MiB = peak memory of one call beyond input + output; "
         "bg cpu = CPUs used by other processes while timing"
     )
@@ -963,8 +1075,12 @@ def main(argv=None):
             "(see the 'bg cpu' column)"
         )
     n_met = sum(r["met"] == "yes" for r in timed)
+    n_goals = sum(r["met"] != "-" for r in timed)
+    n_limit = sum(r["limit_met"] == "yes" for r in timed)
+    n_limit_goals = sum(r["limit_met"] != "-" for r in timed)
     print(
-        f"\ngoals met: {n_met}/{len(timed)}; correctness: "
+        f"\nratio goals met: {n_met}/{n_goals}; x limit goals met: {n_limit}/{n_limit_goals}; "
+        "correctness: "
         f"{'all ok' if not failed else 'FAILURES (see above)'}; "
         f"total {meta['elapsed_s']:.0f} s"
     )
@@ -972,6 +1088,9 @@ def main(argv=None):
     if args.plot and timed:
         if draw_plot(args.plot, timed, meta):
             print(f"plot: {args.plot}")
+    if args.limit_plot and timed:
+        if draw_limit_plot(args.limit_plot, timed, meta):
+            print(f"x-limit plot: {args.limit_plot}")
     return 1 if failed else 0
 
 

@@ -2,9 +2,9 @@
 
 - the GEMM rates of numpy's BLAS on all its threads (DGEMM: 2 n^3 flops for two real n x n
   matrices; ZGEMM: 8 n^3 real flops for complex ones), the ceiling of compute-bound sizes;
-- the memory floor of a stack case: copying the same bytes with two threads, into fresh
-  memory (as a call that allocates its output pays page faults) and into a reused buffer
-  (as a call with ``out=``).
+- the memory floor of a case: copying the same bytes into fresh memory (as a call that
+  allocates its output pays page faults), with two threads or, where faster (small
+  arrays), one; and with two threads into a reused buffer (as a call with ``out=``).
 
 The CPU's vector instruction sets are read from /proc/cpuinfo (Linux; None elsewhere).
 """
@@ -60,15 +60,20 @@ def _copy(src: NDArray[Any], dst: NDArray[Any]) -> None:
 
 def copy_floor(a: NDArray[Any], repeats: int = 9) -> dict[str, float]:
     """Median seconds of a two-thread copy of `a`'s bytes into new memory (``fresh_s``) and
-    into one buffer written before (``reused_s``)."""
+    into one buffer written before (``reused_s``), and of a one-thread copy into new memory
+    (``fresh_1t_s``: faster for small arrays, where handing work to a thread costs more
+    than the copy). ``floor_s`` is the faster copy into new memory: the memory floor."""
     a = np.ascontiguousarray(a)
     reused = np.empty_like(a)
     _copy(a, reused)
-    return {
+    out = {
         "fresh_s": _median_s(lambda: _copy(a, np.empty_like(a)), repeats),
         "reused_s": _median_s(lambda: _copy(a, reused), repeats),
+        "fresh_1t_s": _median_s(lambda: a.copy(), repeats),
         "threads": COPY_THREADS,
     }
+    out["floor_s"] = min(out["fresh_s"], out["fresh_1t_s"])
+    return out
 
 
 def cpu_vector_isa() -> str | None:
@@ -95,12 +100,19 @@ def cpu_vector_isa() -> str | None:
     return None
 
 
-def efficiency(case: dict[str, Any], median_s: float, limits: dict[str, Any]) -> float | None:
-    """A case's flop rate (2 n^3 per real inverse, 8 n^3 per complex one) as a fraction of
-    the GEMM rate of its kind measured in the same run."""
+def compute_floor_s(case: dict[str, Any], limits: dict[str, Any]) -> float | None:
+    """Seconds a case's flops (2 n^3 per real inverse, 8 n^3 per complex one) take at the
+    GEMM rate of its kind measured in the same run (None when that rate is unknown)."""
     complex_ = np.dtype(case["dtype"]).kind == "c"
     rate = limits.get("zgemm_gflops" if complex_ else "dgemm_gflops")
     if not rate:
         return None
     flops = (8 if complex_ else 2) * case["n"] ** 3 * case["count"]
-    return float(flops / median_s / 1e9 / rate)
+    return float(flops / (rate * 1e9))
+
+
+def efficiency(case: dict[str, Any], median_s: float, limits: dict[str, Any]) -> float | None:
+    """A case's flop rate as a fraction of the GEMM rate of its kind measured in the same
+    run: its compute floor over its time."""
+    floor = compute_floor_s(case, limits)
+    return None if floor is None else floor / median_s

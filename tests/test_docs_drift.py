@@ -397,6 +397,16 @@ DTYPES = {
 PERF_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?: ?(?:s|ms|us|µs|ns)\b|x(?![\w])| ?GFLOP/s)")
 
 
+# Columns of the machine's limit per case (seconds, or a ratio; None where the run has none).
+LIMIT_COLUMNS = {
+    "memory floor": lambda r: r["summary"].get("memory_floor_s"),
+    "compute floor": lambda r: r["summary"].get("compute_floor_s"),
+    "x limit": lambda r: r["summary"].get("x_limit"),
+    "x limit goal": lambda r: r["case"].get("limit_goal"),
+    "numpy x limit": lambda r: r["summary"].get("numpy", {}).get("x_limit"),
+}
+
+
 def half_unit(shown: str) -> float:
     """Half a unit of the last digit shown: what rounding may have removed."""
     decimals = len(shown.partition(".")[2])
@@ -534,7 +544,23 @@ def benchmark_problems(page: Path, *, only_tables: bool) -> list[str]:
                 continue
             summary = case["summary"]
             for col, shown in zip(header[1:], row[1:]):
-                if col in ("numpy", "matinv"):
+                if col in LIMIT_COLUMNS:
+                    # The machine's limit (bench_inv.py's `against_limits`); "-": none.
+                    actual = LIMIT_COLUMNS[col](case)
+                    if shown == "-" and actual is None:
+                        continue
+                    if actual is None:
+                        problems.append(f"{where}: {col} {shown}, {files[0]} has none")
+                        continue
+                    m = TIME.match(shown)
+                    if m:
+                        actual /= UNIT_S[m.group(2)]
+                    if not matches(m.group(1) if m else shown, actual):
+                        problems.append(
+                            f"{where}: {col} {shown}, {files[0]} has {actual:.4g} "
+                            f"({case['case']['name']})"
+                        )
+                elif col in ("numpy", "matinv"):
                     m = TIME.match(shown)
                     if not m:
                         problems.append(f"{where}: {col} {shown!r} is not a time")
