@@ -97,8 +97,8 @@ pub fn invert_in_place<S: Simd>(
         // Column k + 1 after step k, its pivot, and step k + 1's multipliers.
         let k1 = k + 1;
         let t = a[k + k1 * n];
-        for (i, (g, &m)) in h.iter_mut().zip(f.iter()).enumerate() {
-            *g = (-m).mul_add(t, a[i + k1 * n]);
+        for ((g, &m), &x) in h.iter_mut().zip(f.iter()).zip(&a[k1 * n..(k1 + 1) * n]) {
+            *g = (-m).mul_add(t, x);
         }
         h[k] = pk.scale(t);
         let p1 = pivot_row(h, k1);
