@@ -30,6 +30,7 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "stack3x3": (1_000_000, 3, "float64", 9),
     "stack4x4": (1_000_000, 4, "float64", 9),
     "stack4x4_f32": (1_000_000, 4, "float32", 9),
+    "stack6x6": (100_000, 6, "float64", 9),
     "stack8x8": (100_000, 8, "float64", 9),
     "stack12x12": (100_000, 12, "float64", 7),
     "stack16x16": (10_000, 16, "float64", 9),
