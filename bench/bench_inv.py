@@ -527,7 +527,8 @@ def against_limits(case, summary, machine, floor):
     summary["floor"] = floor
     summary["memory_floor_s"] = floor["floor_s"]
     summary["compute_floor_s"] = limits.compute_floor_s(case, machine)
-    summary["limit_s"] = max(summary["memory_floor_s"], summary["compute_floor_s"] or 0.0)
+    limit = max(summary["memory_floor_s"], summary["compute_floor_s"] or 0.0)
+    summary["limit_s"] = limit or float("nan")  # a floor of 0 s would mean a broken clock
     summary["x_floor"] = summary["matinv"]["median_s"] / floor["fresh_s"]
     for lib in ("numpy", "matinv"):
         summary[lib]["x_limit"] = summary[lib]["median_s"] / summary["limit_s"]

@@ -549,8 +549,9 @@ def benchmark_problems(page: Path, *, only_tables: bool) -> list[str]:
                     actual = LIMIT_COLUMNS[col](case)
                     if shown == "-" and actual is None:
                         continue
-                    if actual is None:
-                        problems.append(f"{where}: {col} {shown}, {files[0]} has none")
+                    if actual is None or shown == "-":
+                        has = "none" if actual is None else f"{actual:.4g}"
+                        problems.append(f"{where}: {col} {shown}, {files[0]} has {has}")
                         continue
                     m = TIME.match(shown)
                     if m:

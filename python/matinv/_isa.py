@@ -17,12 +17,13 @@ NAMES = ("baseline", "scalar", "avx2", "avx512", "avx-512")
 
 def instruction_set() -> str:
     """The instruction set matinv's own kernels run under: ``"avx512"``, ``"avx2"`` or
-    ``"baseline"`` (x86-64's SSE2, or another architecture).
+    ``"baseline"`` (x86-64's SSE2; always ``"baseline"`` on other architectures).
 
-    It is the widest this CPU has, capped by the ``MATINV_ISA`` environment variable
-    (``baseline``, ``avx2`` or ``avx512``, read at the first inverse). Every set computes
-    the same inverses, bit for bit (NaN payloads aside), which the test suite checks, so the
-    cap serves to test and to compare speed. The matrix products that the blocked inverses
+    On x86-64 it is the widest this CPU has, capped by the ``MATINV_ISA`` environment
+    variable (``baseline``, ``avx2`` or ``avx512``, read once, the first time matinv picks
+    a set: its first inverse, or this function). Every set computes the same inverses, bit
+    for bit (NaN payloads aside), which the test suite checks on the sets its machine has,
+    so the cap serves to test and to compare speed. The matrix products that the blocked inverses
     of larger matrices borrow from faer pick their own instruction set.
 
     >>> import matinv

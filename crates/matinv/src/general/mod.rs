@@ -87,9 +87,9 @@ impl<T: Element> StackJob for General<'_, '_, T> {
 }
 
 /// Inverts the consecutive matrices `start..` of `a` into `out` with the kernel of `plan`:
-/// the pulp-written ones with the widest SIMD of this CPU (pulp compiles the whole loop
-/// over the matrices, gathers and scatters included, for it), the others inlined into a
-/// copy for the plan's instruction set.
+/// the pulp-written ones on the widest SIMD of the plan's `pulp_isa` (the CPU's, capped by
+/// `MATINV_ISA`; pulp compiles the whole loop over the matrices, gathers and scatters
+/// included, for it), the others inlined into a copy for the plan's instruction set.
 pub(crate) fn invert_run<T: Element>(
     a: &StackView<'_, T>,
     start: usize,
