@@ -758,7 +758,7 @@ def draw_plot(path, results, meta):
     ax.axhline(1.0, color="black", linewidth=1)
     ax.set_yscale("log")
     lo = min(min(ratios), min(ratio_min), 1.0)
-    hi = max(max(ratios), max(ratio_min), np.nanmax(goals))
+    hi = max(max(ratios), max(ratio_min), max((g for g in goals if g == g), default=0.0))
     ax.set_ylim(lo / 1.6, hi * 4)  # headroom for the legend
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
@@ -786,17 +786,13 @@ def draw_plot(path, results, meta):
         labels.append(f"other processes used > {BUSY_CPUS} CPU while timing (unreliable)")
     ax.legend(handles, labels, fontsize=8, loc="upper left", ncol=2)
     ax.grid(axis="y", which="both", alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(plt, fig, path, dpi=120)
     return True
 
 
 def draw_limit_plot(path, results, meta):
     """matinv's and numpy's "x limit" against n, stacks and single matrices apart, with the
-    goals; None when matplotlib is missing."""
+    goals; False when matplotlib is missing."""
     try:
         import matplotlib
 
@@ -842,12 +838,17 @@ def draw_limit_plot(path, results, meta):
         f"{meta['limits']['dgemm_gflops']:.0f} GFLOP/s ({meta['timestamp'][:16]})",
         fontsize=9,
     )
+    save_figure(plt, fig, path, dpi=110)
+    return True
+
+
+def save_figure(plt, fig, path, dpi):
+    """Lays out `fig`, writes it to `path` (making its folder) and closes it."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
-    return True
 
 
 # --------------------------------------------------------------------------------------

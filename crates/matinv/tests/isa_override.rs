@@ -154,18 +154,7 @@ fn every_instruction_set_computes_the_same_bits() {
         .expect("a known instruction set");
     let mut failures = Vec::new();
     for set in &SETS[..=widest] {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--nocapture"])
-            .env(CHILD, "1")
-            .env("MATINV_ISA", set)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let stdout = run_child(NAME, Some(set));
         assert!(
             stdout.contains(&format!("set {set}\n")),
             "MATINV_ISA={set}: {stdout}"
@@ -210,18 +199,7 @@ fn an_unknown_or_too_wide_cap_is_not_obeyed_blindly() {
         ("avx512", widest),
         ("sse9", widest),
     ] {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "prints_the_set",
-                "--test-threads=1",
-                "--nocapture",
-            ])
-            .env(CHILD, "1")
-            .env("MATINV_ISA", value)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = run_child("prints_the_set", Some(value));
         assert!(
             stdout.contains(&format!("set {want}\n")),
             "MATINV_ISA={value:?}: {stdout}"
@@ -232,20 +210,30 @@ fn an_unknown_or_too_wide_cap_is_not_obeyed_blindly() {
 /// The set a child process without `MATINV_ISA` runs: this CPU's widest (this process may
 /// run under a cap of its own).
 fn widest_set() -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "prints_the_set",
-            "--test-threads=1",
-            "--nocapture",
-        ])
-        .env(CHILD, "1")
-        .env_remove("MATINV_ISA")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = run_child("prints_the_set", None);
     let line = stdout.lines().find_map(|l| l.strip_prefix("set "));
     line.expect("the child prints its set").to_string()
+}
+
+/// Test `name` of this binary, run again in a child process with `MATINV_ISA=isa` (None:
+/// unset); its standard output, after checking that it passed.
+fn run_child(name: &str, isa: Option<&str>) -> String {
+    let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", name, "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1");
+    match isa {
+        Some(isa) => command.env("MATINV_ISA", isa),
+        None => command.env_remove("MATINV_ISA"),
+    };
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "MATINV_ISA={isa:?}: {stdout}\n{stderr}"
+    );
+    stdout
 }
 
 #[test]
