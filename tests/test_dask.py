@@ -17,6 +17,8 @@ import matinv
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 import dask  # noqa: E402
+from dask.callbacks import Callback  # noqa: E402
+from dask.sizeof import sizeof  # noqa: E402
 
 import matinv.dask as mdask  # noqa: E402
 
@@ -339,6 +341,108 @@ def test_blocked_inv_ex_rcond(client):
     ref = matinv.inv_ex(a)
     assert info == 0 and lapack_ratio(a, out) < THRESHOLD
     assert np.isclose(rcond, ref.rcond, rtol=1e-6)
+
+
+# ---- bounded memory: workers can spill ------------------------------------------------
+
+
+class HeldPerTask(Callback):
+    """Bytes each task of a synchronous run holds in Dask's hands at once: its inputs and
+    its output (what a worker must keep in memory while the task runs)."""
+
+    def __init__(self):
+        super().__init__()
+        self.held = {}
+
+    def _pretask(self, key, dsk, state):
+        self.inputs = sum(sizeof(state["cache"][d]) for d in state["dependencies"][key])
+
+    def _posttask(self, key, result, dsk, state, id):
+        name = key[0] if isinstance(key, tuple) else key
+        self.held.setdefault(name.rsplit("-", 1)[0], []).append(self.inputs + sizeof(result))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_blocked_tasks_hold_a_bounded_number_of_blocks(dtype):
+    # docs/dask.md: every task holds at most five blocks (inputs and output), except the
+    # panel's, which holds its block column twice; none holds a block row or column
+    # otherwise (the row permutation and the sums once did: two block rows per task).
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((750, 750)).astype(dtype)
+    x = da.from_array(a, chunks=100)  # 8 x 8 blocks, the last ones 50 wide
+    with HeldPerTask() as tasks:
+        out = mdask.inv(x).compute(scheduler="sync")
+    assert lapack_ratio(a, out) < THRESHOLD
+    block = 100 * 100 * np.dtype(dtype).itemsize
+    panel = max(tasks.held.pop("matinv_factor_panel"))
+    assert (
+        2 * 750 * 100 * np.dtype(dtype).itemsize
+        <= panel
+        < 2.1 * 750 * 100 * np.dtype(dtype).itemsize
+    )
+    tasks.held.pop("matinvgetitem")  # (picks a block of the panel's result: a view)
+    tasks.held.pop("finalize-hlgfinalizecompute")  # (the client's concatenation)
+    assert "matinv_swapped" in tasks.held and "matinv_add_product" in tasks.held
+    worst = {name: max(held) / block for name, held in tasks.held.items()}
+    assert max(worst.values()) <= 5.1, worst
+
+
+def test_blocked_exchange_refuses_a_swap_between_non_pivot_blocks():
+    # Partial pivoting only swaps rows of the pivot block (the first) with other rows;
+    # an order moving a row between two other blocks would be a bug, and is refused.
+    block = np.arange(6.0).reshape(3, 2)
+    pivot = np.zeros((3, 2))
+    order = np.array([0, 1, 2, 7, 4, 5, 6, 3, 8])  # rows 3 and 7 swapped, pivot rows 0-2
+    with pytest.raises(RuntimeError, match="between two non-pivot blocks"):
+        mdask._swapped(block, pivot, order, 3, 0)
+    order[[3, 7]] = [0, 4]  # a legal order: row 3 comes from the pivot block
+    assert np.array_equal(mdask._swapped(block, pivot, np.array([3, 1, 2, 0, 4, 5]), 3, 0),
+                          [[0, 0], [2, 3], [4, 5]])  # fmt: skip
+
+
+def peak_rss():
+    """This process's peak resident memory in bytes (VmHWM: ru_maxrss would include the
+    peak of the process that started it, which it keeps across exec)."""
+    with open("/proc/self/status") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    return int(kib) * 1024
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="reads VmHWM (Linux)")
+def test_blocked_inverse_spills_instead_of_dying(tmp_path):
+    # The matrix (512 MiB) is larger than a worker's memory limit and the input plus the
+    # result exceed the whole cluster's: Dask must spill blocks to disk, which only works
+    # when every task holds a few blocks. It once restarted workers until KilledWorker.
+    limit = 500 * 2**20
+    n, b = 8192, 683
+    config = {"distributed.admin.large-graph-warning-threshold": "1GiB"}
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # (any free port: the module's cluster may hold 8787)
+        memory_limit=limit,
+        local_directory=str(tmp_path),
+    )
+    with dask.config.set(config), cluster, distributed.Client(cluster) as client:
+        pids = client.run(os.getpid)
+        x = da.random.default_rng(13).standard_normal((n, n), chunks=b).persist()
+        y = mdask.inv(x).persist()
+        distributed.wait(y)
+        cols = np.arange(0, n, n // 8)
+        r, norm_a, norm_x = dask.compute(
+            x @ y[:, cols] - np.eye(n)[:, cols],
+            abs(x).sum(axis=0).max(),
+            abs(y[:, cols]).sum(axis=0).max(),
+        )
+        assert client.run(os.getpid) == pids, "a worker was restarted"
+        spills = client.run(lambda dask_worker: dask_worker.data.cumulative_metrics)
+        peaks = client.run(peak_rss)
+    eps = np.finfo(np.float64).eps
+    ratio = np.abs(r).sum(axis=0).max() / (n * norm_a * norm_x * eps)
+    assert ratio < THRESHOLD, ratio
+    assert sum(m.get(("disk-write", "count"), 0) for m in spills.values()) > 0  # it spilled
+    assert max(peaks.values()) < 0.95 * limit, peaks  # what the nanny would kill at
 
 
 # ---- a worker dies mid-run -----------------------------------------------------------

@@ -266,7 +266,8 @@ def _blocked_inv(
     """The inverse of a 2-D Dask array chunked in both axes, and its ``info`` (0-d int32
     Dask array). The task graph is built from the chunk grid alone: the data-dependent row
     pivoting stays inside the panel tasks, and the tasks after a panel take its
-    permutation as data."""
+    permutation as data. Every task but the panel's holds at most four blocks (its
+    inputs, a product and its output), so that workers can spill."""
     rows = x.chunks[0] if len(x.chunks[0]) > 1 else x.chunks[1]
     x = x.rechunk((rows, rows))  # diagonal blocks must be square
     sizes = list(rows)
@@ -292,61 +293,75 @@ def _blocked_inv(
         perms.append(perm)
         infos.append(g.item(factored, m + 1))
         linv.append(g.task(_inv_unit_lower, a[k][k]))
+        starts = [offsets[i] - offsets[k] for i in range(k, nb)]  # within the panel
         for j in range(nb):
             if j == k:
                 continue
-            swapped = g.task(_permute_rows, [a[i][j] for i in range(k, nb)], perm)
-            for i in range(k, nb):
-                a[i][j] = g.item(swapped, i - k)
-            if j > k:
-                a[k][j] = g.task(_matmul, linv[k], a[k][j])
+            column = [a[i][j] for i in range(k, nb)]  # rows swapped by the panel's pivoting
+            pieces = g.leaving(column, perm, starts, axis=0)
+            if j < k:  # L's columns: rows swapped, nothing else
+                a[k][j] = g.task(_assembled, column[0], pieces, perm, starts, 0)
                 for i in range(k + 1, nb):
-                    a[i][j] = g.task(_schur_update, a[i][j], a[i][k], a[k][j])
+                    a[i][j] = g.task(_swapped, column[i - k], column[0], perm, starts[i - k], 0)
+                continue
+            # U_kj = inv(L_kk) A_kj, then the Schur updates A_ij -= L_ik U_kj, each fused
+            # into the task that swaps the block's rows.
+            a[k][j] = g.task(_assembled, column[0], pieces, perm, starts, 0, _left_product, linv[k])
+            for i in range(k + 1, nb):
+                a[i][j] = g.task(
+                    _swapped, column[i - k], column[0], perm, starts[i - k], 0,
+                    _schur_update, a[i][k], a[k][j],
+                )  # fmt: skip
 
-    # inv(U): column by column, upwards.
-    y: list[list[Key | None]] = [[None] * nb for _ in range(nb)]
+    # inv(U): column by column, upwards. Y_ij = -inv(U_ii) sum_m U_im Y_mj, m = i+1..j.
+    y: dict[tuple[int, int], Key] = {}
     for j in range(nb):
-        y[j][j] = g.task(_inv_upper, a[j][j])
+        y[j, j] = g.task(_inv_upper, a[j][j])
         for i in range(j - 1, -1, -1):
-            y[i][j] = g.task(
-                _upper_inverse_block,
-                y[i][i],
-                [a[i][m] for m in range(i + 1, j + 1)],
-                [y[m][j] for m in range(i + 1, j + 1)],
+            total = g.sum_of_products(
+                [a[i][m] for m in range(i + 1, j + 1)], [y[m, j] for m in range(i + 1, j + 1)]
             )
-    # inv(L), L unit lower: column by column, downwards.
-    z: list[list[Key | None]] = [[None] * nb for _ in range(nb)]
-    for j in range(nb):
-        z[j][j] = linv[j]
+            y[i, j] = g.task(_negated_product, y[i, i], total)
+    # inv(L), L unit lower: column by column, downwards. Z_ij = -inv(L_ii) sum_m L_im Z_mj,
+    # m = j..i-1: every L_im there is a full below-diagonal block (the packed diagonal
+    # block, holding U above its diagonal, is never read).
+    z: dict[tuple[int, int], Key] = {(j, j): linv[j] for j in range(nb)}
     for j in range(nb):
         for i in range(j + 1, nb):
-            z[i][j] = g.task(
-                _lower_inverse_block,
-                z[i][i],
-                [a[i][m] for m in range(j, i)],
-                [z[m][j] for m in range(j, i)],
+            total = g.sum_of_products(
+                [a[i][m] for m in range(j, i)], [z[m, j] for m in range(j, i)]
             )
+            z[i, j] = g.task(_negated_product, z[i, i], total)
     # inv(U) inv(L): W_ij = sum over m >= max(i, j) of Y_im Z_mj.
     w = [
         [
-            g.task(
-                _sum_of_products,
-                [y[i][m] for m in range(max(i, j), nb)],
-                [z[m][j] for m in range(max(i, j), nb)],
+            g.sum_of_products(
+                [y[i, m] for m in range(max(i, j), nb)], [z[m, j] for m in range(max(i, j), nb)]
             )
             for j in range(nb)
         ]
         for i in range(nb)
     ]
 
-    # inv(A) = W P: the columns of W go back to the rows' original order.
-    perm = g.task(_compose_permutations, perms, offsets)
+    # inv(A) = W P with P = P_{nb-1} ... P_0 (step k's row order, P_0 applied first):
+    # W P_{nb-1} first, each a column exchange among block columns k..nb-1; the last one
+    # (over all block columns) also makes the result's blocks.
     info = g.task(_first_zero_pivot, infos)
     name = "matinv-blocked-inv-" + token
-    for i in range(nb):
-        row = g.task(_permute_columns, w[i], perm, info, result_t)
-        for j in range(nb):
-            g.dsk[(name, i, j)] = (operator.getitem, row, j)
+    for k in range(nb - 1, -1, -1):
+        order = g.task(_inverse_permutation, perms[k])
+        starts = [offsets[j] - offsets[k] for j in range(k, nb)]
+        then = (_finish, info, result_t) if k == 0 else ()
+        for i in range(nb):
+            row = w[i][k:]
+            pieces = g.leaving(row, order, starts, axis=1)
+            key = (name, i, k) if k == 0 else None
+            w[i][k] = g.task(_assembled, row[0], pieces, order, starts, 1, *then, key=key)
+            for j in range(k + 1, nb):
+                key = (name, i, j) if k == 0 else None
+                w[i][j] = g.task(
+                    _swapped, row[j - k], row[0], order, starts[j - k], 1, *then, key=key
+                )
     graph = HighLevelGraph.from_collections(name, g.dsk, dependencies=[x])  # type: ignore[list-item]
     out = da.Array(graph, name, chunks=(rows, rows), meta=_meta(2, result_t))
     info_name = "matinv-blocked-info-" + token
@@ -385,13 +400,34 @@ class _Graph:
         self.threads = threads
         self.dsk: dict[Key, object] = {}
 
-    def task(self, func: Callable[..., object], *args: object) -> Key:
-        key = (f"matinv{func.__name__}-{self.token}", len(self.dsk))
+    def task(self, func: Callable[..., object], *args: object, key: Key | None = None) -> Key:
+        key = key or (f"matinv{func.__name__}-{self.token}", len(self.dsk))
         self.dsk[key] = (_with_threads, self.threads, func, *args)
         return key
 
     def item(self, key: Key, i: int) -> Key:
         return self.task(operator.getitem, key, i)
+
+    def sum_of_products(self, lefts: Sequence[Key], rights: Sequence[Key]) -> Key:
+        """sum_m lefts[m] @ rights[m], summed in order of m by a chain of tasks of one
+        product each (one task taking them all would hold two block rows; two products
+        per task measured no faster)."""
+        total = None
+        for left, right in zip(lefts, rights):
+            total = self.task(_add_product, total, left, right)
+        assert total is not None
+        return total
+
+    def leaving(
+        self, blocks: Sequence[Key], order: Key, starts: Sequence[int], axis: int
+    ) -> list[Key]:
+        """For a reordering `order` of consecutive `blocks` (along `axis`, counted from the
+        first block's start, the pivot block: new index r is old index order[r]), the
+        slices of each other block that move into the pivot block, one task each."""
+        return [
+            self.task(_leaving, block, order, start, starts[1], axis)
+            for block, start in zip(blocks[1:], starts[1:])
+        ]
 
 
 def _with_threads(threads: int, func: Callable[..., _T], *args: object) -> _T:
@@ -407,19 +443,26 @@ def _to_compute(block: NDArray[Any], compute_t: DTypeLike) -> _Block:
     return np.array(block, dtype=compute_t, order="C")
 
 
-def _matmul(a: _Block, b: _Block) -> _Block:
+def _left_product(b: _Block, a: _Block) -> _Block:
     return a @ b
 
 
 def _schur_update(a_ij: _Block, l_ik: _Block, u_kj: _Block) -> _Block:
-    return a_ij - l_ik @ u_kj
+    product = l_ik @ u_kj
+    return np.subtract(a_ij, product, out=product)  # (no second temporary)
 
 
-def _sum_of_products(lefts: Sequence[_Block], rights: Sequence[_Block]) -> _Block:
-    total = lefts[0] @ rights[0]
-    for left, right in zip(lefts[1:], rights[1:]):
-        total += left @ right
-    return total
+def _add_product(total: _Block | None, left: _Block, right: _Block) -> _Block:
+    """total + left @ right (the first term of a sum when total is None)."""
+    product = left @ right
+    if total is not None:
+        product += total  # (the same sum as total + product, without a second temporary)
+    return product
+
+
+def _negated_product(a: _Block, b: _Block) -> _Block:
+    product = a @ b
+    return np.negative(product, out=product)
 
 
 def _factor_panel(
@@ -493,8 +536,10 @@ def _solve_unit_lower(lu: _Block, b: _Block) -> _Block:
 
 
 def _inv_unit_lower(lu: _Block) -> _Block:
-    n = lu.shape[0]
-    return matinv.inv(np.tril(lu, -1) + np.eye(n, dtype=lu.dtype))
+    lower = np.tril(lu, -1)
+    lower += 0.0  # (-0.0 to +0.0, as adding the identity did)
+    np.fill_diagonal(lower, 1.0)
+    return matinv.inv(lower)
 
 
 def _inv_upper(lu: _Block) -> _Block:
@@ -502,29 +547,61 @@ def _inv_upper(lu: _Block) -> _Block:
     return matinv.inv_ex(np.triu(lu)).inv
 
 
-def _upper_inverse_block(y_ii: _Block, u_row: Sequence[_Block], y_col: Sequence[_Block]) -> _Block:
-    """Y_ij = -inv(U_ii) sum_m U_im Y_mj, m = i+1..j."""
-    return -(y_ii @ _sum_of_products(u_row, y_col))
+def _inverse_permutation(perm: _Perm) -> _Perm:
+    inverse = np.empty_like(perm)
+    inverse[perm] = np.arange(len(perm))
+    return inverse
 
 
-def _lower_inverse_block(z_ii: _Block, l_row: Sequence[_Block], z_col: Sequence[_Block]) -> _Block:
-    """Z_ij = -inv(L_ii) sum_m L_im Z_mj, m = j..i-1 (L_im from the packed blocks)."""
-    # The packed diagonal block holds U above its diagonal; only m < i is used, so every
-    # L_im here is a full below-diagonal block.
-    return -(z_ii @ _sum_of_products(l_row, z_col))
+def _leaving(block: _Block, order: _Perm, start: int, pivot_size: int, axis: int) -> _Block:
+    """The slices of `block` (from `start` along `axis`) that `order` moves into the pivot
+    block (its first `pivot_size` indices), in their new order."""
+    wanted = order[:pivot_size] - start
+    return block.take(wanted[(wanted >= 0) & (wanted < block.shape[axis])], axis=axis)
 
 
-def _permute_rows(blocks: Sequence[_Block], perm: _Perm) -> tuple[_Block, ...]:
-    rows = np.concatenate(blocks, axis=0)[perm]
-    cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
-    return tuple(np.split(rows, cuts, axis=0))
+def _swapped(
+    block: _Block, pivot: _Block, order: _Perm, start: int, axis: int, *then: Any
+) -> _Block:
+    """A non-pivot block (from `start` along `axis`) after the reordering `order`, then
+    ``then[0](new, *then[1:])`` if given (which must not modify `new`: it may be `block`
+    itself). Partial pivoting only exchanges slices between the pivot block and another,
+    so a slice either stays where it is or comes from the pivot block; anything else is a
+    bug, raised."""
+    size = block.shape[axis]
+    source = order[start : start + size]
+    moved = source != np.arange(start, start + size)
+    if np.any(source[moved] >= pivot.shape[axis]):
+        raise RuntimeError("matinv.dask: a pivot exchange between two non-pivot blocks")
+    new = block
+    if moved.any():  # (a copy, then the few new slices: faster than gathering all)
+        new = block.copy()
+        _put(new, moved, pivot.take(source[moved], axis=axis), axis)
+    return then[0](new, *then[1:]) if then else new
 
 
-def _compose_permutations(perms: Sequence[_Perm], offsets: Sequence[int]) -> _Perm:
-    perm = np.arange(offsets[-1])
-    for k, p in enumerate(perms):
-        perm[offsets[k] :] = perm[offsets[k] :][p]
-    return perm
+def _assembled(
+    pivot: _Block, pieces: Sequence[_Block], order: _Perm, starts: Sequence[int], axis: int,
+    *then: Any,
+) -> _Block:  # fmt: skip
+    """The pivot block after the reordering `order`: its own slices and the `pieces` that
+    `_leaving` took from the blocks from starts[1:], then ``then[0](new, *then[1:])``."""
+    size = pivot.shape[axis]
+    wanted = order[:size]
+    new = np.empty_like(pivot)
+    own = wanted < size
+    _put(new, own, pivot.take(wanted[own], axis=axis), axis)
+    ends = [*starts[2:], np.inf]
+    for piece, start, end in zip(pieces, starts[1:], ends):
+        _put(new, (wanted >= start) & (wanted < end), piece, axis)
+    return then[0](new, *then[1:]) if then else new
+
+
+def _put(target: _Block, where: NDArray[np.bool_], values: _Block, axis: int) -> None:
+    if axis == 0:
+        target[where] = values
+    else:
+        target[:, where] = values
 
 
 def _first_zero_pivot(infos: Sequence[int]) -> np.int32:
@@ -532,16 +609,8 @@ def _first_zero_pivot(infos: Sequence[int]) -> np.int32:
     return np.int32(min(found) if found else 0)
 
 
-def _permute_columns(
-    blocks: Sequence[_Block], perm: _Perm, info: int, result_t: np.dtype[Any]
-) -> tuple[_Block, ...]:
-    """One block row of inv(A) = W P: column r of W is column perm[r] of inv(A)."""
-    w = np.concatenate(blocks, axis=1)
+def _finish(block: _Block, info: int, result_t: np.dtype[Any]) -> _Block:
+    """A block of inv(A) in the result dtype; NaN if A is singular, as inv_ex gives."""
     if info:
-        out = np.full(w.shape, np.nan, dtype=result_t)  # singular: NaN, as inv_ex gives
-    else:
-        inverse = np.empty_like(perm)
-        inverse[perm] = np.arange(len(perm))
-        out = w.take(inverse, axis=1).astype(result_t, copy=False)  # a gather is faster
-    cuts = np.cumsum([b.shape[1] for b in blocks])[:-1]
-    return tuple(np.split(out, cuts, axis=1))
+        return np.full(block.shape, np.nan, dtype=result_t)
+    return block.astype(result_t, copy=False)
