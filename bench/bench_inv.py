@@ -235,17 +235,6 @@ def blas_summary(info):
     )
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _loadavg():
     try:
         return os.getloadavg()
@@ -310,7 +299,7 @@ def collect_metadata(matinv, args, cases):
         "settle_s": args.settle,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpu_model": cpu_model(),
+        "cpu_model": limits.cpu_model(),
         "nproc": os.cpu_count(),
         "nproc_affinity": affinity,
         "numpy_version": np.__version__,

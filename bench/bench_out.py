@@ -10,25 +10,13 @@ average before and after (the machine may be shared: say so with the numbers).
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import time
 
 import numpy as np
 
+import limits  # bench/limits.py
 import matinv
-
-
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return platform.processor()
-    for line in out.splitlines():
-        if line.startswith("Model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 def main():
@@ -61,7 +49,7 @@ def main():
         "fresh_median_s": statistics.median(fresh),
         "reused_median_s": statistics.median(reused),
         "saved_fraction": 1 - statistics.median(reused) / statistics.median(fresh),
-        "cpu": cpu_model(),
+        "cpu": limits.cpu_model(),
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
         "numpy": np.__version__,

@@ -27,24 +27,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 
 import numpy as np
 
+import limits  # bench/limits.py
 import matinv
-
-
-def lscpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def loadavg():
@@ -200,7 +189,7 @@ def main():
     reps = args.repeats or (3 if args.quick else 5)
 
     meta = {
-        "cpu": lscpu_model(),
+        "cpu": limits.cpu_model(),
         "cores": os.cpu_count(),
         "numpy": np.__version__,
         "matinv": matinv.__version__,

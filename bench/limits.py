@@ -6,12 +6,14 @@
   allocates its output pays page faults), with two threads or, where faster (small
   arrays), one; and with two threads into a reused buffer (as a call with ``out=``).
 
-The CPU's vector instruction sets are read from /proc/cpuinfo (Linux; None elsewhere).
+The CPU's model name and vector instruction sets are read from /proc/cpuinfo (Linux; the
+platform module's answer, or None, elsewhere).
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -74,6 +76,18 @@ def copy_floor(a: NDArray[Any], repeats: int = 9) -> dict[str, float]:
     }
     out["floor_s"] = min(out["fresh_s"], out["fresh_1t_s"])
     return out
+
+
+def cpu_model() -> str:
+    """The CPU's model name, as lscpu prints it."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def cpu_vector_isa() -> str | None:

@@ -266,8 +266,8 @@ def _blocked_inv(
     """The inverse of a 2-D Dask array chunked in both axes, and its ``info`` (0-d int32
     Dask array). The task graph is built from the chunk grid alone: the data-dependent row
     pivoting stays inside the panel tasks, and the tasks after a panel take its
-    permutation as data. Every task but the panel's holds at most four blocks (its
-    inputs, a product and its output), so that workers can spill."""
+    permutation as data. Every task but the panel's holds at most five blocks of inputs
+    and output (and one product or copy while it runs), so that workers can spill."""
     rows = x.chunks[0] if len(x.chunks[0]) > 1 else x.chunks[1]
     x = x.rechunk((rows, rows))  # diagonal blocks must be square
     sizes = list(rows)
@@ -456,7 +456,7 @@ def _add_product(total: _Block | None, left: _Block, right: _Block) -> _Block:
     """total + left @ right (the first term of a sum when total is None)."""
     product = left @ right
     if total is not None:
-        product += total  # (the same sum as total + product, without a second temporary)
+        np.add(total, product, out=product)  # (total first: NaN bits as total + product)
     return product
 
 
@@ -477,8 +477,15 @@ def _factor_panel(
     perm = _lu_recursive(panel, column, info)
     if info[0] and raise_singular:
         raise LinAlgError("Singular matrix")
-    cuts = np.cumsum([b.shape[0] for b in blocks])[:-1]
-    return (*np.split(panel, cuts, axis=0), perm, info[0])
+    # Each block its own array (views of the panel would keep all of it alive until the
+    # last one is released, so spilling one would free nothing), copied from the bottom
+    # while the panel shrinks: the task never holds more than the panel and one block.
+    factored: list[_Block] = []
+    for block in reversed(blocks):
+        rows = panel.shape[0] - block.shape[0]
+        factored.append(panel[rows:].copy())
+        panel.resize((rows, panel.shape[1]))
+    return (*reversed(factored), perm, info[0])
 
 
 _UNBLOCKED_COLUMNS = 16
