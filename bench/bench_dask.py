@@ -20,29 +20,26 @@ OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which slow numpy's OpenBLAS (the workers i
 cleaned environment).
 """
 
+import clean_env  # bench/clean_env.py, before numpy is loaded
+
+if __name__ == "__main__":
+    clean_env.reexec_without_openblas_overrides(__file__)
+
+import argparse
+import json
 import os
+import statistics
 import sys
+import time
+from pathlib import Path
 
-_OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+import dask
+import dask.array as da
+import distributed
+import numpy as np
 
-if __name__ == "__main__" and any(k in os.environ for k in _OPENBLAS_OVERRIDES):
-    env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_OVERRIDES}
-    print("[bench] re-executing without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE", file=sys.stderr)
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import dask  # noqa: E402
-import dask.array as da  # noqa: E402
-import distributed  # noqa: E402
-import numpy as np  # noqa: E402
-
-import matinv  # noqa: E402
-import matinv.dask as mdask  # noqa: E402
+import matinv
+import matinv.dask as mdask
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dask.json"
 

@@ -2,9 +2,9 @@
 """One large matrix on a Dask cluster started as users start one (a benchmark, not a test).
 
     .venv/bin/python bench/bench_dask_cluster.py [--n 12000] [--chunk 2000] [--workers 2]
-        [--memory-limit 800MB] [--label NAME]
+        [--nthreads 1] [--memory-limit 800MB] [--label NAME]
 
-Starts ``dask scheduler`` and ``--workers`` processes ``dask worker --nthreads 1
+Starts ``dask scheduler`` and ``--workers`` processes ``dask worker --nthreads N
 --memory-limit ...`` on loopback (the commands a user types), makes the matrix on the
 workers (standard normal, persisted), times ``matinv.dask.inv(x).persist()`` and checks
 the result on eight sampled columns with LAPACK's criterion. It reports the time and the
@@ -19,33 +19,30 @@ re-executes itself without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (the workers inh
 cleaned environment).
 """
 
+import clean_env  # bench/clean_env.py, before numpy is loaded
+
+if __name__ == "__main__":
+    clean_env.reexec_without_openblas_overrides(__file__)
+
+import argparse
+import json
 import os
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-_OPENBLAS_OVERRIDES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+import dask
+import dask.array as da
+import distributed
+import numpy as np
 
-if __name__ == "__main__" and any(k in os.environ for k in _OPENBLAS_OVERRIDES):
-    env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_OVERRIDES}
-    print("[bench] re-executing without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE", file=sys.stderr)
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *sys.argv[1:]], env)
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import shutil  # noqa: E402
-import socket  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import dask  # noqa: E402
-import dask.array as da  # noqa: E402
-import distributed  # noqa: E402
-import numpy as np  # noqa: E402
-
-import limits  # noqa: E402  (bench/limits.py: the machine's own limits, measured in this run)
-import matinv  # noqa: E402
-import matinv.dask as mdask  # noqa: E402
+import limits
+import matinv
+import matinv.dask as mdask
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dask-cluster.json"
 
@@ -94,7 +91,7 @@ def task_profile(records):
     return dict(compute_s=ranked, other_s=other)
 
 
-def start_cluster(workers, memory_limit, directory):
+def start_cluster(workers, nthreads, memory_limit, directory):
     """`dask scheduler` and `dask worker` processes, as a user starts them."""
     dask_cli = shutil.which("dask", path=os.path.dirname(sys.executable)) or "dask"
     port = free_port()
@@ -112,7 +109,7 @@ def start_cluster(workers, memory_limit, directory):
         procs.append(
             subprocess.Popen(
                 [
-                    dask_cli, "worker", address, "--nthreads", "1", "--memory-limit",
+                    dask_cli, "worker", address, "--nthreads", str(nthreads), "--memory-limit",
                     memory_limit, "--local-directory", str(Path(directory) / f"worker-{i}"),
                     "--no-dashboard",
                 ],
@@ -127,6 +124,7 @@ def main():
     parser.add_argument("--n", type=int, default=12_000)
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--nthreads", type=int, default=1, help="threads per worker")
     parser.add_argument(
         "--memory-limit", default="800MB", help="per worker, as dask worker takes it"
     )
@@ -137,7 +135,9 @@ def main():
     dgemm = limits.gemm_gflops("float64", 4096)
     print(f"numpy DGEMM (all cores, this process): {dgemm:.1f} GFLOP/s", flush=True)
     with tempfile.TemporaryDirectory(prefix="matinv-dask-") as directory:
-        address, procs, log = start_cluster(args.workers, args.memory_limit, directory)
+        address, procs, log = start_cluster(
+            args.workers, args.nthreads, args.memory_limit, directory
+        )
         try:
             with distributed.Client(address, timeout=60) as client:
                 client.wait_for_workers(args.workers, timeout=60)
@@ -182,7 +182,8 @@ def main():
         cpu=limits.cpu_model(),
         nproc=os.cpu_count(),
         loadavg_before=load,
-        n=n, chunk=b, workers=args.workers, memory_limit=args.memory_limit,
+        n=n, chunk=b, workers=args.workers, nthreads=args.nthreads,
+        memory_limit=args.memory_limit,
         matrix_bytes=8 * n * n,
         seconds=seconds, gflops=gflops, dgemm_gflops=dgemm, fraction_of_dgemm=gflops / dgemm,
         failed_tasks=len(failed), restarted=restarted, lapack_ratio_sampled=ratio,
@@ -190,7 +191,8 @@ def main():
         bytes_moved=sum(w["received_bytes"] for w in reports.values()),
         transfers=sum(w["received_transfers"] for w in reports.values()),
         workers_report=list(reports.values()),
-        busy_fraction=sum(profile["compute_s"].values()) / (args.workers * seconds),
+        busy_fraction=sum(profile["compute_s"].values())
+        / (args.workers * args.nthreads * seconds),
         task_profile=profile,
         restarts_logged=log_text.count("Restarting worker"),
         memory_warnings_logged=log_text.count("memory budget"),

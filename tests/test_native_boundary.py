@@ -459,3 +459,58 @@ def test_a_new_array_with_a_status_is_not_declined_for_its_shape():
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):
         _matinv.inv(np.zeros((2, 3)), 1, None, info, rcond)
     assert _matinv.inv(np.zeros((2, 3)), 1) is None
+
+
+# ---- lu_in_place: one array, factored in its own memory ---------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.complex128, np.complex64])
+def test_lu_in_place_factors_in_the_arrays_memory(dtype):
+    rng = np.random.default_rng(14)
+    a = rng.standard_normal((50, 20))
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.standard_normal(a.shape)
+    a = a.astype(dtype)
+    lu = a.copy()
+    perm, info = _matinv.lu_in_place(lu, 1)
+    assert info == 0 and sorted(perm) == list(range(50))
+    lower = np.tril(lu, -1) + np.eye(50, 20, dtype=dtype)
+    # (50 x 20) L times (20 x 20) U is P A; the pivots, largest in |re| + |im| as LAPACK
+    # takes them, keep |L| <= 1 (sqrt(2) for complex entries).
+    assert np.allclose(lower @ np.triu(lu)[:20], a[perm], atol=50 * np.finfo(dtype).eps)
+    bound = np.sqrt(2) if np.dtype(dtype).kind == "c" else 1.0
+    assert np.abs(np.tril(lu, -1)).max() <= bound * (1 + np.finfo(dtype).eps)
+
+
+def test_lu_in_place_reports_the_first_zero_pivot():
+    a = np.random.default_rng(15).standard_normal((30, 10))
+    a[:, 6] = 0.0
+    perm, info = _matinv.lu_in_place(a)
+    assert info == 7 and perm.shape == (30,)
+
+
+@pytest.mark.parametrize(
+    "make, exc, message",
+    [
+        (lambda: np.zeros((4, 3))[:, ::-1], ValueError, "writeable, aligned, C-contiguous"),
+        (lambda: np.zeros((4, 3)).T.copy().T, ValueError, "writeable, aligned, C-contiguous"),
+        (lambda: np.zeros((2, 4, 3)), ValueError, "2-dimensional"),
+        (lambda: np.zeros(4), ValueError, "2-dimensional"),
+        (lambda: np.zeros((3, 4)), ValueError, "rows >= cols"),
+        (lambda: np.zeros((4, 3), dtype=np.int64), TypeError, "unsupported"),
+        (lambda: np.zeros((4, 3), dtype=">f8"), TypeError, "unsupported"),
+    ],
+)
+def test_lu_in_place_refuses_what_it_cannot_write(make, exc, message):
+    a = make()
+    before = a.copy()
+    with pytest.raises(exc, match=message):
+        _matinv.lu_in_place(a)
+    assert np.array_equal(a, before)
+
+
+def test_lu_in_place_refuses_a_read_only_array():
+    a = np.eye(3)
+    a.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        _matinv.lu_in_place(a)

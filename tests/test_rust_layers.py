@@ -32,7 +32,7 @@ LAYERS = [
     },
     {"kernels"},  # one algorithm per file, on plain slices
     {"plan"},  # which kernel, which threads
-    {"cond", "driver", "extended", "general", "in_place", "structured", "svd"},  # the drivers
+    {"cond", "driver", "extended", "general", "in_place", "lu", "structured", "svd"},  # drivers
     {"instances"},  # the drivers compiled once per element type
     {"inverse", "lib"},  # the public inverse
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "inv_pairs",
     "svd_into",
     "cond_into",
+    "lu_in_place",
     "default_num_threads",
     "instruction_set",
     "patch_install",
@@ -108,6 +109,12 @@ def cond_into(a: _Array, out: _Array, p: str, num_threads: int = 0) -> bool:
     """numpy's `cond(a, p)` into `out` (real dtype, shape `a.shape[:-2]`); `p` is one of
     "2", "-2", "1", "-1", "inf", "-inf", "fro", "nuc". Returns False when `a` must be copied
     first."""
+
+def lu_in_place(a: _Array, num_threads: int = 0) -> tuple[_Array, int]:
+    """LU factorization with partial pivoting of the 2-D array `a` (rows >= columns;
+    float64, float32, complex128 or complex64; writeable, aligned, C-contiguous), in place,
+    as LAPACK's getrf: returns the row order `perm` (row r of `P A` is row `perm[r]` of the
+    input, as uint64) and `info`, the 1-based column of the first exact zero pivot or 0."""
 
 # numpy's own inv gufunc with matinv's loops (python/matinv/_patch.py)
 

@@ -22,6 +22,7 @@ __all__ = [
     "inv",
     "inv_new",
     "inv_pairs",
+    "lu_in_place",
     "run",
     "svd",
 ]
@@ -108,3 +109,12 @@ def svd(
 def cond(arr: NDArray[np.generic], out: NDArray[np.generic], p: str) -> None:
     """numpy's ``cond(arr, p)`` into `out`; `p` in the native spelling."""
     run(_matinv.cond_into, arr, out, p)
+
+
+def lu_in_place(a: NDArray[np.generic]) -> tuple[NDArray[np.intp], int]:
+    """LU factorization with partial pivoting of the 2-D array `a` (rows >= columns, a
+    kernel dtype, writeable and C-contiguous) in place, as LAPACK's getrf: the row order
+    (row r of ``P a`` is row ``perm[r]`` of the input) and the 1-based column of the first
+    exact zero pivot, or 0."""
+    perm, info = _matinv.lu_in_place(a, requested())
+    return perm.astype(np.intp), info

@@ -38,6 +38,7 @@ from matinv import InvExResult
 from matinv._assume_a import AssumeA, canonical
 from matinv._extra_dtypes import EXTRA_DTYPES
 from matinv._inv import Precision, check_precision
+from matinv._native import lu_in_place
 from matinv._threads import check_threads
 from matinv._trust import DEFAULT, State, apply, current
 
@@ -440,7 +441,8 @@ def _with_threads(threads: int, func: Callable[..., _T], *args: object) -> _T:
 
 
 def _to_compute(block: NDArray[Any], compute_t: DTypeLike) -> _Block:
-    return np.array(block, dtype=compute_t, order="C")
+    # No copy when it is one already: no task writes into its inputs.
+    return np.ascontiguousarray(block, dtype=compute_t)
 
 
 def _left_product(b: _Block, a: _Block) -> _Block:
@@ -473,9 +475,9 @@ def _factor_panel(
     LAPACK's getrf does. Returns the factored blocks, then the row order (new row r is old
     row perm[r]) and the global 1-based column of the first exact zero pivot, or 0."""
     panel = np.concatenate(blocks, axis=0)
-    info = [0]
-    perm = _lu_recursive(panel, column, info)
-    if info[0] and raise_singular:
+    perm, zero_pivot = lu_in_place(panel)  # (matinv's, without the GIL)
+    info = column + zero_pivot if zero_pivot else 0
+    if info and raise_singular:
         raise LinAlgError("Singular matrix")
     # Each block its own array (views of the panel would keep all of it alive until the
     # last one is released, so spilling one would free nothing), copied from the bottom
@@ -485,61 +487,7 @@ def _factor_panel(
         rows = panel.shape[0] - block.shape[0]
         factored.append(panel[rows:].copy())
         panel.resize((rows, panel.shape[1]))
-    return (*reversed(factored), perm, info[0])
-
-
-_UNBLOCKED_COLUMNS = 16
-
-
-def _lu_recursive(a: _Block, column: int, info: list[int]) -> _Perm:
-    """In-place LU with partial pivoting of a tall m x w matrix (m >= w), recursive on the
-    columns (Toledo), so that almost all flops are matrix products. Returns the row order."""
-    m, w = a.shape
-    if w <= _UNBLOCKED_COLUMNS:
-        return _lu_unblocked(a, column, info)
-    h = w // 2
-    perm = _lu_recursive(a[:, :h], column, info)
-    a[:, h:] = a[perm, h:]
-    a[:h, h:] = _solve_unit_lower(a[:h, :h], a[:h, h:])
-    a[h:, h:] -= a[h:, :h] @ a[:h, h:]
-    perm2 = _lu_recursive(a[h:, h:], column + h, info)
-    a[h:, :h] = a[h:, :h][perm2]
-    perm[h:] = perm[h:][perm2]
-    return perm
-
-
-def _lu_unblocked(a: _Block, column: int, info: list[int]) -> _Perm:
-    """LAPACK's getf2: a zero pivot is recorded (the first one) and skipped, not fatal."""
-    m, w = a.shape
-    perm = np.arange(m)
-    for j in range(min(m, w)):
-        p = j + int(np.argmax(np.abs(a[j:, j])))
-        pivot = a[p, j]
-        if pivot != 0:
-            if p != j:
-                a[[j, p]] = a[[p, j]]
-                perm[[j, p]] = perm[[p, j]]
-            a[j + 1 :, j] *= 1 / pivot  # getf2 multiplies by the reciprocal
-        elif info[0] == 0:
-            info[0] = column + j + 1
-        if j + 1 < w:
-            a[j + 1 :, j + 1 :] -= np.outer(a[j + 1 :, j], a[j, j + 1 :])
-    return perm
-
-
-def _solve_unit_lower(lu: _Block, b: _Block) -> _Block:
-    """inv(L) b for L the unit lower triangle of `lu` (its upper part is ignored),
-    recursive so that the work is in matrix products."""
-    k = lu.shape[0]
-    if k <= _UNBLOCKED_COLUMNS:
-        x = np.array(b)
-        for i in range(1, k):
-            x[i] -= lu[i, :i] @ x[:i]
-        return x
-    h = k // 2
-    top = _solve_unit_lower(lu[:h, :h], b[:h])
-    bottom = _solve_unit_lower(lu[h:, h:], b[h:] - lu[h:, :h] @ top)
-    return np.concatenate([top, bottom], axis=0)
+    return (*reversed(factored), perm, info)
 
 
 def _inv_unit_lower(lu: _Block) -> _Block:

@@ -3,7 +3,8 @@
 
 use matinv::{c32, c64, Element, InvOptions, Precision, Request, StackView, Status, Structure};
 use numpy::{
-    PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray, PyUntypedArrayMethods,
+    PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
+    PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -749,6 +750,46 @@ where
     Ok(true)
 }
 
+/// LU factorization with partial pivoting of the 2-D array `a` (rows >= columns;
+/// float64, float32, complex128 or complex64; writeable, aligned, C-contiguous), in place,
+/// as LAPACK's getrf: returns the row order `perm` (row r of `P A` is row `perm[r]` of the
+/// input, as uint64) and `info`, the 1-based column of the first exact zero pivot or 0.
+#[pyfunction]
+#[pyo3(signature = (a, num_threads=0))]
+fn lu_in_place<'py>(
+    py: Python<'py>,
+    a: &Bound<'py, PyUntypedArray>,
+    num_threads: usize,
+) -> PyResult<(Bound<'py, PyArray1<usize>>, usize)> {
+    guard(|| {
+        let params = matinv::Params::default().with_num_threads(num_threads);
+        with_element_type!(a, T, _typed => return lu_typed::<T>(py, a, &params));
+        Err(unsupported(a))
+    })
+}
+
+fn lu_typed<'py, T: Element + numpy::Element>(
+    py: Python<'py>,
+    a: &Bound<'py, PyUntypedArray>,
+    params: &matinv::Params,
+) -> PyResult<(Bound<'py, PyArray1<usize>>, usize)> {
+    let &[rows, cols] = a.shape() else {
+        return Err(PyValueError::new_err(format!(
+            "a must be 2-dimensional, not {}-dimensional",
+            a.ndim()
+        )));
+    };
+    check_out::<T>(a, &[rows, cols], "a")?;
+    // SAFETY: `check_out` accepted `a` for `T` (writeable, aligned, C-contiguous, of
+    // `rows * cols` elements); it is the call's only array, sliced once.
+    let data = unsafe { out_slice::<T>(a) };
+    let mut perm = vec![0usize; rows];
+    let info = compute(py, || {
+        matinv::lu_in_place(data, rows, cols, &mut perm, params)
+    })?;
+    Ok((PyArray1::from_vec(py, perm), info))
+}
+
 /// Threads used when none is asked for (every core, or `RAYON_NUM_THREADS`; 1 when those
 /// threads cannot be started).
 #[pyfunction]
@@ -774,6 +815,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inv_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;
+    m.add_function(wrap_pyfunction!(lu_in_place, m)?)?;
     m.add_function(wrap_pyfunction!(default_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(instruction_set, m)?)?;
     patch::register(m)?;
