@@ -335,6 +335,19 @@ def test_blocked_singular(client):
     assert np.isnan(y.compute()).all()
 
 
+def test_blocked_nan_is_never_a_pivot():
+    # A column of zeros and one NaN: no pivot but zero (LAPACK's idamax never picks a
+    # NaN), so the blocked inverse reports column 1 singular, as matinv.inv does.
+    a = np.random.default_rng(17).standard_normal((6, 6))
+    a[:, 0] = 0.0
+    a[4, 0] = np.nan
+    x = da.from_array(a, chunks=3)
+    with pytest.raises(np.linalg.LinAlgError, match="^Singular matrix$"):
+        mdask.inv(x).compute(scheduler="sync")
+    info = mdask.inv_ex(x).info.compute(scheduler="sync")
+    assert info == matinv.inv_ex(a).info == 1
+
+
 def test_blocked_inv_ex_rcond(client):
     a = with_condition(np.random.default_rng(10), 300, 1e6)
     out, info, rcond = dask.compute(*mdask.inv_ex(da.from_array(a, chunks=100)))
@@ -484,3 +497,32 @@ def test_worker_killed_mid_run(client, tmp_path, case):
     else:
         assert lapack_ratio(a, out) < THRESHOLD
     client.wait_for_workers(2, timeout=60)  # the nanny restarts it for the next tests
+
+
+def test_worker_killed_inside_the_blocked_inverse(client, tmp_path):
+    # Killed as it starts a row-swap-and-Schur-update task, in the middle of the
+    # factorization: Dask recomputes what the dead worker held (inputs, factors, pieces
+    # sent to pivot blocks) and the result is still an inverse.
+    marker = str(tmp_path / "killed")
+
+    class KillOnce(distributed.WorkerPlugin):  # nested: pickled by value
+        name = "matinv-test-kill-once"
+
+        def transition(self, key, start, finish, **kwargs):
+            if finish != "executing" or "matinv_swapped" not in str(key):
+                return
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    a = with_condition(np.random.default_rng(18), 400, 1e4)
+    client.register_plugin(KillOnce())
+    try:
+        out = mdask.inv(da.from_array(a, chunks=100)).compute()
+    finally:
+        client.unregister_worker_plugin(KillOnce.name)
+    assert os.path.exists(marker)  # the worker really died, mid-graph
+    assert lapack_ratio(a, out) < THRESHOLD
+    client.wait_for_workers(2, timeout=60)

@@ -652,3 +652,30 @@ def test_precision_page_tables_come_from_its_results():
     assert len(shown) >= 10, "docs/precision.md shows its accuracy and cost tables"
     missing = [line for line in shown if line not in rows]
     assert not missing, "rows not from bench/results/precision.json:\n" + "\n".join(missing)
+
+
+def test_dask_cluster_table_is_its_results_file():
+    # docs/dask.md's table of one 12,000 matrix on a cluster: every row is a record of
+    # bench/bench_dask_cluster.py (with the native panel) in bench/results/dask-cluster.json.
+    text = (DOCS / "dask.md").read_text()
+    section = text.split("## A matrix larger than the cluster's memory", 1)[1]
+    lines = [ln for ln in section.split("\n## ", 1)[0].splitlines() if ln.startswith("|")]
+    records = json.loads((ROOT / "bench" / "results" / "dask-cluster.json").read_text())
+    assert len(lines) > 2
+    for line in lines[2:]:
+        workers, time_s, gflops, fraction = cells(line)[:4]
+        m = re.fullmatch(r"(\d+) x (\d+) threads?, (\d+) (MB|GB)", workers)
+        assert m, workers
+        want = (int(m.group(1)), int(m.group(2)), m.group(3) + m.group(4))
+        found = [
+            r
+            for r in records
+            if (r["workers"], r.get("nthreads", 1), r["memory_limit"])
+            == want  # (1 before the option)
+            and r["panel"] == "matinv.lu_in_place"
+        ]
+        assert len(found) == 1, (workers, len(found))
+        r = found[0]
+        assert matches(time_s.removesuffix(" s"), r["seconds"]), (workers, time_s)
+        assert matches(gflops, r["gflops"]), (workers, gflops)
+        assert matches(fraction.removesuffix("%"), 100 * r["fraction_of_dgemm"]), workers

@@ -514,3 +514,21 @@ def test_lu_in_place_refuses_a_read_only_array():
     a.flags.writeable = False
     with pytest.raises(ValueError, match="writeable"):
         _matinv.lu_in_place(a)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("rows, cols, zero", [(300, 100, 70), (64, 64, 31), (500, 200, 150)])
+def test_lu_in_place_zero_pivot_past_the_unblocked_columns(rows, cols, zero, threads):
+    # Zero columns where faer's LU recurses (beyond its 16 unblocked columns), threaded:
+    # the first exact zero pivot is still reported, as getrf's 1-based info.
+    a = np.random.default_rng(16).standard_normal((rows, cols))
+    a[:, zero] = 0.0
+    _, info = _matinv.lu_in_place(a, threads)
+    assert info == zero + 1
+
+
+def test_lu_in_place_never_pivots_on_nan():
+    # LAPACK's idamax never picks a NaN: a column of zeros and NaN has a zero pivot.
+    a = np.array([[0.0, 1.0], [np.nan, 1.0]])
+    _, info = _matinv.lu_in_place(a)
+    assert info == 1
