@@ -54,7 +54,9 @@ def free_port():
 
 
 def peak_rss():
-    """The worker's peak resident memory in bytes (VmHWM, Linux)."""
+    """The worker's peak resident memory in bytes (VmHWM, Linux). Self-contained, unlike
+    bench_inv.py's `_status_kib`: it is pickled by value into `dask worker` processes,
+    which cannot import modules of bench/."""
     with open("/proc/self/status") as status:
         kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
     return int(kib) * 1024

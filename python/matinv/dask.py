@@ -481,7 +481,8 @@ def _factor_panel(
         raise LinAlgError("Singular matrix")
     # Each block its own array (views of the panel would keep all of it alive until the
     # last one is released, so spilling one would free nothing), copied from the bottom
-    # while the panel shrinks: the task never holds more than the panel and one block.
+    # while the panel shrinks: beside its inputs (which Dask holds until it returns), the
+    # task holds the panel and one block at most.
     factored: list[_Block] = []
     for block in reversed(blocks):
         rows = panel.shape[0] - block.shape[0]
