@@ -20,6 +20,7 @@ worker thread, and its workers pin BLAS to one thread for the same reason.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -483,11 +484,16 @@ def _factor_panel(
     # last one is released, so spilling one would free nothing), copied from the bottom
     # while the panel shrinks: beside its inputs (which Dask holds until it returns), the
     # task holds the panel and one block at most.
+    # A resize numpy refuses (another reference to the panel: Dask's profiler may hold
+    # this frame) only leaves the panel whole a little longer.
     factored: list[_Block] = []
+    end = panel.shape[0]
     for block in reversed(blocks):
-        rows = panel.shape[0] - block.shape[0]
-        factored.append(panel[rows:].copy())
-        panel.resize((rows, panel.shape[1]))
+        start = end - block.shape[0]
+        factored.append(panel[start:end].copy())
+        end = start
+        with contextlib.suppress(ValueError):
+            panel.resize((end, panel.shape[1]))
     return (*reversed(factored), perm, info)
 
 
