@@ -95,3 +95,11 @@ def test_faer_stays_out_of_the_public_names():
     start = element.index("pub trait Element")
     header = element[start : element.index("{", start)]
     assert "faer" not in header, header
+    # Nor anything reachable through it: a `type Compute: Field` in `Element` made faer's
+    # `ComplexField` an implied bound of `T::Compute` for every `T: Element` (the trait
+    # ends at the first line that closes it, `}` in column 0).
+    body = element[start : element.index("\n}", start)]
+    for name in ("Field", "Compute", "Widened", "faer"):
+        assert not re.search(rf"\b{name}\b", body), (name, body)
+    for line in exported:
+        assert not re.search(r"\bWidened\b", line), line

@@ -2,7 +2,6 @@
 //! here, so that a stack too large for memory gives [`Error::TooLarge`] instead of aborting
 //! the process.
 
-use crate::element::{Element, Field};
 use crate::Error;
 
 /// A vector of `len` default values, or `Error::TooLarge` when it cannot be allocated.
@@ -10,13 +9,5 @@ pub(crate) fn zeros<T: Clone + Default>(len: usize) -> Result<Vec<T>, Error> {
     let mut v = Vec::new();
     v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
     v.resize(len, T::default());
-    Ok(v)
-}
-
-/// `len` zeros of an element type (which need not implement `Default`).
-pub(crate) fn zero_elements<T: Element>(len: usize) -> Result<Vec<T>, Error> {
-    let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| Error::TooLarge)?;
-    v.resize(len, T::from_compute(<T::Compute as Field>::ZERO));
     Ok(v)
 }

@@ -3,7 +3,7 @@
 //! matrices, computed in double precision and returned in the input's real precision.
 
 use crate::alloc::zeros;
-use crate::element::{Element, Field};
+use crate::element::{Element, Field, Widened};
 use crate::general::invert_stack;
 use crate::layout::StackView;
 use crate::params::Params;
@@ -45,7 +45,7 @@ pub fn cond_with<T: Element>(
 }
 
 /// [`cond_with`]'s body, compiled for each element type in [`crate::instances`].
-pub(crate) fn condition_numbers<T: Element>(
+pub(crate) fn condition_numbers<T: Widened>(
     a: &StackView<'_, T>,
     p: Norm,
     params: &Params,
@@ -69,7 +69,7 @@ pub(crate) fn condition_numbers<T: Element>(
                 params,
             )?;
             for (r, s) in r.iter_mut().zip(s.chunks_exact(k)) {
-                let (big, small) = (s[0].to_compute(), s[k - 1].to_compute());
+                let (big, small) = (T::real_to_f64(s[0]), T::real_to_f64(s[k - 1]));
                 *r = if p == Norm::Two {
                     big / small
                 } else {
@@ -120,7 +120,7 @@ pub(crate) fn condition_numbers<T: Element>(
         } else {
             r
         };
-        T::Real::from_compute(r)
+        T::real_from_f64(r)
     }));
     Ok(out)
 }

@@ -4,7 +4,7 @@
 //! per-matrix loop that either stops at the first failure or records a [`Status`] for
 //! every matrix.
 
-use crate::element::Element;
+use crate::element::Widened;
 use crate::layout::{MatrixPtr, StackView};
 use crate::plan::Threading;
 use crate::status::{fill_nan, Status};
@@ -89,7 +89,7 @@ pub(crate) fn run_stack<J: StackJob>(
 
 /// Checks that `a` is square and that `out` (and `status`) have room for exactly its
 /// result; resets `status`. Returns `(matrix count, n)`.
-pub(crate) fn check_outputs<T: Element>(
+pub(crate) fn check_outputs<T: Widened>(
     a: &StackView<'_, T>,
     out: &[T],
     status: Option<&mut [Status]>,
@@ -200,7 +200,7 @@ impl Failure {
 /// C-ordered stack read column by column); the pointer past the last matrix is only
 /// prefetched, never read.
 #[inline(always)]
-pub(crate) fn each_matrix<T: Element, R>(
+pub(crate) fn each_matrix<T: Widened, R>(
     a: &StackView<'_, T>,
     start: usize,
     out: Inverses<'_, T>,

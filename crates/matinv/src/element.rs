@@ -36,7 +36,7 @@ pub trait Field:
     + Mul<Output = Self>
     + Neg<Output = Self>
     + faer::traits::ComplexField
-    + Element<Compute = Self, Real = f64>
+    + Widened<Compute = Self, Real = f64>
 {
     /// True for `f64`: the lane-parallel kernels take real matrices only.
     const REAL: bool;
@@ -335,6 +335,15 @@ pub trait Drivers: Sized {
     where
         Self: Element;
 
+    /// `lu::factor_elements`.
+    fn lu_in_place(
+        a: &mut [Self],
+        rows: usize,
+        cols: usize,
+        perm: &mut [usize],
+        params: &Params,
+    ) -> Result<usize, Error>;
+
     /// `cond::condition_numbers`.
     fn cond(
         a: &StackView<'_, Self>,
@@ -346,14 +355,39 @@ pub trait Drivers: Sized {
 }
 
 /// A type a stack may hold: `f32`, `f64`, `c32` or `c64`.
-pub trait Element: Copy + Send + Sync + Debug + 'static + Drivers {
-    /// The type the kernels compute in for this element.
-    type Compute: Field;
+///
+/// Sealed (its supertrait [`Drivers`] cannot be named outside the crate) and free of
+/// any type of matinv's dependencies: what the kernels compute in is [`Widened`], which
+/// this crate does not export, so a faer release never changes what `T: Element` offers:
+///
+/// ```
+/// fn real_of<T: matinv::Element>(_: T) -> Option<T::Real> {
+///     None
+/// }
+/// assert_eq!(real_of(matinv::c32::new(1.0, 2.0)), None::<f32>);
+/// ```
+///
+/// ```compile_fail
+/// // The compute type (and with it faer's `ComplexField`) is not reachable.
+/// fn compute_of<T: matinv::Element>(_: T) -> Option<T::Compute> {
+///     None
+/// }
+/// ```
+pub trait Element: Copy + Default + Send + Sync + Debug + 'static + Drivers {
     /// The real type of the same precision (`f32` for `c32`): singular values and
     /// condition numbers come out in it, as in numpy.
-    type Real: Element<Compute = f64> + Default + PartialOrd;
+    type Real: Element + PartialOrd;
     /// numpy's name of this dtype.
     const DTYPE: &'static str;
+}
+
+/// An [`Element`] with the type the kernels compute it in: the bound of every generic
+/// kernel and driver. Not exported (this module is private): reached from the public
+/// functions only through [`Drivers`], whose implementations (`instances.rs`) name the
+/// four concrete types.
+pub trait Widened: Element {
+    /// The type the kernels compute in for this element.
+    type Compute: Field;
     /// Widen to the compute type (exact).
     fn to_compute(self) -> Self::Compute;
     /// Round back from the compute type.
@@ -361,12 +395,19 @@ pub trait Element: Copy + Send + Sync + Debug + 'static + Drivers {
     /// The slice itself when `Self` is its own compute type, so results can be written
     /// in place without a rounding pass.
     fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [Self::Compute]>;
+    /// A double rounded to [`Element::Real`] (singular values, condition numbers).
+    fn real_from_f64(x: f64) -> Self::Real;
+    /// An [`Element::Real`] widened to a double (exact).
+    fn real_to_f64(x: Self::Real) -> f64;
 }
 
 impl Element for f64 {
     type Real = f64;
-    type Compute = f64;
     const DTYPE: &'static str = "float64";
+}
+
+impl Widened for f64 {
+    type Compute = f64;
     #[inline(always)]
     fn to_compute(self) -> f64 {
         self
@@ -378,12 +419,23 @@ impl Element for f64 {
     fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [f64]> {
         Some(slice)
     }
+    #[inline(always)]
+    fn real_from_f64(x: f64) -> f64 {
+        x
+    }
+    #[inline(always)]
+    fn real_to_f64(x: f64) -> f64 {
+        x
+    }
 }
 
 impl Element for f32 {
     type Real = f32;
-    type Compute = f64;
     const DTYPE: &'static str = "float32";
+}
+
+impl Widened for f32 {
+    type Compute = f64;
     #[inline(always)]
     fn to_compute(self) -> f64 {
         self as f64
@@ -395,12 +447,23 @@ impl Element for f32 {
     fn as_compute_mut(_: &mut [Self]) -> Option<&mut [f64]> {
         None
     }
+    #[inline(always)]
+    fn real_from_f64(x: f64) -> f32 {
+        x as f32
+    }
+    #[inline(always)]
+    fn real_to_f64(x: f32) -> f64 {
+        x as f64
+    }
 }
 
 impl Element for c64 {
     type Real = f64;
-    type Compute = c64;
     const DTYPE: &'static str = "complex128";
+}
+
+impl Widened for c64 {
+    type Compute = c64;
     #[inline(always)]
     fn to_compute(self) -> c64 {
         self
@@ -412,12 +475,23 @@ impl Element for c64 {
     fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [c64]> {
         Some(slice)
     }
+    #[inline(always)]
+    fn real_from_f64(x: f64) -> f64 {
+        x
+    }
+    #[inline(always)]
+    fn real_to_f64(x: f64) -> f64 {
+        x
+    }
 }
 
 impl Element for c32 {
     type Real = f32;
-    type Compute = c64;
     const DTYPE: &'static str = "complex64";
+}
+
+impl Widened for c32 {
+    type Compute = c64;
     #[inline(always)]
     fn to_compute(self) -> c64 {
         c64::new(self.re as f64, self.im as f64)
@@ -428,6 +502,14 @@ impl Element for c32 {
     }
     fn as_compute_mut(_: &mut [Self]) -> Option<&mut [c64]> {
         None
+    }
+    #[inline(always)]
+    fn real_from_f64(x: f64) -> f32 {
+        x as f32
+    }
+    #[inline(always)]
+    fn real_to_f64(x: f32) -> f64 {
+        x as f64
     }
 }
 

@@ -18,7 +18,7 @@
 use crate::alloc::zeros;
 use crate::double_double::{Dd, DoubleDouble};
 use crate::driver::{self, Failure, Inverses, StackJob};
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::kernels::gauss_jordan_dd::{self, Stop};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
@@ -34,7 +34,7 @@ use core::any::Any;
 use faer::Par;
 
 /// A double-double number of the kind of `T`'s compute type.
-type Wide<T> = <<T as Element>::Compute as Field>::Wide;
+type Wide<T> = <<T as Widened>::Compute as Field>::Wide;
 
 /// Orders from which one matrix gets every thread inside it.
 const INSIDE_MIN_N: usize = 128;
@@ -45,7 +45,7 @@ const FLOP_COST: usize = 10;
 /// Inverts every matrix of `a` (plus `lo`, when the matrices are the pairs `a + lo`) into
 /// the C-contiguous `out` (and the rest of each rounded entry into `out_lo`), in
 /// double-double arithmetic; the contract of [`crate::structured::invert_stack`].
-pub(crate) fn invert_stack<T: Element>(
+pub(crate) fn invert_stack<T: Widened>(
     a: &StackView<'_, T>,
     lo: Option<&StackView<'_, T>>,
     out: &mut [T],
@@ -110,7 +110,7 @@ struct Extended<'r, 'v, T> {
 }
 
 /// Scratch for one task.
-struct Workspace<T: Element> {
+struct Workspace<T: Widened> {
     /// The matrix inverted (the implied one, `hi` parts), row-major: for `rcond`.
     stored: Vec<T::Compute>,
     /// Its `lo` parts, for pairs.
@@ -125,7 +125,7 @@ struct Workspace<T: Element> {
     pivot: Vec<f64>,
 }
 
-impl<T: Element> StackJob for Extended<'_, '_, T> {
+impl<T: Widened> StackJob for Extended<'_, '_, T> {
     type Out<'o> = Outputs<'o, T>;
     type Workspace = Workspace<T>;
 
@@ -177,7 +177,7 @@ impl<T: Element> StackJob for Extended<'_, '_, T> {
 }
 
 /// The arguments of one run, compiled per instruction set ([`IsaRun`]).
-struct Run<'r, 'v, 'o, T: Element> {
+struct Run<'r, 'v, 'o, T: Widened> {
     job: &'r Extended<'r, 'v, T>,
     start: usize,
     out: Outputs<'o, T>,
@@ -186,7 +186,7 @@ struct Run<'r, 'v, 'o, T: Element> {
     threads: bool,
 }
 
-impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
+impl<T: Widened> IsaRun for Run<'_, '_, '_, T> {
     type Output = Result<(), Error>;
 
     #[inline(always)]
@@ -242,7 +242,7 @@ enum Method {
 }
 
 /// The matrix inverted and the method, for a structure (and the class `Auto` finds).
-fn plan<T: Element>(m: MatrixPtr<T>, n: usize, structure: Structure) -> (Implied, Method) {
+fn plan<T: Widened>(m: MatrixPtr<T>, n: usize, structure: Structure) -> (Implied, Method) {
     const LU: Method = Method::Lu { transpose: false };
     const LU_T: Method = Method::Lu { transpose: true };
     // SAFETY: i < n, inside the matrix.
@@ -277,7 +277,7 @@ fn plan<T: Element>(m: MatrixPtr<T>, n: usize, structure: Structure) -> (Implied
 /// of each entry into `d_lo`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn invert_one<T: Element>(
+fn invert_one<T: Widened>(
     m: MatrixPtr<T>,
     m_lo: Option<MatrixPtr<T>>,
     d: &mut [T],
@@ -345,7 +345,7 @@ fn failure(stop: Stop) -> Failure {
 /// matrices through the planes kernel (the same bits, vectorised), complex ones through
 /// the generic one.
 #[inline(always)]
-fn eliminate<T: Element>(
+fn eliminate<T: Widened>(
     ws: &mut Workspace<T>,
     n: usize,
     s: f64,
@@ -385,7 +385,7 @@ fn eliminate<T: Element>(
 /// transposed back when the transpose was inverted; with `mirror`, the lower triangle
 /// mirrored after rounding, so that the result is exactly Hermitian, with a real diagonal.
 #[inline(always)]
-fn write<T: Element>(
+fn write<T: Widened>(
     ws: &Workspace<T>,
     n: usize,
     s: f64,

@@ -11,7 +11,7 @@
 //! buffer, bit for bit: the same kernel, scale, threads and order of operations.
 
 use crate::driver;
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::extended;
 use crate::general;
 use crate::layout::{stack_dims, StackView};
@@ -25,7 +25,7 @@ use crate::Error;
 pub const SLAB_BYTES: usize = 4 << 20;
 
 /// Inverts every matrix of the C-contiguous stack `data` of shape `shape` in place.
-pub(crate) fn invert_in_place<T: Element>(
+pub(crate) fn invert_in_place<T: Widened>(
     data: &mut [T],
     shape: &[usize],
     mut status: Option<&mut [Status]>,

@@ -14,6 +14,7 @@ use crate::element::{c32, c64, Drivers, Element};
 use crate::extended;
 use crate::in_place::invert_in_place;
 use crate::layout::StackView;
+use crate::lu::factor_elements;
 use crate::params::Params;
 use crate::request::{InvOptions, NonFinite, Norm, Precision, Request, Target, Vectors};
 use crate::status::Status;
@@ -62,6 +63,16 @@ macro_rules! drivers {
                 params: &Params,
             ) -> Result<(), Error> {
                 svd_run(a, s, uv, vectors, hermitian, nonfinite, params)
+            }
+
+            fn lu_in_place(
+                a: &mut [Self],
+                rows: usize,
+                cols: usize,
+                perm: &mut [usize],
+                params: &Params,
+            ) -> Result<usize, Error> {
+                factor_elements(a, rows, cols, perm, params)
             }
 
             fn cond(

@@ -5,7 +5,7 @@
 //! (structure and tuning parameters). [`inv`], [`inv_with`], [`inv_ex`] and
 //! [`inv_in_place`] are thin conveniences over it.
 
-use crate::alloc::{zero_elements, zeros};
+use crate::alloc::zeros;
 use crate::element::Element;
 use crate::layout::StackView;
 use crate::request::{InvOptions, Request};
@@ -71,7 +71,7 @@ pub fn inv<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T>, Error> {
 /// ```
 pub fn inv_with<T: Element>(a: &StackView<'_, T>, opts: &InvOptions) -> Result<Vec<T>, Error> {
     let n = a.order()?;
-    let mut out = zero_elements(a.len() * n * n)?;
+    let mut out = zeros(a.len() * n * n)?;
     invert(Request::new(a, &mut out).with_options(*opts))?;
     Ok(out)
 }
@@ -96,7 +96,7 @@ pub fn inv_ex<T: Element>(
     opts: &InvOptions,
 ) -> Result<(Vec<T>, Vec<Status>), Error> {
     let n = a.order()?;
-    let mut out = zero_elements(a.len() * n * n)?;
+    let mut out = zeros(a.len() * n * n)?;
     let mut status = zeros(a.len())?;
     invert(
         Request::new(a, &mut out)

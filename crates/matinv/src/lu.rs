@@ -9,7 +9,7 @@ use faer::linalg::lu::partial_pivoting::factor::{lu_in_place as faer_lu, lu_in_p
 use faer::{MatMut, Par};
 
 use crate::alloc::zeros;
-use crate::element::{Element, Field};
+use crate::element::{Element, Field, Widened};
 use crate::error::Error;
 use crate::params::Params;
 
@@ -52,6 +52,18 @@ pub fn lu_in_place<T: Element>(
             perm.len()
         )));
     }
+    T::lu_in_place(a, rows, cols, perm, params)
+}
+
+/// [`lu_in_place`]'s body after its checks, compiled for each element type in
+/// [`crate::instances`]: single precision factored in double and rounded back.
+pub(crate) fn factor_elements<T: Widened>(
+    a: &mut [T],
+    rows: usize,
+    cols: usize,
+    perm: &mut [usize],
+    params: &Params,
+) -> Result<usize, Error> {
     if let Some(own) = T::as_compute_mut(a) {
         return factor(own, rows, cols, perm, params);
     }

@@ -1,7 +1,7 @@
 //! Per-matrix outcome of an inversion with a status ([`crate::Request::with_status`]): LAPACK's `info` and the reciprocal condition
 //! number, so that one bad matrix does not sink a whole stack.
 
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::layout::MatrixPtr;
 
 /// What happened to one matrix of a stack.
@@ -40,14 +40,14 @@ impl Status {
     }
 
     /// The status of matrix `a` of order `n` with the computed inverse `x` (row-major).
-    pub(crate) fn inverted<T: Element>(a: MatrixPtr<T>, n: usize, x: &[T]) -> Self {
+    pub(crate) fn inverted<T: Widened>(a: MatrixPtr<T>, n: usize, x: &[T]) -> Self {
         // SAFETY: i, j < n, inside the matrix.
         Self::inverted_by(n, |i, j| unsafe { a.get(i, j) }.to_compute(), x)
     }
 
     /// The status of an inverted matrix whose entries are `at(i, j)` (the matrix a
     /// structure implies, not necessarily the one stored), with the inverse `x` (row-major).
-    pub(crate) fn inverted_by<F: Field, T: Element>(
+    pub(crate) fn inverted_by<F: Field, T: Widened>(
         n: usize,
         at: impl Fn(usize, usize) -> F,
         x: &[T],
@@ -101,7 +101,7 @@ fn pow2(e: i32) -> f64 {
 }
 
 /// Fills the inverse of a singular matrix with NaN.
-pub(crate) fn fill_nan<T: Element>(x: &mut [T]) {
+pub(crate) fn fill_nan<T: Widened>(x: &mut [T]) {
     let nan = T::from_compute(<T::Compute as Field>::ONE.scale(f64::NAN));
     x.iter_mut().for_each(|v| *v = nan);
 }

@@ -4,7 +4,7 @@
 
 use super::{invert_lu_getri, invert_tiny, stack_loop, Workspace};
 use crate::driver::Inverses;
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::kernels::lanes;
 use crate::layout::{MatrixPtr, StackView};
 use crate::status::{fill_nan, Status};
@@ -13,7 +13,7 @@ use pulp::{bytemuck, Simd};
 
 /// The matrices `start..` of `a` into `out`, through the lanes kernel for their order.
 #[inline(always)]
-pub(super) fn run<S: Simd, T: Element>(
+pub(super) fn run<S: Simd, T: Widened>(
     simd: S,
     a: &StackView<'_, T>,
     start: usize,
@@ -36,7 +36,7 @@ pub(super) fn run<S: Simd, T: Element>(
 /// Real `N x N` matrices (`K = N * N` elements each), a SIMD group at a time; the last
 /// partial group goes through the scalar kernel, which computes the same bits.
 #[inline(always)]
-fn each_lanes<S: Simd, T: Element, const N: usize, const K: usize>(
+fn each_lanes<S: Simd, T: Widened, const N: usize, const K: usize>(
     simd: S,
     a: &StackView<'_, T>,
     start: usize,
@@ -87,7 +87,7 @@ fn each_lanes<S: Simd, T: Element, const N: usize, const K: usize>(
 
 /// `src` and `dst` as `E` when `T` is `E`.
 #[inline(always)]
-fn as_real<T: Element, E: lanes::Real>(
+fn as_real<T: Widened, E: lanes::Real>(
     src: *const T,
     dst: &mut [T],
 ) -> Option<(*const E, &mut [E])> {
@@ -101,7 +101,7 @@ fn as_real<T: Element, E: lanes::Real>(
 
 /// Whole groups of a C-contiguous stack whose matrix `start` is at `src`, into `body`.
 #[inline(always)]
-fn lanes_contiguous<S: Simd, E: lanes::Real + Element, const N: usize, const K: usize>(
+fn lanes_contiguous<S: Simd, E: lanes::Real + Widened, const N: usize, const K: usize>(
     simd: S,
     src: *const E,
     start: usize,
@@ -163,7 +163,7 @@ fn lanes_contiguous<S: Simd, E: lanes::Real + Element, const N: usize, const K: 
 
 /// Whole groups of any stack into `body`, each matrix gathered element by element.
 #[inline(always)]
-fn lanes_strided<S: Simd, T: Element, const N: usize>(
+fn lanes_strided<S: Simd, T: Widened, const N: usize>(
     simd: S,
     a: &StackView<'_, T>,
     start: usize,
@@ -272,7 +272,7 @@ fn lane_values<S: Simd>(v: S::f64s) -> [f64; lanes::MAX_LANES] {
 /// doctests' builds).
 #[cold]
 #[inline(never)]
-fn redo_nonfinite<T: Element, const N: usize>(
+fn redo_nonfinite<T: Widened, const N: usize>(
     special: u32,
     zero: &mut [f64; lanes::MAX_LANES],
     outs: &mut [T],
@@ -304,7 +304,7 @@ fn first_singular(zero: &[f64], first: usize, stop: bool) -> Result<(), Error> {
 /// The status of one lane's matrix `m`, whose inverse `out` was just written (NaN from now
 /// on when it was singular).
 #[inline(always)]
-fn lane_status<T: Element>(zero: f64, m: MatrixPtr<T>, n: usize, out: &mut [T]) -> Status {
+fn lane_status<T: Widened>(zero: f64, m: MatrixPtr<T>, n: usize, out: &mut [T]) -> Status {
     if zero >= 0.0 {
         fill_nan(out);
         Status::singular(zero as usize)

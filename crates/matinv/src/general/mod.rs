@@ -9,7 +9,7 @@ mod workspace;
 pub(crate) use workspace::Workspace;
 
 use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::kernels::{gauss_jordan, gauss_jordan_blocked, lu_getri, ZeroPivot};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
@@ -25,7 +25,7 @@ use pulp::Simd;
 /// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
 /// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
 /// gets its [`Status`] and singular ones an all-NaN inverse.
-pub(crate) fn invert_stack<T: Element>(
+pub(crate) fn invert_stack<T: Widened>(
     a: &StackView<'_, T>,
     out: &mut [T],
     mut status: Option<&mut [Status]>,
@@ -51,7 +51,7 @@ pub(crate) fn invert_stack<T: Element>(
 }
 
 /// The general path's job: a stack and its plan.
-struct General<'r, 'v, T: Element> {
+struct General<'r, 'v, T: Widened> {
     a: &'r StackView<'v, T>,
     plan: KernelPlan,
     /// Single precision: blocked results are computed in a double-precision buffer.
@@ -59,7 +59,7 @@ struct General<'r, 'v, T: Element> {
     params: &'r Params,
 }
 
-impl<T: Element> StackJob for General<'_, '_, T> {
+impl<T: Widened> StackJob for General<'_, '_, T> {
     type Out<'o> = Inverses<'o, T>;
     type Workspace = Workspace<T::Compute>;
 
@@ -90,7 +90,7 @@ impl<T: Element> StackJob for General<'_, '_, T> {
 /// the pulp-written ones on the widest SIMD of the plan's `pulp_isa` (the CPU's, capped by
 /// `MATINV_ISA`; pulp compiles the whole loop over the matrices, gathers and scatters
 /// included, for it), the others inlined into a copy for the plan's instruction set.
-pub(crate) fn invert_run<T: Element>(
+pub(crate) fn invert_run<T: Widened>(
     a: &StackView<'_, T>,
     start: usize,
     out: Inverses<'_, T>,
@@ -115,7 +115,7 @@ pub(crate) fn invert_run<T: Element>(
 
 /// The arguments of [`invert_run`], run by pulp ([`pulp::WithSimd`]) or under an
 /// instruction set ([`IsaRun`]).
-struct Run<'r, 'v, 'o, T: Element> {
+struct Run<'r, 'v, 'o, T: Widened> {
     a: &'r StackView<'v, T>,
     start: usize,
     out: Inverses<'o, T>,
@@ -124,7 +124,7 @@ struct Run<'r, 'v, 'o, T: Element> {
     par: Par,
 }
 
-impl<T: Element> pulp::WithSimd for Run<'_, '_, '_, T> {
+impl<T: Widened> pulp::WithSimd for Run<'_, '_, '_, T> {
     type Output = Result<(), Error>;
 
     #[inline(always)]
@@ -153,7 +153,7 @@ impl<T: Element> pulp::WithSimd for Run<'_, '_, '_, T> {
     }
 }
 
-impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
+impl<T: Widened> IsaRun for Run<'_, '_, '_, T> {
     type Output = Result<(), Error>;
 
     #[inline(always)]
@@ -188,7 +188,7 @@ impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
 /// [`each_matrix`] for the LU-semantics kernels, with the general path's prefetch (mid
 /// sizes) and its status.
 #[inline(always)]
-pub(super) fn stack_loop<T: Element>(
+pub(super) fn stack_loop<T: Widened>(
     a: &StackView<'_, T>,
     start: usize,
     out: Inverses<'_, T>,
@@ -208,7 +208,7 @@ pub(super) fn stack_loop<T: Element>(
 
 /// One matrix through the kernel a stack's plan would give it (same bits: the lanes kernel
 /// computes what the scalar ones do), for callers that pick kernels matrix by matrix.
-pub(crate) fn invert_one<T: Element>(
+pub(crate) fn invert_one<T: Widened>(
     m: MatrixPtr<T>,
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
@@ -224,13 +224,13 @@ pub(crate) fn invert_one<T: Element>(
             _ => invert_tiny::<T, 4>(m, dst),
         },
         Kernel::GaussJordan => {
-            struct One<'r, T: Element> {
+            struct One<'r, T: Widened> {
                 m: MatrixPtr<T>,
                 n: usize,
                 dst: &'r mut [T],
                 ws: &'r mut Workspace<T::Compute>,
             }
-            impl<T: Element> pulp::WithSimd for One<'_, T> {
+            impl<T: Widened> pulp::WithSimd for One<'_, T> {
                 type Output = Result<(), ZeroPivot>;
                 #[inline(always)]
                 fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
@@ -246,7 +246,7 @@ pub(crate) fn invert_one<T: Element>(
 
 /// A real matrix through [`gauss_jordan`], in a column-major copy of doubles.
 #[inline(always)]
-fn invert_gauss_jordan<S: Simd, T: Element>(
+fn invert_gauss_jordan<S: Simd, T: Widened>(
     simd: S,
     m: MatrixPtr<T>,
     n: usize,
@@ -283,7 +283,7 @@ fn invert_gauss_jordan<S: Simd, T: Element>(
 
 /// An `N x N` matrix through [`lu_getri`] unrolled for its order, in registers.
 #[inline(always)]
-pub(super) fn invert_tiny<T: Element, const N: usize>(
+pub(super) fn invert_tiny<T: Widened, const N: usize>(
     m: MatrixPtr<T>,
     dst: &mut [T],
 ) -> Result<(), ZeroPivot> {
@@ -308,7 +308,7 @@ pub(super) fn invert_tiny<T: Element, const N: usize>(
 
 /// A matrix through [`lu_getri`], in the workspace's column-major copy.
 #[inline(always)]
-pub(super) fn invert_lu_getri<T: Element>(
+pub(super) fn invert_lu_getri<T: Widened>(
     m: MatrixPtr<T>,
     n: usize,
     dst: &mut [T],
@@ -332,7 +332,7 @@ pub(super) fn invert_lu_getri<T: Element>(
 
 /// A matrix through [`gauss_jordan_blocked`], in place in the row-major output (or, for
 /// single precision, in a double-precision copy rounded once at the end).
-fn invert_blocked<T: Element>(
+fn invert_blocked<T: Widened>(
     m: MatrixPtr<T>,
     n: usize,
     dst: &mut [T],
@@ -462,7 +462,7 @@ impl<F: Field> StackJob for OwnMemory<'_, F> {
 /// overflow (or underflow) are first brought near 1 by a power of two, which is exact, and
 /// inv(A) = s inv(s A). With threads, row bands go to all of them (for n = 4096 the copy
 /// and the scan took 50 ms on one thread).
-fn gather_scaled<T: Element>(m: MatrixPtr<T>, n: usize, x: &mut [T::Compute], par: Par) -> f64 {
+fn gather_scaled<T: Widened>(m: MatrixPtr<T>, n: usize, x: &mut [T::Compute], par: Par) -> f64 {
     const BAND: usize = 64;
     let band = |(b, x): (usize, &mut [T::Compute])| {
         let rows = b * BAND..(b * BAND + BAND).min(n);

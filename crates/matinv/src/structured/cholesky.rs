@@ -9,7 +9,7 @@
 
 use super::triangular::invert_lower_in_place;
 use super::{conj, Workspace};
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::layout::MatrixPtr;
 use crate::params::Params;
 use crate::scaling::power_of_two_scale;
@@ -31,7 +31,7 @@ pub(super) fn scratch<F: Field>(n: usize, par: Par) -> StackReq {
 /// not positive and finite returns its 0-based index (`potrf`'s info - 1); `dst` is then
 /// untouched.
 #[inline(always)]
-pub(super) fn invert<T: Element>(
+pub(super) fn invert<T: Widened>(
     m: MatrixPtr<T>,
     n: usize,
     dst: &mut [T],

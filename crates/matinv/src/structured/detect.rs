@@ -1,7 +1,7 @@
 //! `Auto`: what a matrix is, read from its entries, stopping at the first entry that rules
 //! a class out (a general matrix costs a handful of reads, not O(n^2)).
 
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::layout::MatrixPtr;
 
 /// The structure detected in one matrix.
@@ -23,7 +23,7 @@ pub(crate) enum Class {
 /// Classifies the `n x n` matrix `m`; without `hermitian`, a Hermitian matrix counts as
 /// general (the Hermitian test is the one that reads the whole matrix, in transposed
 /// order: 27% of the inversion time of a stack of 32 x 32 matrices).
-pub(crate) fn classify<T: Element>(m: MatrixPtr<T>, n: usize, hermitian: bool) -> Class {
+pub(crate) fn classify<T: Widened>(m: MatrixPtr<T>, n: usize, hermitian: bool) -> Class {
     // SAFETY: i, j < n, inside the matrix.
     let get = |i: usize, j: usize| unsafe { m.get(i, j) }.to_compute();
     // Row by row, as numpy's C order stores them.

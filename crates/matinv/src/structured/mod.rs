@@ -16,9 +16,9 @@ mod cholesky;
 pub(crate) mod detect;
 mod triangular;
 
-use crate::alloc::{zero_elements, zeros};
+use crate::alloc::zeros;
 use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::general::{self, invert_one as invert_general};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
@@ -62,7 +62,7 @@ pub(crate) enum Implied {
 
 /// Entry `(i, j)` of the matrix `implied` by the stored `m`.
 #[inline(always)]
-pub(crate) fn implied_entry<T: Element>(
+pub(crate) fn implied_entry<T: Widened>(
     m: MatrixPtr<T>,
     implied: Implied,
     i: usize,
@@ -119,7 +119,7 @@ fn conj<F: Field>(x: F) -> F {
 }
 
 /// Scratch for one task: kernels never allocate per matrix.
-pub(crate) struct Workspace<T: Element> {
+pub(crate) struct Workspace<T: Widened> {
     /// LU's workspace, for `Auto` and the LU fallback of `Symmetric`/`Hermitian`.
     general: general::Workspace<T::Compute>,
     /// The matrix gathered column-major, factored and inverted in place.
@@ -136,7 +136,7 @@ pub(crate) struct Workspace<T: Element> {
     classes: Vec<Class>,
 }
 
-impl<T: Element> Workspace<T> {
+impl<T: Widened> Workspace<T> {
     fn new(
         n: usize,
         matrices: usize,
@@ -179,7 +179,7 @@ impl<T: Element> Workspace<T> {
                 0
             })?,
             work: zeros(if dense { n } else { 0 })?,
-            full: zero_elements(if full { nn } else { 0 })?,
+            full: zeros(if full { nn } else { 0 })?,
             stack: MemBuffer::try_new(req).map_err(|_| Error::TooLarge)?,
             classes,
         })
@@ -189,7 +189,7 @@ impl<T: Element> Workspace<T> {
 /// Inverts every matrix of `a`, of the given structure, into the C-contiguous `out`; the
 /// contract of [`crate::general::invert_stack`] (same threading, same errors), plus
 /// [`Error::NotPositiveDefinite`].
-pub(crate) fn invert_stack<T: Element>(
+pub(crate) fn invert_stack<T: Widened>(
     a: &StackView<'_, T>,
     out: &mut [T],
     mut status: Option<&mut [Status]>,
@@ -238,13 +238,13 @@ struct Ctx<'r> {
 
 /// The structured path's job: a stack, its structure, and the instruction set of its
 /// kernels (all of them generic, inlined into one copy per set).
-struct Structured<'r, 'v, T: Element> {
+struct Structured<'r, 'v, T: Widened> {
     a: &'r StackView<'v, T>,
     ctx: Ctx<'r>,
     isa: Isa,
 }
 
-impl<T: Element> StackJob for Structured<'_, '_, T> {
+impl<T: Widened> StackJob for Structured<'_, '_, T> {
     type Out<'o> = Inverses<'o, T>;
     type Workspace = Workspace<T>;
 
@@ -278,7 +278,7 @@ impl<T: Element> StackJob for Structured<'_, '_, T> {
 }
 
 /// The arguments of one run, compiled per instruction set ([`IsaRun`]).
-struct Run<'r, 'v, 'o, T: Element> {
+struct Run<'r, 'v, 'o, T: Widened> {
     a: &'r StackView<'v, T>,
     start: usize,
     out: Inverses<'o, T>,
@@ -287,7 +287,7 @@ struct Run<'r, 'v, 'o, T: Element> {
     par: Par,
 }
 
-impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
+impl<T: Widened> IsaRun for Run<'_, '_, '_, T> {
     type Output = Result<(), Error>;
 
     #[inline(always)]
@@ -337,7 +337,7 @@ impl<T: Element> IsaRun for Run<'_, '_, '_, T> {
 
 /// One matrix; `class` is what `Auto` detected.
 #[inline(always)]
-fn invert_one<T: Element>(
+fn invert_one<T: Widened>(
     m: MatrixPtr<T>,
     d: &mut [T],
     ws: &mut Workspace<T>,
@@ -388,7 +388,7 @@ fn invert_one<T: Element>(
 
 /// The diagonal's reciprocals; singular at the first exact zero (`trtri`'s info).
 #[inline(always)]
-fn diagonal<T: Element>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Failure> {
+fn diagonal<T: Widened>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Failure> {
     // SAFETY: i < n, inside the matrix.
     let get = |i: usize| unsafe { m.get(i, i) }.to_compute();
     if let Some(k) = (0..n).find(|&k| get(k).is_zero()) {
@@ -403,7 +403,7 @@ fn diagonal<T: Element>(m: MatrixPtr<T>, n: usize, d: &mut [T]) -> Result<(), Fa
 
 /// Symmetric or Hermitian, from one triangle: Cholesky when it can apply and succeeds,
 /// else LU of the mirrored matrix.
-fn symmetric<T: Element>(
+fn symmetric<T: Widened>(
     m: MatrixPtr<T>,
     d: &mut [T],
     ws: &mut Workspace<T>,

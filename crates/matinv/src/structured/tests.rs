@@ -2,12 +2,12 @@
 //! each structure implies, plus the exact properties (zeros, mirror images, info).
 
 use super::*;
-use crate::alloc::zero_elements as vec_of;
+use crate::alloc::zeros as vec_of;
 use crate::element::{c32, c64};
 use crate::{InvOptions, KernelParams, ThreadParams};
 
 // The entry points these tests were written against, through `InvOptions`.
-fn inv_structured_into<T: Element>(
+fn inv_structured_into<T: Widened>(
     a: &StackView<'_, T>,
     out: &mut [T],
     structure: Structure,
@@ -17,7 +17,7 @@ fn inv_structured_into<T: Element>(
     crate::invert(crate::Request::new(a, out).with_options(opts))
 }
 
-fn inv_ex_structured_into<T: Element>(
+fn inv_ex_structured_into<T: Widened>(
     a: &StackView<'_, T>,
     out: &mut [T],
     status: &mut [Status],
@@ -32,7 +32,7 @@ fn inv_ex_structured_into<T: Element>(
     )
 }
 
-fn inv_ex_into<T: Element>(
+fn inv_ex_into<T: Widened>(
     a: &StackView<'_, T>,
     out: &mut [T],
     status: &mut [Status],
@@ -61,7 +61,7 @@ impl Rng {
     }
 }
 
-trait TestElement: Element {
+trait TestElement: Widened {
     const EPS: f64;
     fn from_parts(re: f64, im: f64) -> Self;
     fn wide(self) -> c64;

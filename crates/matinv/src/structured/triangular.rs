@@ -5,7 +5,7 @@
 //! `inv(U^T) = inv(U)^T` read back row-major is `inv(U)`: no transposition on either side.
 
 use super::Workspace;
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::kernels::ZeroPivot;
 use crate::layout::MatrixPtr;
 use crate::params::Params;
@@ -17,7 +17,7 @@ use faer::{MatMut, MatRef, Par};
 /// `dst`, with exact zeros in the other triangle. Singular at the first exact zero on the
 /// diagonal (`trtri`'s info - 1), checked before anything is computed.
 #[inline(always)]
-pub(super) fn invert<T: Element>(
+pub(super) fn invert<T: Widened>(
     m: MatrixPtr<T>,
     n: usize,
     dst: &mut [T],

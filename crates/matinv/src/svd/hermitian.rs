@@ -4,7 +4,7 @@
 //! `|w|`, then reversed).
 
 use super::Workspace;
-use crate::element::{Element, Field};
+use crate::element::{Field, Widened};
 use crate::Error;
 use faer::dyn_stack::MemStack;
 use faer::prelude::{Reborrow, ReborrowMut};
@@ -12,7 +12,7 @@ use faer::{MatMut, Par};
 
 /// The SVD of the Hermitian `n x n` matrix whose lower triangle is gathered in `ws.a`; the
 /// singular values are multiplied by `unscale` (the matrix was scaled by its inverse).
-pub(super) fn one<T: Element>(
+pub(super) fn one<T: Widened>(
     n: usize,
     ws: &mut Workspace<T::Compute>,
     s_out: &mut [T::Real],
@@ -47,7 +47,7 @@ pub(super) fn one<T: Element>(
     order.sort_by(|&i, &j| w[i].re().abs().total_cmp(&w[j].re().abs()));
     order.reverse();
     for (o, &i) in s_out.iter_mut().zip(order.iter()) {
-        *o = T::Real::from_compute(w[i].re().abs() * unscale);
+        *o = T::real_from_f64(w[i].re().abs() * unscale);
     }
     if let Some((u, vh)) = uv_out {
         for (c, &l) in order.iter().enumerate() {

@@ -10,9 +10,9 @@
 
 mod hermitian;
 
-use crate::alloc::{zero_elements, zeros};
+use crate::alloc::zeros;
 use crate::driver::{self, StackJob};
-use crate::element::{Element, Field};
+use crate::element::{Element, Field, Widened};
 use crate::layout::{MatrixPtr, StackView};
 use crate::params::Params;
 use crate::plan::Threading;
@@ -107,8 +107,8 @@ pub fn svd<T: Element>(
             .and_then(|x| x.checked_mul(c))
             .ok_or(Error::TooLarge)
     };
-    let mut u = zero_elements::<T>(size(ur, uc)?)?;
-    let mut vh = zero_elements::<T>(size(vr, vc)?)?;
+    let mut u = zeros::<T>(size(ur, uc)?)?;
+    let mut vh = zeros::<T>(size(vr, vc)?)?;
     let uv = (vectors != Vectors::None).then_some((&mut u[..], &mut vh[..]));
     T::svd(
         a,
@@ -135,7 +135,7 @@ pub fn svdvals<T: Element>(a: &StackView<'_, T>) -> Result<Vec<T::Real>, Error> 
 }
 
 /// One task's share of the outputs: singular values and, optionally, vectors.
-pub(crate) struct Factors<'o, T: Element> {
+pub(crate) struct Factors<'o, T: Widened> {
     /// Matrices.
     count: usize,
     s: &'o mut [T::Real],
@@ -207,7 +207,7 @@ impl<F: Field> Workspace<F> {
 
 /// The shared driver: checks sizes, splits the outputs into tasks of whole matrices, and
 /// runs them over the threads.
-pub(crate) fn run<T: Element>(
+pub(crate) fn run<T: Widened>(
     a: &StackView<'_, T>,
     s: &mut [T::Real],
     uv: Option<(&mut [T], &mut [T])>,
@@ -254,7 +254,7 @@ pub(crate) fn run<T: Element>(
 }
 
 /// The SVD path's job: a stack and what to compute of each matrix.
-struct SvdJob<'r, 'v, T: Element> {
+struct SvdJob<'r, 'v, T: Widened> {
     a: &'r StackView<'v, T>,
     vectors: Vectors,
     hermitian: bool,
@@ -265,7 +265,7 @@ struct SvdJob<'r, 'v, T: Element> {
     sizes: [usize; 2],
 }
 
-impl<T: Element> StackJob for SvdJob<'_, '_, T> {
+impl<T: Widened> StackJob for SvdJob<'_, '_, T> {
     type Out<'o> = Factors<'o, T>;
     type Workspace = Workspace<T::Compute>;
 
@@ -309,7 +309,7 @@ impl<T: Element> StackJob for SvdJob<'_, '_, T> {
     }
 }
 
-fn run_task<T: Element>(
+fn run_task<T: Widened>(
     job: &SvdJob<'_, '_, T>,
     start: usize,
     out: Factors<'_, T>,
@@ -339,7 +339,7 @@ fn run_task<T: Element>(
             if nonfinite == NonFinite::Fail && nan && !hermitian {
                 return Err(Error::SvdNoConvergence);
             }
-            s_out.fill(T::Real::from_compute(f64::NAN));
+            s_out.fill(T::real_from_f64(f64::NAN));
             if let Some((u, vh)) = uv_out {
                 let nan = T::from_compute(<T::Compute as Field>::from_re(f64::NAN));
                 u.fill(nan);
@@ -360,7 +360,7 @@ fn run_task<T: Element>(
 /// Copies matrix `mat` column-major into `dst` (only its lower triangle when `lower_only`,
 /// with the real part of the diagonal, as LAPACK's `heevd` reads a Hermitian matrix) and
 /// says whether every copied element is finite, and whether one is NaN.
-fn gather<T: Element>(
+fn gather<T: Widened>(
     mat: MatrixPtr<T>,
     m: usize,
     n: usize,
@@ -453,7 +453,7 @@ struct Dims {
 
 /// The SVD of the gathered `m x n` matrix in `ws.a`, written out as numpy lays it out;
 /// the singular values are multiplied by `unscale` (see [`scale_into_range`]).
-fn one<T: Element>(
+fn one<T: Widened>(
     Dims { m, n, uc, vr }: Dims,
     ws: &mut Workspace<T::Compute>,
     s_out: &mut [T::Real],
@@ -516,13 +516,13 @@ fn one<T: Element>(
     };
     result.map_err(|_| Error::SvdNoConvergence)?;
     for (o, x) in s_out.iter_mut().zip(&ws.s) {
-        *o = T::Real::from_compute(x.re() * unscale);
+        *o = T::real_from_f64(x.re() * unscale);
     }
     Ok(())
 }
 
 /// Writes the `r x c` identity, row-major, into `dst`.
-fn identity<T: Element>(dst: &mut [T], r: usize, c: usize) {
+fn identity<T: Widened>(dst: &mut [T], r: usize, c: usize) {
     for i in 0..r {
         for j in 0..c {
             let x = if i == j {
