@@ -654,6 +654,17 @@ def test_precision_page_tables_come_from_its_results():
     assert not missing, "rows not from bench/results/precision.json:\n" + "\n".join(missing)
 
 
+def test_precision_page_newton_block_is_its_results_file():
+    # docs/precision.md quotes bench/bench_newton.py's run as a text block: every line of
+    # it is a line of bench/results/newton-step.txt.
+    page = (DOCS / "precision.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```text\n(.*?)^```", page, flags=re.S | re.M)
+    assert blocks, "docs/precision.md quotes the Newton-step measurement"
+    results = set((ROOT / "bench" / "results" / "newton-step.txt").read_text().splitlines())
+    missing = [line for b in blocks for line in b.splitlines() if line and line not in results]
+    assert not missing, "lines not from bench/results/newton-step.txt:\n" + "\n".join(missing)
+
+
 def test_dask_cluster_table_is_its_results_file():
     # docs/dask.md's table of one 12,000 matrix on a cluster: every row is a record of
     # bench/bench_dask_cluster.py (with the native panel) in bench/results/dask-cluster.json.
