@@ -1,13 +1,23 @@
 //! Times the kernels per size with different parameters: a tuning aid for `Params`, not a
-//! benchmark. `cargo run --release -p matinv --example tune [single]`
+//! benchmark. `cargo run --release -p matinv --example tune [single | COUNT]` (COUNT:
+//! matrices per size; by default fewer as n grows).
 use matinv::{invert, InvOptions, KernelParams, Params, Request, StackView};
 use std::time::Instant;
 
 fn main() {
-    let single = std::env::args().nth(1).is_some();
-    for n in [2usize, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192] {
+    let arg = std::env::args().nth(1);
+    let single = arg.as_deref() == Some("single");
+    let fixed: Option<usize> = arg.and_then(|a| a.parse().ok());
+    for n in [
+        2usize, 3, 4, 5, 8, 9, 10, 12, 14, 16, 24, 32, 48, 64, 96, 128, 192,
+    ] {
+        if fixed.is_some() && n > 16 {
+            break; // a fixed count is for the stacks of the lanes kernel
+        }
         let count = if single {
             1
+        } else if let Some(count) = fixed {
+            count
         } else {
             (4_000_000 / (n * n * n)).clamp(10, 200_000)
         };
@@ -24,10 +34,12 @@ fn main() {
         let mut out = vec![0.0; a.len()];
         let mut line = format!("n={n:3} count={count:6}:");
         // Each configuration sends real sizes to other kernels: the default dispatch; the
-        // unblocked LU up to 64 (no lanes, no Gauss-Jordan); Gauss-Jordan from 2 to 192;
-        // blocked Gauss-Jordan from 5 on.
+        // lanes kernel up to 8 only (the default before it took 9..16); the unblocked LU
+        // up to 64 (no lanes, no Gauss-Jordan); Gauss-Jordan from 2 to 192; blocked
+        // Gauss-Jordan from 5 on.
         for (name, lanes, gauss_jordan, unblocked) in [
-            ("default", 8usize, 64usize, 32usize),
+            ("default", 16usize, 64usize, 32usize),
+            ("lanes-8", 8, 64, 32),
             ("unblocked-lu", 0, 0, 64),
             ("gauss-jordan", 0, 192, 4),
             ("blocked", 0, 0, 4),

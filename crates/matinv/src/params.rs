@@ -9,7 +9,7 @@
 ///
 /// ```
 /// let mut k = matinv::KernelParams::default();
-/// assert_eq!((k.lanes_max_n, k.gauss_jordan_max_n, k.unblocked_max_n, k.block_size), (8, 64, 32, 0));
+/// assert_eq!((k.lanes_max_n, k.gauss_jordan_max_n, k.unblocked_max_n, k.block_size), (16, 64, 32, 0));
 /// k.block_size = 64; // blocked Gauss-Jordan in panels of 64 columns
 /// let params = matinv::Params::default().with_kernels(k);
 /// assert_eq!(params.kernels.block_size, 64);
@@ -17,7 +17,7 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KernelParams {
-    /// Real matrices up to this order (at most 8) are inverted a SIMD group at a time, one
+    /// Real matrices up to this order (at most 16) are inverted a SIMD group at a time, one
     /// per vector lane (`kernels/lanes.rs`).
     pub lanes_max_n: usize,
     /// Larger real matrices up to this order use unblocked in-place Gauss-Jordan
@@ -39,7 +39,7 @@ pub struct KernelParams {
 impl Default for KernelParams {
     fn default() -> Self {
         Self {
-            lanes_max_n: 8,
+            lanes_max_n: 16,
             gauss_jordan_max_n: 64,
             unblocked_max_n: 32,
             block_size: 0,

@@ -16,7 +16,7 @@ pub(crate) enum Kernel {
     /// n <= 4, not taken by the lanes kernel: unblocked LU + getri unrolled for the order
     /// (`kernels/lu_getri.rs` with a constant `n`), in registers.
     Tiny,
-    /// Real n <= [`crate::KernelParams::lanes_max_n`] (at most 8): a SIMD group of
+    /// Real n <= [`crate::KernelParams::lanes_max_n`] (at most 16): a SIMD group of
     /// matrices at a time, one per vector lane (`kernels/lanes.rs`); the last partial
     /// group (and one matrix on its own) through [`Kernel::Tiny`] or [`Kernel::LuGetri`],
     /// which compute the same bits.

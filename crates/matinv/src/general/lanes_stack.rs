@@ -1,4 +1,4 @@
-//! Real matrices of order n <= 8 a SIMD group at a time, one matrix per vector lane
+//! Real matrices of order n <= 16 a SIMD group at a time, one matrix per vector lane
 //! (`kernels/lanes.rs`): the gathers (whole-row transposes of C-contiguous stacks, element
 //! by element otherwise) and scatters, with prefetch, and the per-lane status.
 
@@ -29,7 +29,15 @@ pub(super) fn run<S: Simd, T: Widened>(
         5 => each_lanes::<S, T, 5, 25>(simd, a, start, dst, status, ws),
         6 => each_lanes::<S, T, 6, 36>(simd, a, start, dst, status, ws),
         7 => each_lanes::<S, T, 7, 49>(simd, a, start, dst, status, ws),
-        _ => each_lanes::<S, T, 8, 64>(simd, a, start, dst, status, ws),
+        8 => each_lanes::<S, T, 8, 64>(simd, a, start, dst, status, ws),
+        9 => each_lanes::<S, T, 9, 81>(simd, a, start, dst, status, ws),
+        10 => each_lanes::<S, T, 10, 100>(simd, a, start, dst, status, ws),
+        11 => each_lanes::<S, T, 11, 121>(simd, a, start, dst, status, ws),
+        12 => each_lanes::<S, T, 12, 144>(simd, a, start, dst, status, ws),
+        13 => each_lanes::<S, T, 13, 169>(simd, a, start, dst, status, ws),
+        14 => each_lanes::<S, T, 14, 196>(simd, a, start, dst, status, ws),
+        15 => each_lanes::<S, T, 15, 225>(simd, a, start, dst, status, ws),
+        _ => each_lanes::<S, T, 16, 256>(simd, a, start, dst, status, ws),
     }
 }
 
@@ -128,7 +136,7 @@ fn lanes_contiguous<S: Simd, E: lanes::Real + Widened, const N: usize, const K: 
         let fields = unsafe { lanes::load_records::<S, E, K>(simd, src) };
         let mut x: lanes::Group<S, N> =
             core::array::from_fn(|j| core::array::from_fn(|i| fields[i * N + j]));
-        let special = nonfinite_lanes::<S, N>(simd, &x);
+        let special = nonfinite_lanes::<S, N>(simd, &x) | out_of_range_lanes::<S, N>(simd, &x);
         let zero = lanes::invert::<S, N>(simd, &mut x);
         let mut zero = lane_values::<S>(zero);
         let fields: [S::f64s; K] = core::array::from_fn(|f| x[f % N][f / N]);
@@ -205,7 +213,7 @@ fn lanes_strided<S: Simd, T: Widened, const N: usize>(
                 *v = lanes::from_fn::<S>(|l| unsafe { ms[l].get(i, j) }.to_compute().re());
             }
         }
-        let special = nonfinite_lanes::<S, N>(simd, &x);
+        let special = nonfinite_lanes::<S, N>(simd, &x) | out_of_range_lanes::<S, N>(simd, &x);
         let zero = lanes::invert::<S, N>(simd, &mut x);
         let mut zero = lane_values::<S>(zero);
         let xs: &[f64] = bytemuck::cast_slice(x.as_flattened());
@@ -257,6 +265,30 @@ fn nonfinite_lanes<S: Simd, const N: usize>(simd: S, x: &lanes::Group<S, N>) -> 
     (0..S::F64_LANES).fold(0, |mask, l| mask | (u32::from(check[l].is_nan()) << l))
 }
 
+/// From n = 9, the lanes of a gathered group whose largest entry is near overflow or
+/// underflow (outside `[2^-600, 2^601)`, where `scaling::scale_for` scales), as a bit
+/// mask: the scalar kernel inverts them again, scaled by a power of two first, as
+/// Gauss-Jordan did for these orders before. None for n <= 8 (LU there overflows as
+/// numpy's).
+#[inline(always)]
+fn out_of_range_lanes<S: Simd, const N: usize>(simd: S, x: &lanes::Group<S, N>) -> u32 {
+    if N <= 8 {
+        return 0;
+    }
+    let mut big = simd.splat_f64s(0.0);
+    for col in x {
+        for &v in col {
+            big = simd.max_f64s(big, simd.abs_f64s(v));
+        }
+    }
+    let big = lane_values::<S>(big);
+    (0..S::F64_LANES).fold(0, |mask, l| {
+        let b = big[l];
+        let scaled = b >= 2f64.powi(601) || (b > 0.0 && b < 2f64.powi(-600));
+        mask | (u32::from(scaled) << l)
+    })
+}
+
 /// The lanes of `v`, in an array of the widest lane count.
 #[inline(always)]
 fn lane_values<S: Simd>(v: S::f64s) -> [f64; lanes::MAX_LANES] {
@@ -266,7 +298,8 @@ fn lane_values<S: Simd>(v: S::f64s) -> [f64; lanes::MAX_LANES] {
     out
 }
 
-/// Inverts again, with the scalar kernel, the lanes of `special` (matrix `matrix(l)`,
+/// Inverts again, with the scalar kernel, the lanes of `special` (non-finite, or out of
+/// range from n = 9; matrix `matrix(l)`,
 /// output `outs[l * N * N..]`), and records their zero pivots (-1: none) in `zero`. Kept
 /// out of the SIMD loop (rare, and inlined there its frames overflowed the stack of the
 /// doctests' builds).

@@ -295,15 +295,32 @@ pub(super) fn invert_tiny<T: Widened, const N: usize>(
             *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
+    let s = scale_real_beyond_8(a.as_flattened_mut(), N);
     let mut piv = [0; N];
     let mut work = [[T::Compute::ZERO; N]; 2];
     lu_getri::invert_in_place(a.as_flattened_mut(), N, &mut piv, work.as_flattened_mut())?;
     for (i, row) in dst.chunks_exact_mut(N).enumerate() {
         for (j, d) in row.iter_mut().enumerate() {
-            *d = T::from_compute(a[j][i]);
+            *d = T::from_compute(a[j][i].scale(s));
         }
     }
     Ok(())
+}
+
+/// Real matrices from n = 9 (which Gauss-Jordan took before the lanes kernel did) have
+/// entries near overflow or underflow brought near 1 by a power of two first, as every
+/// kernel for larger ones does: inv(A) = s inv(s A). Returns `s` (1 in range, and always
+/// for n <= 8 and complex matrices, whose LU overflows as numpy's).
+#[inline(always)]
+fn scale_real_beyond_8<F: Field>(a: &mut [F], n: usize) -> f64 {
+    if n <= 8 || !F::REAL {
+        return 1.0;
+    }
+    let s = power_of_two_scale(a);
+    if s != 1.0 {
+        a.iter_mut().for_each(|v| *v = v.scale(s));
+    }
+    s
 }
 
 /// A matrix through [`lu_getri`], in the workspace's column-major copy.
@@ -321,10 +338,11 @@ pub(super) fn invert_lu_getri<T: Widened>(
             *x = unsafe { m.get(i, j) }.to_compute();
         }
     }
+    let s = scale_real_beyond_8(a, n);
     lu_getri::invert_in_place(a, n, &mut ws.perm[..n], &mut ws.work[..2 * n])?;
     for (i, row) in dst.chunks_exact_mut(n).enumerate() {
         for (j, d) in row.iter_mut().enumerate() {
-            *d = T::from_compute(a[i + j * n]);
+            *d = T::from_compute(a[i + j * n].scale(s));
         }
     }
     Ok(())
@@ -519,6 +537,48 @@ mod tests {
                     (p - q).abs() <= 1e-12 * p.abs().max(1e-3),
                     "n = {n}: {p} against {q}"
                 );
+            }
+        }
+    }
+
+    /// The same inside stacks that the lanes kernel takes (n = 9..16): a lane near
+    /// overflow (or underflow) is inverted again by the scalar kernel, scaled first; the
+    /// other lanes of its group keep the lanes kernel's bits.
+    #[test]
+    fn stacked_entries_near_overflow_are_scaled_first() {
+        for n in [9, 12, 16] {
+            let count = 19; // two whole groups of 8 lanes and a remainder
+            let mut a = Vec::new();
+            for k in 0..count {
+                a.extend(crate::kernels::test_matrix(n, (n * 100 + k) as u64, 3.0));
+            }
+            let mut scaled = a.clone();
+            let (up, down) = (2f64.powi(1020), 2f64.powi(-900));
+            for (k, factor) in [(3, up), (12, down), (18, up)] {
+                scaled[k * n * n..(k + 1) * n * n]
+                    .iter_mut()
+                    .for_each(|v| *v *= factor);
+            }
+            let (mut x, mut y) = (vec![0.0; a.len()], vec![0.0; a.len()]);
+            let view = |v| StackView::c_contiguous(v, &[count, n, n]).unwrap();
+            crate::invert(crate::Request::new(&view(&a), &mut x)).unwrap();
+            crate::invert(crate::Request::new(&view(&scaled), &mut y)).unwrap();
+            for k in 0..count {
+                let factor = match k {
+                    3 | 18 => up,
+                    12 => down,
+                    _ => 1.0,
+                };
+                for (p, q) in x[k * n * n..(k + 1) * n * n]
+                    .iter()
+                    .zip(&y[k * n * n..(k + 1) * n * n])
+                {
+                    let q = q * factor;
+                    assert!(
+                        (p - q).abs() <= 1e-12 * p.abs().max(1e-3),
+                        "n = {n}, matrix {k}: {p} against {q}"
+                    );
+                }
             }
         }
     }
