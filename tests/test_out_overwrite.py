@@ -14,9 +14,9 @@ import matinv
 from matinv import _matinv
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
-# Orders that reach every kernel: closed forms (1-4), lanes (5-8), Gauss-Jordan (9-64),
+# Orders that reach every kernel: closed forms (1-4), lanes (5-16), Gauss-Jordan (17-64),
 # unblocked complex (up to 32), blocked (65 on; 100 on one thread, 500 with threads inside).
-ORDERS = [1, 2, 3, 4, 5, 8, 9, 33, 64, 65, 100]
+ORDERS = [1, 2, 3, 4, 5, 8, 9, 17, 33, 64, 65, 100]
 MATRIX_WARNING = "ignore:the matrix subclass is not the recommended way:PendingDeprecationWarning"
 
 

@@ -151,7 +151,7 @@ def test_low_rank_complex_integer_verdicts_match_numpy(n):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8])
 def test_nonfinite_verdicts_in_stacks_match_numpy(n, dtype, layout):
-    """The same in stacks, where real matrices of order <= 8 go through the SIMD lanes
+    """The same in stacks, where real matrices of order <= 16 go through the SIMD lanes
     kernel a group at a time (C order: whole-row transposes; Fortran order: gathered entry
     by entry): a group holding NaN or an infinity goes through the scalar kernel, so each
     matrix gets numpy's verdict (``inv_ex``'s ``info``), and ``inv`` of the stack raises

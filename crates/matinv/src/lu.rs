@@ -44,6 +44,19 @@ pub fn lu_in_place<T: Element>(
     perm: &mut [usize],
     params: &Params,
 ) -> Result<usize, Error> {
+    T::lu_in_place(a, rows, cols, perm, params)
+}
+
+/// [`lu_in_place`]'s body, compiled for each element type in [`crate::instances`], with
+/// its checks (`Drivers::lu_in_place` is reachable through any `T: Element`): single
+/// precision factored in double and rounded back.
+pub(crate) fn factor_elements<T: Widened>(
+    a: &mut [T],
+    rows: usize,
+    cols: usize,
+    perm: &mut [usize],
+    params: &Params,
+) -> Result<usize, Error> {
     if rows.checked_mul(cols) != Some(a.len()) || perm.len() != rows || rows < cols {
         return Err(Error::Layout(format!(
             "lu_in_place: {} elements and {} row indices for a {rows} x {cols} matrix \
@@ -52,18 +65,6 @@ pub fn lu_in_place<T: Element>(
             perm.len()
         )));
     }
-    T::lu_in_place(a, rows, cols, perm, params)
-}
-
-/// [`lu_in_place`]'s body after its checks, compiled for each element type in
-/// [`crate::instances`]: single precision factored in double and rounded back.
-pub(crate) fn factor_elements<T: Widened>(
-    a: &mut [T],
-    rows: usize,
-    cols: usize,
-    perm: &mut [usize],
-    params: &Params,
-) -> Result<usize, Error> {
     if let Some(own) = T::as_compute_mut(a) {
         return factor(own, rows, cols, perm, params);
     }

@@ -266,8 +266,7 @@ fn nonfinite_lanes<S: Simd, const N: usize>(simd: S, x: &lanes::Group<S, N>) -> 
 }
 
 /// From n = 9, the lanes of a gathered group whose largest entry is near overflow or
-/// underflow (outside `[2^-600, 2^601)`, where `scaling::scale_for` scales), as a bit
-/// mask: the scalar kernel inverts them again, scaled by a power of two first, as
+/// underflow (where `scaling::scale_for` scales), as a bit mask: the scalar kernel inverts them again, scaled by a power of two first, as
 /// Gauss-Jordan did for these orders before. None for n <= 8 (LU there overflows as
 /// numpy's).
 #[inline(always)]
@@ -283,8 +282,10 @@ fn out_of_range_lanes<S: Simd, const N: usize>(simd: S, x: &lanes::Group<S, N>) 
     }
     let big = lane_values::<S>(big);
     (0..S::F64_LANES).fold(0, |mask, l| {
+        // `scale_for`'s own test (its log2 rounds up just below 2^601): a lane it would
+        // scale is never left to the unscaled lanes result.
         let b = big[l];
-        let scaled = b >= 2f64.powi(601) || (b > 0.0 && b < 2f64.powi(-600));
+        let scaled = b > 0.0 && !(-600..=600).contains(&(b.log2().floor() as i32));
         mask | (u32::from(scaled) << l)
     })
 }

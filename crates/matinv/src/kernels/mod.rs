@@ -4,7 +4,7 @@
 //!
 //! - `lu_getri.rs`: unblocked LU (getf2's order) and getri's inverse: tiny and complex
 //!   mid sizes;
-//! - `lanes.rs`: the same LU + getri for real n <= 8, one matrix per SIMD lane;
+//! - `lanes.rs`: the same LU + getri for real n <= 16, one matrix per SIMD lane;
 //! - `gauss_jordan.rs`: Gauss-Jordan elimination, real mid sizes;
 //! - `gauss_jordan_blocked.rs`: blocked Gauss-Jordan on faer's products, large sizes;
 //! - `gauss_jordan_dd.rs`: Gauss-Jordan in double-double arithmetic (extended precision);
