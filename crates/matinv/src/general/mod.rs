@@ -541,10 +541,12 @@ mod tests {
         }
     }
 
-    /// The same inside stacks that the lanes kernel takes (n = 9..16): a lane near
-    /// overflow or underflow is inverted again by the scalar kernel, scaled first, so every
-    /// matrix of a stack gets the bits it gets alone (unscaled, LU's products near
-    /// overflow or among subnormals round otherwise), whatever its neighbours.
+    /// The same inside stacks that the lanes kernel takes (n = 9..16): every matrix of a
+    /// stack gets the bits it gets alone, whatever its neighbours. A property check, not
+    /// the regression test: with the lanes' range flag disabled it still passes (these
+    /// 2^1023 lanes are caught by the NaN/inf row sums, the others round alike unscaled);
+    /// `tests/test_accuracy.py::test_stacked_matrix_gets_its_own_bits_near_the_scaling_edge`
+    /// is the case that fails without the flag.
     #[test]
     fn stacked_matrices_are_scaled_as_alone() {
         for n in [9, 12, 16] {
