@@ -690,3 +690,23 @@ def test_dask_cluster_table_is_its_results_file():
         assert matches(time_s.removesuffix(" s"), r["seconds"]), (workers, time_s)
         assert matches(gflops, r["gflops"]), (workers, gflops)
         assert matches(fraction.removesuffix("%"), 100 * r["fraction_of_dgemm"]), workers
+
+
+def test_single_matrix_peer_tables_come_from_their_results(monkeypatch):
+    # docs/performance.md's tables of one matrix against its peers are
+    # `bench/bench_single.py --markdown` of bench/results/single-peers.json, row for row.
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # it imports bench/limits.py
+    spec = importlib.util.spec_from_file_location(
+        "bench_single", ROOT / "bench" / "bench_single.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    results = json.loads((ROOT / "bench" / "results" / "single-peers.json").read_text())
+    rows = set(module.markdown(results).splitlines())
+    text = (DOCS / "performance.md").read_text(encoding="utf-8")
+    section = text.split("## One matrix against its peers", 1)[1].split("\n## ", 1)[0]
+    shown = [line for line in section.splitlines() if line.startswith("|")]
+    assert len(shown) >= 2 * (2 + 8), "the section shows both tables, every size"
+    missing = [line for line in shown if line not in rows]
+    assert not missing, "rows not from bench/results/single-peers.json:\n" + "\n".join(missing)
