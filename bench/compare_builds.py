@@ -43,6 +43,7 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "single64": (None, 64, "float64", 9),
     "single512": (None, 512, "float64", 7),
     "single1024": (None, 1024, "float64", 5),
+    "single2048": (None, 2048, "float64", 3),
     "single1024_c128": (None, 1024, "complex128", 3),
     # The other ways in (a suffix names the call): inv_ex, errstate, out=, overwrite_a.
     "stack4x4_ex": (1_000_000, 4, "float64+ex", 9),

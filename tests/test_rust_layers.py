@@ -17,6 +17,7 @@ LAYERS = [
     # Plain data and utilities: what a call asks for and gets, element types, layouts.
     {
         "alloc",
+        "crew",
         "double_double",
         "element",
         "error",

@@ -41,6 +41,7 @@
 
 mod alloc;
 mod cond;
+mod crew;
 mod double_double;
 mod driver;
 mod element;

@@ -140,6 +140,10 @@ pub fn invert_in_place<F: Field>(
         &mut pivots[..first],
         par,
     )?;
+    if threaded {
+        eliminate_with_crew(a, b, factors, rows, pivots, par.degree())?;
+        return undo_interchanges(x, n, pivots, threaded);
+    }
     let mut k0 = 0;
     while k0 < n {
         let k1 = (k0 + b).min(n);
@@ -177,7 +181,16 @@ pub fn invert_in_place<F: Field>(
         }
         k0 = k1;
     }
-    // inv(A) = inv(P A) P: the row interchanges become column interchanges, last first.
+    undo_interchanges(x, n, pivots, threaded)
+}
+
+/// inv(A) = inv(P A) P: the row interchanges become column interchanges, last first.
+fn undo_interchanges<F: Field>(
+    x: &mut [F],
+    n: usize,
+    pivots: &[usize],
+    threaded: bool,
+) -> Result<(), ZeroPivot> {
     let pivots = &pivots[..n];
     // Matrices that needed no interchange (diagonally dominant ones, say) skip the pass
     // over the whole result (15 ms of 1.5 s at n = 4096).
@@ -196,6 +209,190 @@ pub fn invert_in_place<F: Field>(
         x[..n * n].chunks_exact_mut(n).for_each(undo);
     }
     Ok(())
+}
+
+/// The loop of [`invert_in_place`] from the first block on, its first block prepared, on
+/// `threads` threads that stay busy for the whole call ([`crate::crew`]): per block, the
+/// calling thread brings the next block's columns up to date and prepares them while the
+/// crew (it too, once done) interchanges and updates the other columns in the chunks
+/// [`for_column_chunks`] would cut, so the bits are those of one thread.
+fn eliminate_with_crew<F: Field>(
+    a: MatMut<'_, F>,
+    b: usize,
+    factors: &mut Factors<F>,
+    rows: &mut [F],
+    pivots: &mut [usize],
+    threads: usize,
+) -> Result<(), ZeroPivot> {
+    let n = a.nrows();
+    let (a, rows) = (
+        Shared::new(a),
+        Shared::new(MatMut::from_row_major_slice_mut(rows, b, n)),
+    );
+    crate::crew::with_helpers(threads - 1, |crew| {
+        let mut k0 = 0;
+        while k0 < n {
+            let k1 = (k0 + b).min(n);
+            let k2 = (k1 + b).min(n);
+            let (before, after) = pivots.split_at_mut(k1);
+            let (block_pivots, next_pivots) = (&before[k0..], &mut after[..k2 - k1]);
+            let chunks = ColumnChunks::new([(0, k0), (k2, n)], threads);
+            // Each chunk's columns, like the next block's, lie outside the block's, which
+            // nobody writes during the step.
+            let eliminate = |mut cols: MatMut<'_, F>, rows: MatMut<'_, F>, block: MatRef<'_, F>| {
+                swap_rows(cols.rb_mut(), k0, block_pivots);
+                let rows = rows.get_mut(..k1 - k0, ..);
+                update(Par::Seq, block, k0, [(cols, rows)]);
+            };
+            let work = |i: usize| {
+                let (c0, c1) = chunks.get(i);
+                // SAFETY: chunk `i`'s columns are claimed once per step, disjoint from the
+                // other chunks' and from the next block's (`ColumnChunks` cuts `0..k0` and
+                // `k2..n`), and the block's columns `k0..k1` are only read in the step.
+                let (cols, rows, block) =
+                    unsafe { (a.cols(c0, c1), rows.cols(c0, c1), a.cols_ref(k0, k1)) };
+                eliminate(cols, rows, block);
+            };
+            let prepared = crew.run(chunks.count(), &work, || {
+                if k1 == n {
+                    return Ok(());
+                }
+                // SAFETY: the next block's columns `k1..k2`, which no chunk touches; the
+                // block's read only (as above).
+                let (mut next, rows_next, block) =
+                    unsafe { (a.cols(k1, k2), rows.cols(k1, k2), a.cols_ref(k0, k1)) };
+                eliminate(next.rb_mut(), rows_next, block);
+                prepare(next, k1, factors, next_pivots, Par::Seq)
+            });
+            prepared?;
+            k0 = k1;
+        }
+        Ok(())
+    })
+}
+
+/// A matrix whose column ranges the threads of a crew view at once (row-major or
+/// column-major: any strides); see [`Shared::cols`].
+#[derive(Clone, Copy)]
+struct Shared<F> {
+    ptr: *mut F,
+    nrows: usize,
+    ncols: usize,
+    row_stride: isize,
+    col_stride: isize,
+}
+
+// SAFETY: a `Shared` only carries the pointer of a matrix borrowed mutably for longer than
+// the crew that uses it; every access goes through `cols`, whose callers keep the ranges
+// they write disjoint.
+unsafe impl<F: Send + Sync> Send for Shared<F> {}
+// SAFETY: as above.
+unsafe impl<F: Send + Sync> Sync for Shared<F> {}
+
+impl<F: Field> Shared<F> {
+    fn new(m: MatMut<'_, F>) -> Self {
+        Self {
+            nrows: m.nrows(),
+            ncols: m.ncols(),
+            row_stride: m.row_stride(),
+            col_stride: m.col_stride(),
+            ptr: m.as_ptr_mut(),
+        }
+    }
+
+    /// Columns `c0..c1`, all rows.
+    ///
+    /// # Safety
+    /// No other view of these columns may be used while this one is (nor written while a
+    /// read-only use of this one lasts), and the matrix must outlive it.
+    unsafe fn cols<'a>(self, c0: usize, c1: usize) -> MatMut<'a, F> {
+        assert!(c0 <= c1 && c1 <= self.ncols);
+        // SAFETY: in bounds (checked above; `ptr` is the matrix's first element, with its
+        // strides), exclusive by the caller's contract.
+        unsafe {
+            MatMut::from_raw_parts_mut(
+                self.ptr.wrapping_offset(c0 as isize * self.col_stride),
+                self.nrows,
+                c1 - c0,
+                self.row_stride,
+                self.col_stride,
+            )
+        }
+    }
+
+    /// Columns `c0..c1`, all rows, to read.
+    ///
+    /// # Safety
+    /// Nothing may write these columns while this view is used, and the matrix must
+    /// outlive it.
+    unsafe fn cols_ref<'a>(self, c0: usize, c1: usize) -> MatRef<'a, F> {
+        assert!(c0 <= c1 && c1 <= self.ncols);
+        // SAFETY: in bounds (checked above), unwritten by the caller's contract.
+        unsafe {
+            MatRef::from_raw_parts(
+                self.ptr.wrapping_offset(c0 as isize * self.col_stride),
+                self.nrows,
+                c1 - c0,
+                self.row_stride,
+                self.col_stride,
+            )
+        }
+    }
+}
+
+/// The column chunks [`for_column_chunks`] cuts from two ranges of columns for `threads`
+/// threads, numbered, so that chunk `i` is found without a list.
+struct ColumnChunks {
+    width: usize,
+    /// (first column, columns, chunks) of each range.
+    ranges: [(usize, usize, usize); 2],
+}
+
+impl ColumnChunks {
+    fn new(ranges: [(usize, usize); 2], threads: usize) -> Self {
+        let total: usize = ranges.iter().map(|&(c0, c1)| c1 - c0).sum();
+        let width = total.div_ceil(3 * threads).clamp(MIN_WIDTH, MAX_WIDTH);
+        // As `for_column_chunks` cuts: `width` columns while at least `width + MIN_WIDTH`
+        // remain, then the rest in one chunk; none from an empty range.
+        let chunks = |len: usize| match len {
+            0 => 0,
+            _ if len < width + MIN_WIDTH => 1,
+            _ => (len - MIN_WIDTH) / width + 1,
+        };
+        let ranges = ranges.map(|(c0, c1)| (c0, c1 - c0, chunks(c1 - c0)));
+        Self { width, ranges }
+    }
+
+    fn count(&self) -> usize {
+        self.ranges.iter().map(|r| r.2).sum()
+    }
+
+    /// The columns `c0..c1` of chunk `i < count()`.
+    fn get(&self, i: usize) -> (usize, usize) {
+        let [first, second] = self.ranges;
+        let ((start, len, chunks), i) = match i < first.2 {
+            true => (first, i),
+            false => (second, i - first.2),
+        };
+        let c0 = start + i * self.width;
+        (
+            c0,
+            if i + 1 == chunks {
+                start + len
+            } else {
+                c0 + self.width
+            },
+        )
+    }
+}
+
+/// The block's row interchanges (`pivots[k]` for row `k0 + k`) on the columns `cols`.
+fn swap_rows<F: Field>(mut cols: MatMut<'_, F>, k0: usize, pivots: &[usize]) {
+    for (k, &p) in (k0..).zip(pivots) {
+        if p != k {
+            faer::perm::swap_rows_idx(cols.rb_mut(), k, p);
+        }
+    }
 }
 
 /// Steps 1 and 2 for the block of columns `cols` (all rows; the block starts at column and
@@ -362,6 +559,11 @@ impl<A: Columns, B: Columns> Columns for (A, B) {
     }
 }
 
+/// No column chunk is cut narrower (see [`for_column_chunks`]).
+const MIN_WIDTH: usize = 32;
+/// No column chunk is cut wider (see [`for_column_chunks`]).
+const MAX_WIDTH: usize = 384;
+
 /// Runs `f` on column chunks of every job, spread over the threads of `par`. Each chunk's
 /// product runs on one thread: with the thin inner dimension of a block, faer's threaded
 /// GEMM ran 1.3x faster on two threads than on one, independent chunks 1.9x (n = 1024 to
@@ -386,8 +588,6 @@ fn for_column_chunks<J: Columns>(
     // with 6). No chunk is cut narrower than MIN_WIDTH (a narrow rest stays with the chunk
     // before it): GEMM libraries switch to other kernels, with other summation orders, for
     // products one column wide, and a job's bits must not depend on how it was cut.
-    const MIN_WIDTH: usize = 32;
-    const MAX_WIDTH: usize = 384;
     let width = total.div_ceil(3 * threads).clamp(MIN_WIDTH, MAX_WIDTH);
     let mut chunks = Vec::new();
     for mut job in jobs.drain(..) {
@@ -493,6 +693,29 @@ mod tests {
             for threads in [2, 3, 4, 5, 7, 8, 11, 16] {
                 let par = invert(&a, n, block, Par::rayon(threads)).unwrap();
                 assert!(seq == par, "n = {n}, b = {block}, {threads} threads");
+            }
+        }
+    }
+
+    #[test]
+    fn numbered_chunks_are_the_cuts_of_for_column_chunks() {
+        // The crew's chunks must be for_column_chunks' (the bits depend on the cuts):
+        // both cut the same column ranges, for ranges and thread counts of every kind.
+        for threads in [2, 3, 4, 8, 16] {
+            for (left, right) in [(0, 0), (0, 40), (448, 0), (64, 384), (31, 33), (700, 3000)] {
+                let mut a = faer::Mat::<f64>::zeros(1, left + right);
+                let (l, r) = a.as_mut().split_at_col_mut(left);
+                let (base, stride) = (l.as_ptr() as usize, l.col_stride() as usize);
+                let starts = std::sync::Mutex::new(Vec::new());
+                for_column_chunks(Par::rayon(threads), [l, r], |m: MatMut<'_, f64>| {
+                    let c0 = (m.as_ptr() as usize - base) / std::mem::size_of::<f64>() / stride;
+                    starts.lock().unwrap().push((c0, c0 + m.ncols()));
+                });
+                let mut cut = starts.into_inner().unwrap();
+                cut.sort();
+                let numbered = ColumnChunks::new([(0, left), (left, left + right)], threads);
+                let numbered: Vec<_> = (0..numbered.count()).map(|i| numbered.get(i)).collect();
+                assert_eq!(numbered, cut, "{left} + {right} columns, {threads} threads");
             }
         }
     }
