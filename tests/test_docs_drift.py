@@ -636,15 +636,20 @@ def test_pages_carry_no_commit_hash():
     assert not problems, "\n".join(problems)
 
 
-def test_precision_page_tables_come_from_its_results():
-    # docs/precision.md's tables are `bench/bench_precision.py --markdown` of
-    # bench/results/precision.json, row for row: a number on the page is one the run gave.
-    spec = importlib.util.spec_from_file_location(
-        "bench_precision", ROOT / "bench" / "bench_precision.py"
-    )
+def bench_module(name, monkeypatch):
+    """bench/NAME.py imported as a module (bench/ on the path for its own imports)."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def test_precision_page_tables_come_from_its_results(monkeypatch):
+    # docs/precision.md's tables are `bench/bench_precision.py --markdown` of
+    # bench/results/precision.json, row for row: a number on the page is one the run gave.
+    module = bench_module("bench_precision", monkeypatch)
     results = json.loads((ROOT / "bench" / "results" / "precision.json").read_text())
     rows = set(module.markdown(results).splitlines())
     page = (DOCS / "precision.md").read_text(encoding="utf-8")
@@ -695,13 +700,7 @@ def test_dask_cluster_table_is_its_results_file():
 def test_single_matrix_peer_tables_come_from_their_results(monkeypatch):
     # docs/performance.md's tables of one matrix against its peers are
     # `bench/bench_single.py --markdown` of bench/results/single-peers.json, row for row.
-    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # it imports bench/limits.py
-    spec = importlib.util.spec_from_file_location(
-        "bench_single", ROOT / "bench" / "bench_single.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = bench_module("bench_single", monkeypatch)
     results = json.loads((ROOT / "bench" / "results" / "single-peers.json").read_text())
     rows = set(module.markdown(results).splitlines())
     text = (DOCS / "performance.md").read_text(encoding="utf-8")

@@ -78,6 +78,10 @@ pub(crate) fn with_helpers<R: Send>(helpers: usize, drive: impl FnOnce(&Crew) ->
         panicked: AtomicBool::new(false),
         work: UnsafeCell::new(None),
     };
+    if helpers == 0 {
+        // One thread: no rayon at all (see `threads.rs`).
+        return drive(&crew);
+    }
     rayon::scope(|s| {
         for _ in 0..helpers {
             s.spawn(|_| crew.help());
@@ -193,6 +197,40 @@ impl Crew {
                 pause(&mut idle);
             }
         }
+    }
+}
+
+/// A slice whose disjoint ranges the threads of a crew write at once.
+#[derive(Clone, Copy)]
+pub(crate) struct SharedSlice<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: a `SharedSlice` only carries the pointer of a slice borrowed mutably for longer
+// than the crew that uses it; every access goes through `range`, whose callers keep the
+// ranges disjoint.
+unsafe impl<T: Send> Send for SharedSlice<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for SharedSlice<T> {}
+
+impl<T> SharedSlice<T> {
+    pub(crate) fn new(s: &mut [T]) -> Self {
+        Self {
+            ptr: s.as_mut_ptr(),
+            len: s.len(),
+        }
+    }
+
+    /// The elements `r`.
+    ///
+    /// # Safety
+    /// No other reference to these elements may be used while this one is, and the slice
+    /// must outlive it.
+    pub(crate) unsafe fn range<'a>(self, r: std::ops::Range<usize>) -> &'a mut [T] {
+        assert!(r.start <= r.end && r.end <= self.len);
+        // SAFETY: in bounds (checked above), exclusive by the caller's contract.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start) }
     }
 }
 

@@ -8,6 +8,7 @@ mod workspace;
 
 pub(crate) use workspace::Workspace;
 
+use crate::crew::{with_helpers, Crew, SharedSlice};
 use crate::driver::{self, each_matrix, Failure, Inverses, StackJob};
 use crate::element::{Field, Widened};
 use crate::kernels::{gauss_jordan, gauss_jordan_blocked, lu_getri, ZeroPivot};
@@ -21,6 +22,7 @@ use crate::tiling::for_each_tile;
 use crate::Error;
 use faer::Par;
 use pulp::Simd;
+use std::sync::{Mutex, PoisonError};
 
 /// Inverts every matrix of `a` into the C-contiguous `out`. Without `status`, the first
 /// singular matrix found stops everything with [`Error::Singular`]; with it, each matrix
@@ -358,7 +360,7 @@ fn invert_blocked<T: Widened>(
     par: Par,
 ) -> Result<(), ZeroPivot> {
     let Workspace { inv, blocked, .. } = ws;
-    let gather = |x: &mut [T::Compute]| gather_scaled(m, n, x, par);
+    let gather = |x: &mut [T::Compute], crew: &Crew| gather_scaled(m, n, x, crew);
     match T::as_compute_mut(dst) {
         Some(x) => invert_scaled(x, n, par, blocked, gather),
         // Single precision: invert in double, round once.
@@ -375,24 +377,28 @@ fn invert_blocked<T: Widened>(
 
 /// The row-major `x` that `fill` writes (returning the power of two `s` it scaled the
 /// matrix by) inverted in place by blocked Gauss-Jordan and multiplied by `s` again:
-/// inv(A) = s inv(s A).
+/// inv(A) = s inv(s A). One crew of the threads of `par` does all of it (`crew.rs`: they
+/// are woken once per matrix, not once per step).
 fn invert_scaled<F: Field>(
     x: &mut [F],
     n: usize,
     par: Par,
     blocked: &mut Option<gauss_jordan_blocked::Workspace<F>>,
-    fill: impl FnOnce(&mut [F]) -> f64,
+    fill: impl FnOnce(&mut [F], &Crew) -> f64 + Send,
 ) -> Result<(), ZeroPivot> {
     let blocked = blocked
         .as_mut()
         .filter(|b| b.order() == n)
         .expect("a blocked workspace of this order");
-    let s = fill(x);
-    gauss_jordan_blocked::invert_in_place(x, par, blocked)?;
-    if s != 1.0 {
-        x.iter_mut().for_each(|v| *v = v.scale(s));
-    }
-    Ok(())
+    let threads = par.degree();
+    with_helpers(threads - 1, |crew| {
+        let s = fill(x, crew);
+        gauss_jordan_blocked::invert_with_crew(x, crew, threads, blocked)?;
+        if s != 1.0 {
+            x.iter_mut().for_each(|v| *v = v.scale(s));
+        }
+        Ok(())
+    })
 }
 
 /// Whether [`invert_own_memory`] takes a stack of `count` matrices of order `n` (in the
@@ -462,7 +468,7 @@ impl<F: Field> StackJob for OwnMemory<'_, F> {
     ) -> Result<(), Error> {
         let n = self.plan.n;
         for (i, x) in out.dst.chunks_exact_mut(n * n).enumerate() {
-            invert_scaled(x, n, par, &mut ws.blocked, |x| {
+            invert_scaled(x, n, par, &mut ws.blocked, |x, _| {
                 let s = power_of_two_scale(x);
                 if s != 1.0 {
                     x.iter_mut().for_each(|v| *v = v.scale(s));
@@ -478,32 +484,30 @@ impl<F: Field> StackJob for OwnMemory<'_, F> {
 /// Copies matrix `m` into the row-major `x` in double precision and returns the scale
 /// it was multiplied by: blocked kernels sum many products at once, so entries near
 /// overflow (or underflow) are first brought near 1 by a power of two, which is exact, and
-/// inv(A) = s inv(s A). With threads, row bands go to all of them (for n = 4096 the copy
-/// and the scan took 50 ms on one thread).
-fn gather_scaled<T: Widened>(m: MatrixPtr<T>, n: usize, x: &mut [T::Compute], par: Par) -> f64 {
+/// inv(A) = s inv(s A). Row bands go to the whole crew (for n = 4096 the copy and the scan
+/// took 50 ms on one thread).
+fn gather_scaled<T: Widened>(m: MatrixPtr<T>, n: usize, x: &mut [T::Compute], crew: &Crew) -> f64 {
     const BAND: usize = 64;
-    let band = |(b, x): (usize, &mut [T::Compute])| {
+    let x = SharedSlice::new(&mut x[..n * n]);
+    let range = Mutex::new((0.0f64, f64::INFINITY));
+    let band = |b: usize| {
         let rows = b * BAND..(b * BAND + BAND).min(n);
+        // SAFETY: band `b`'s rows of `x`, claimed once, disjoint from every other band's.
+        let x = unsafe { x.range(rows.start * n..rows.end * n) };
         // SAFETY: the view's matrices are n x n, and the band is within them.
         unsafe { m.gather_row_major(n, rows, x, T::to_compute) };
-        magnitude_range(x)
+        let (big, small) = magnitude_range(x);
+        let mut r = range.lock().unwrap_or_else(PoisonError::into_inner);
+        *r = (r.0.max(big), r.1.min(small));
     };
-    let x = &mut x[..n * n];
-    let (big, small) = if par.degree() > 1 {
-        use rayon::prelude::*;
-        x.par_chunks_mut(BAND * n).enumerate().map(band).reduce(
-            || (0.0f64, f64::INFINITY),
-            |p, q| (p.0.max(q.0), p.1.min(q.1)),
-        )
-    } else {
-        x.chunks_mut(BAND * n)
-            .enumerate()
-            .map(band)
-            .fold((0.0f64, f64::INFINITY), |p, q| (p.0.max(q.0), p.1.min(q.1)))
-    };
+    crew.run(n.div_ceil(BAND), &band, || ());
+    let (big, small) = range.into_inner().unwrap_or_else(PoisonError::into_inner);
     let s = scale_for(big, small);
     if s != 1.0 {
-        x.iter_mut().for_each(|v| *v = v.scale(s));
+        // SAFETY: every band is done: the whole of `x`, this thread's alone again.
+        unsafe { x.range(0..n * n) }
+            .iter_mut()
+            .for_each(|v| *v = v.scale(s));
     }
     s
 }

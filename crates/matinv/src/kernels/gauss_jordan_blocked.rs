@@ -25,6 +25,7 @@
 //! pivot that LAPACK calls singular) are those of right-looking blocked LU.
 
 use crate::alloc::zeros;
+use crate::crew::{Crew, SharedSlice};
 use crate::element::Field;
 use crate::kernels::ZeroPivot;
 use crate::Error;
@@ -114,10 +115,25 @@ impl<F: Field> Workspace<F> {
 
 /// Inverts the row-major `n x n` matrix `x` in place (`n` as given to the workspace),
 /// with the threads of `par`. On an exact zero pivot returns its column, and `x` holds
-/// garbage.
-pub fn invert_in_place<F: Field>(
+/// garbage. (The drivers bring their own crew: [`invert_with_crew`].)
+#[cfg(test)]
+fn invert_in_place<F: Field>(
     x: &mut [F],
     par: Par,
+    ws: &mut Workspace<F>,
+) -> Result<(), ZeroPivot> {
+    let threads = par.degree();
+    crate::crew::with_helpers(threads - 1, |crew| invert_with_crew(x, crew, threads, ws))
+}
+
+/// [`invert_in_place`] on the threads of `crew` (`threads` in all, which alone sets how
+/// the work is cut, and so nothing of the result): per block of columns, the calling
+/// thread interchanges, updates and prepares the next block's columns while the crew (it
+/// too, once done) interchanges and updates the other columns, in column chunks.
+pub(crate) fn invert_with_crew<F: Field>(
+    x: &mut [F],
+    crew: &Crew,
+    threads: usize,
     ws: &mut Workspace<F>,
 ) -> Result<(), ZeroPivot> {
     let (n, b) = (ws.n, ws.block);
@@ -130,145 +146,83 @@ pub fn invert_in_place<F: Field>(
         pivots,
         ..
     } = ws;
-    let mut a = MatMut::from_row_major_slice_mut(&mut x[..n * n], n, n);
-    let threaded = par.degree() > 1;
+    let x = &mut x[..n * n];
     let first = b.min(n);
-    prepare(
-        a.rb_mut().get_mut(.., ..first),
-        0,
-        factors,
-        &mut pivots[..first],
-        par,
-    )?;
-    if threaded {
-        eliminate_with_crew(a, b, factors, rows, pivots, par.degree())?;
-        return undo_interchanges(x, n, pivots, threaded);
-    }
+    let (a, rows) = (
+        Shared::new(MatMut::from_row_major_slice_mut(x, n, n)),
+        Shared::new(MatMut::from_row_major_slice_mut(rows, b, n)),
+    );
+    // SAFETY: no step runs: the first block's columns are this thread's alone.
+    let first_block = unsafe { a.cols(0, first) };
+    prepare(first_block, 0, factors, &mut pivots[..first])?;
     let mut k0 = 0;
     while k0 < n {
         let k1 = (k0 + b).min(n);
         let k2 = (k1 + b).min(n);
-        interchange_rows(a.rb_mut(), k0, k1, &pivots[k0..k1], par);
-        // Columns: [left | block k0..k1 | next k1..k2 | right].
-        let (left, rest) = a.rb_mut().split_at_col_mut(k0);
-        let (block, rest) = rest.split_at_col_mut(k1 - k0);
-        let (mut next, right) = rest.split_at_col_mut(k2 - k1);
-        let (rows_left, rest) =
-            MatMut::from_row_major_slice_mut(&mut rows[..(k1 - k0) * n], k1 - k0, n)
-                .split_at_col_mut(k0);
-        let (_, rest) = rest.split_at_col_mut(k1 - k0);
-        let (mut rows_next, rows_right) = rest.split_at_col_mut(k2 - k1);
-        let block = block.rb();
-        let others = [(left, rows_left), (right, rows_right)];
-        if k1 == n {
-            update(par, block, k0, others);
-            break;
-        }
-        // The next block's columns first (its steps 1 and 2 need them up to date), then
-        // those steps on one thread while the others update the remaining columns.
-        let next_pivots = &mut pivots[k1..k2];
-        let mut look_ahead = |par| {
-            update(Par::Seq, block, k0, [(next.rb_mut(), rows_next.rb_mut())]);
-            prepare(next.rb_mut(), k1, factors, next_pivots, par)
+        let (before, after) = pivots.split_at_mut(k1);
+        let (block_pivots, next_pivots) = (&before[k0..], &mut after[..k2 - k1]);
+        // Columns: [left | block k0..k1 | next k1..k2 | right]; the block's are only read
+        // during the step.
+        let chunks = ColumnChunks::new([(0, k0), (k2, n)], threads);
+        let eliminate = |mut cols: MatMut<'_, F>, rows: MatMut<'_, F>, block: MatRef<'_, F>| {
+            swap_rows(cols.rb_mut(), k0, block_pivots);
+            update(block, k0, cols, rows.get_mut(..k1 - k0, ..));
         };
-        if threaded {
-            let (prepared, ()) =
-                rayon::join(|| look_ahead(Par::Seq), || update(par, block, k0, others));
-            prepared?;
-        } else {
-            update(par, block, k0, others);
-            look_ahead(par)?;
-        }
+        let work = |i: usize| {
+            let (c0, c1) = chunks.get(i);
+            // SAFETY: chunk `i`'s columns are claimed once per step, disjoint from the
+            // other chunks' and from the next block's (`ColumnChunks` cuts `0..k0` and
+            // `k2..n`), and the block's columns `k0..k1` are only read in the step.
+            let (cols, rows, block) =
+                unsafe { (a.cols(c0, c1), rows.cols(c0, c1), a.cols_ref(k0, k1)) };
+            eliminate(cols, rows, block);
+        };
+        let prepared = crew.run(chunks.count(), &work, || {
+            if k1 == n {
+                return Ok(());
+            }
+            // SAFETY: the next block's columns `k1..k2`, which no chunk touches; the
+            // block's read only (as above).
+            let (mut next, rows_next, block) =
+                unsafe { (a.cols(k1, k2), rows.cols(k1, k2), a.cols_ref(k0, k1)) };
+            eliminate(next.rb_mut(), rows_next, block);
+            prepare(next, k1, factors, next_pivots)
+        });
+        prepared?;
         k0 = k1;
     }
-    undo_interchanges(x, n, pivots, threaded)
+    undo_interchanges(x, n, pivots, crew, threads);
+    Ok(())
 }
 
-/// inv(A) = inv(P A) P: the row interchanges become column interchanges, last first.
+/// inv(A) = inv(P A) P: the row interchanges become column interchanges, last first, in
+/// chunks of rows on the crew.
 fn undo_interchanges<F: Field>(
     x: &mut [F],
     n: usize,
     pivots: &[usize],
-    threaded: bool,
-) -> Result<(), ZeroPivot> {
+    crew: &Crew,
+    threads: usize,
+) {
     let pivots = &pivots[..n];
     // Matrices that needed no interchange (diagonally dominant ones, say) skip the pass
     // over the whole result (15 ms of 1.5 s at n = 4096).
     if pivots.iter().enumerate().all(|(k, &p)| p == k) {
-        return Ok(());
+        return;
     }
-    let undo = |row: &mut [F]| {
-        for k in (0..n).rev() {
-            row.swap(k, pivots[k]);
+    let per_chunk = n.div_ceil(4 * threads).max(16);
+    let x = SharedSlice::new(&mut x[..n * n]);
+    let work = |i: usize| {
+        let rows = i * per_chunk..((i + 1) * per_chunk).min(n);
+        // SAFETY: chunk `i`'s rows, claimed once, disjoint from every other chunk's.
+        let chunk = unsafe { x.range(rows.start * n..rows.end * n) };
+        for row in chunk.chunks_exact_mut(n) {
+            for k in (0..n).rev() {
+                row.swap(k, pivots[k]);
+            }
         }
     };
-    if threaded {
-        use rayon::prelude::*;
-        x[..n * n].par_chunks_mut(n).with_min_len(16).for_each(undo);
-    } else {
-        x[..n * n].chunks_exact_mut(n).for_each(undo);
-    }
-    Ok(())
-}
-
-/// The loop of [`invert_in_place`] from the first block on, its first block prepared, on
-/// `threads` threads that stay busy for the whole call ([`crate::crew`]): per block, the
-/// calling thread brings the next block's columns up to date and prepares them while the
-/// crew (it too, once done) interchanges and updates the other columns in the chunks
-/// [`for_column_chunks`] would cut, so the bits are those of one thread.
-fn eliminate_with_crew<F: Field>(
-    a: MatMut<'_, F>,
-    b: usize,
-    factors: &mut Factors<F>,
-    rows: &mut [F],
-    pivots: &mut [usize],
-    threads: usize,
-) -> Result<(), ZeroPivot> {
-    let n = a.nrows();
-    let (a, rows) = (
-        Shared::new(a),
-        Shared::new(MatMut::from_row_major_slice_mut(rows, b, n)),
-    );
-    crate::crew::with_helpers(threads - 1, |crew| {
-        let mut k0 = 0;
-        while k0 < n {
-            let k1 = (k0 + b).min(n);
-            let k2 = (k1 + b).min(n);
-            let (before, after) = pivots.split_at_mut(k1);
-            let (block_pivots, next_pivots) = (&before[k0..], &mut after[..k2 - k1]);
-            let chunks = ColumnChunks::new([(0, k0), (k2, n)], threads);
-            // Each chunk's columns, like the next block's, lie outside the block's, which
-            // nobody writes during the step.
-            let eliminate = |mut cols: MatMut<'_, F>, rows: MatMut<'_, F>, block: MatRef<'_, F>| {
-                swap_rows(cols.rb_mut(), k0, block_pivots);
-                let rows = rows.get_mut(..k1 - k0, ..);
-                update(Par::Seq, block, k0, [(cols, rows)]);
-            };
-            let work = |i: usize| {
-                let (c0, c1) = chunks.get(i);
-                // SAFETY: chunk `i`'s columns are claimed once per step, disjoint from the
-                // other chunks' and from the next block's (`ColumnChunks` cuts `0..k0` and
-                // `k2..n`), and the block's columns `k0..k1` are only read in the step.
-                let (cols, rows, block) =
-                    unsafe { (a.cols(c0, c1), rows.cols(c0, c1), a.cols_ref(k0, k1)) };
-                eliminate(cols, rows, block);
-            };
-            let prepared = crew.run(chunks.count(), &work, || {
-                if k1 == n {
-                    return Ok(());
-                }
-                // SAFETY: the next block's columns `k1..k2`, which no chunk touches; the
-                // block's read only (as above).
-                let (mut next, rows_next, block) =
-                    unsafe { (a.cols(k1, k2), rows.cols(k1, k2), a.cols_ref(k0, k1)) };
-                eliminate(next.rb_mut(), rows_next, block);
-                prepare(next, k1, factors, next_pivots, Par::Seq)
-            });
-            prepared?;
-            k0 = k1;
-        }
-        Ok(())
-    })
+    crew.run(n.div_ceil(per_chunk), &work, || ());
 }
 
 /// A matrix whose column ranges the threads of a crew view at once (row-major or
@@ -340,8 +294,8 @@ impl<F: Field> Shared<F> {
     }
 }
 
-/// The column chunks [`for_column_chunks`] cuts from two ranges of columns for `threads`
-/// threads, numbered, so that chunk `i` is found without a list.
+/// Column chunks of two ranges of columns for `threads` threads, numbered, so that chunk
+/// `i` is found without a list.
 struct ColumnChunks {
     width: usize,
     /// (first column, columns, chunks) of each range.
@@ -351,9 +305,19 @@ struct ColumnChunks {
 impl ColumnChunks {
     fn new(ranges: [(usize, usize); 2], threads: usize) -> Self {
         let total: usize = ranges.iter().map(|&(c0, c1)| c1 - c0).sum();
-        let width = total.div_ceil(3 * threads).clamp(MIN_WIDTH, MAX_WIDTH);
-        // As `for_column_chunks` cuts: `width` columns while at least `width + MIN_WIDTH`
-        // remain, then the rest in one chunk; none from an empty range.
+        // A few chunks per thread, so that a thread busy elsewhere at first (look-ahead)
+        // still finds work when it comes back, and none wider than MAX_WIDTH, so that the
+        // threads finish a block close together (n = 4096: 3 chunks per thread took
+        // 1.80 s, chunks of at most 384 columns 1.66 s; n = 1024 was best with 3 per
+        // thread, 36 against 40 ms with 6); one thread takes each range whole.
+        let width = match threads {
+            0 | 1 => total.max(1),
+            _ => total.div_ceil(3 * threads).clamp(MIN_WIDTH, MAX_WIDTH),
+        };
+        // `width` columns while at least `width + MIN_WIDTH` remain, then the rest in one
+        // chunk (no chunk narrower than MIN_WIDTH: GEMM libraries switch to other kernels,
+        // with other summation orders, for products one column wide, and a column's bits
+        // must not depend on how it was cut); none from an empty range.
         let chunks = |len: usize| match len {
             0 => 0,
             _ if len < width + MIN_WIDTH => 1,
@@ -403,7 +367,6 @@ fn prepare<F: Field>(
     k0: usize,
     f: &mut Factors<F>,
     pivots: &mut [usize],
-    par: Par,
 ) -> Result<(), ZeroPivot> {
     let (n, w) = (cols.nrows(), cols.ncols());
     let m = n - k0;
@@ -453,154 +416,45 @@ fn prepare<F: Field>(
         Par::Seq,
     );
     // -P0 inv(P1) above (rows LU did not touch), -P2 inv(P1) = -L2 U1 inv(U1) inv(L1) =
-    // -L2 inv(L1) below: row chunks, as column chunks of the transposes.
-    let jobs = [
-        (
-            top.transpose_mut(),
-            (Whole(mid.rb().transpose()), p0.transpose()),
-        ),
+    // -L2 inv(L1) below, as products of the transposes (the row-major storage's natural
+    // order for faer's GEMM).
+    let products = [
+        (top.transpose_mut(), mid.rb().transpose(), p0.transpose()),
         (
             bottom.transpose_mut(),
-            (Whole(inv_l.rb().transpose()), l2.transpose()),
+            inv_l.rb().transpose(),
+            l2.transpose(),
         ),
     ];
-    for_column_chunks(par, jobs, |(dst, (Whole(lhs), rhs))| {
-        matmul(dst, Accum::Replace, lhs, rhs, -F::ONE, Par::Seq)
-    });
+    for (dst, lhs, rhs) in products {
+        if dst.ncols() > 0 {
+            matmul(dst, Accum::Replace, lhs, rhs, -F::ONE, Par::Seq);
+        }
+    }
     Ok(())
 }
 
-/// Step 3 of the block whose new columns are `block` (pivot rows `k0..`), on the columns
-/// of each `(dst, rows)` pair: `rows` (the same columns of the row buffer) receives the
-/// pivot rows set aside.
-fn update<'a, F: Field, const K: usize>(
-    par: Par,
-    block: MatRef<'a, F>,
+/// Step 3 of the block whose new columns are `block` (pivot rows `k0..`) on the columns
+/// `dst`: `rows` (the same columns of the row buffer) receives the pivot rows set aside.
+fn update<F: Field>(
+    block: MatRef<'_, F>,
     k0: usize,
-    pairs: [(MatMut<'a, F>, MatMut<'a, F>); K],
+    mut dst: MatMut<'_, F>,
+    mut rows: MatMut<'_, F>,
 ) {
     let w = block.ncols();
-    for_column_chunks(par, pairs, |(mut dst, mut rows)| {
-        rows.copy_from(dst.rb().get(k0..k0 + w, ..));
-        dst.rb_mut().get_mut(k0..k0 + w, ..).fill(F::ZERO);
-        matmul(dst, Accum::Add, block, rows.rb(), F::ONE, Par::Seq);
-    });
-}
-
-/// The block's row interchanges (already made inside its own columns by LU) on the other
-/// columns, in column chunks on the threads of `par` (with pivoting, up to `2 b` whole rows
-/// move per block).
-fn interchange_rows<F: Field>(
-    mut a: MatMut<'_, F>,
-    k0: usize,
-    k1: usize,
-    pivots: &[usize],
-    par: Par,
-) {
-    if (k0..k1).zip(pivots).all(|(k, &p)| p == k) {
+    if dst.ncols() == 0 {
         return;
     }
-    let (left, rest) = a.rb_mut().split_at_col_mut(k0);
-    let (_, right) = rest.split_at_col_mut(k1 - k0);
-    for_column_chunks(par, [left, right], |mut cols: MatMut<'_, F>| {
-        for (k, &p) in (k0..k1).zip(pivots) {
-            if p != k {
-                faer::perm::swap_rows_idx(cols.rb_mut(), k, p);
-            }
-        }
-    });
+    rows.copy_from(dst.rb().get(k0..k0 + w, ..));
+    dst.rb_mut().get_mut(k0..k0 + w, ..).fill(F::ZERO);
+    matmul(dst, Accum::Add, block, rows.rb(), F::ONE, Par::Seq);
 }
 
-/// A matrix every chunk uses whole (not split with the columns).
-#[derive(Clone, Copy)]
-struct Whole<T>(T);
-
-/// Things split into column chunks together (the same columns of each).
-trait Columns: Sized + Send {
-    fn ncols(&self) -> usize;
-    fn split(self, at: usize) -> (Self, Self);
-}
-
-impl<F: Field> Columns for MatMut<'_, F> {
-    fn ncols(&self) -> usize {
-        MatMut::ncols(self)
-    }
-    fn split(self, at: usize) -> (Self, Self) {
-        self.split_at_col_mut(at)
-    }
-}
-
-impl<F: Field> Columns for MatRef<'_, F> {
-    fn ncols(&self) -> usize {
-        MatRef::ncols(self)
-    }
-    fn split(self, at: usize) -> (Self, Self) {
-        self.split_at_col(at)
-    }
-}
-
-impl<T: Copy + Send> Columns for Whole<T> {
-    fn ncols(&self) -> usize {
-        usize::MAX
-    }
-    fn split(self, _: usize) -> (Self, Self) {
-        (self, self)
-    }
-}
-
-impl<A: Columns, B: Columns> Columns for (A, B) {
-    fn ncols(&self) -> usize {
-        self.0.ncols().min(self.1.ncols())
-    }
-    fn split(self, at: usize) -> (Self, Self) {
-        let (a0, a1) = self.0.split(at);
-        let (b0, b1) = self.1.split(at);
-        ((a0, b0), (a1, b1))
-    }
-}
-
-/// No column chunk is cut narrower (see [`for_column_chunks`]).
+/// No column chunk is cut narrower (see [`ColumnChunks`]).
 const MIN_WIDTH: usize = 32;
-/// No column chunk is cut wider (see [`for_column_chunks`]).
+/// No column chunk is cut wider (see [`ColumnChunks`]).
 const MAX_WIDTH: usize = 384;
-
-/// Runs `f` on column chunks of every job, spread over the threads of `par`. Each chunk's
-/// product runs on one thread: with the thin inner dimension of a block, faer's threaded
-/// GEMM ran 1.3x faster on two threads than on one, independent chunks 1.9x (n = 1024 to
-/// 4096, b = 64 to 256).
-fn for_column_chunks<J: Columns>(
-    par: Par,
-    jobs: impl IntoIterator<Item = J>,
-    f: impl Fn(J) + Sync + Send,
-) {
-    let threads = par.degree();
-    if threads <= 1 {
-        jobs.into_iter().filter(|j| j.ncols() > 0).for_each(f);
-        return;
-    }
-    // (Two small vectors per call, once per block of a large matrix, not per matrix.)
-    let mut jobs: Vec<J> = jobs.into_iter().filter(|j| j.ncols() > 0).collect();
-    let total: usize = jobs.iter().map(Columns::ncols).sum();
-    // A few chunks per thread, so that a thread busy elsewhere at first (look-ahead) still
-    // finds work when it comes back, and none wider than MAX_WIDTH, so that the threads
-    // finish a block close together (n = 4096: 3 chunks per thread took 1.80 s, chunks of
-    // at most 384 columns 1.66 s; n = 1024 was best with 3 per thread, 36 against 40 ms
-    // with 6). No chunk is cut narrower than MIN_WIDTH (a narrow rest stays with the chunk
-    // before it): GEMM libraries switch to other kernels, with other summation orders, for
-    // products one column wide, and a job's bits must not depend on how it was cut.
-    let width = total.div_ceil(3 * threads).clamp(MIN_WIDTH, MAX_WIDTH);
-    let mut chunks = Vec::new();
-    for mut job in jobs.drain(..) {
-        while job.ncols() >= width + MIN_WIDTH {
-            let (head, tail) = job.split(width);
-            chunks.push(head);
-            job = tail;
-        }
-        chunks.push(job);
-    }
-    use rayon::prelude::*;
-    chunks.into_par_iter().with_max_len(1).for_each(f);
-}
 
 /// `dst := src` for a row-major `src` and a column-major `dst`, eight rows at a time so
 /// that every cache line read or written is used whole (faer's `copy_from` went element by
@@ -698,24 +552,25 @@ mod tests {
     }
 
     #[test]
-    fn numbered_chunks_are_the_cuts_of_for_column_chunks() {
-        // The crew's chunks must be for_column_chunks' (the bits depend on the cuts):
-        // both cut the same column ranges, for ranges and thread counts of every kind.
-        for threads in [2, 3, 4, 8, 16] {
+    fn column_chunks_cover_each_range_in_order_none_narrower_than_min_width() {
+        for threads in [1, 2, 3, 4, 8, 16] {
             for (left, right) in [(0, 0), (0, 40), (448, 0), (64, 384), (31, 33), (700, 3000)] {
-                let mut a = faer::Mat::<f64>::zeros(1, left + right);
-                let (l, r) = a.as_mut().split_at_col_mut(left);
-                let (base, stride) = (l.as_ptr() as usize, l.col_stride() as usize);
-                let starts = std::sync::Mutex::new(Vec::new());
-                for_column_chunks(Par::rayon(threads), [l, r], |m: MatMut<'_, f64>| {
-                    let c0 = (m.as_ptr() as usize - base) / std::mem::size_of::<f64>() / stride;
-                    starts.lock().unwrap().push((c0, c0 + m.ncols()));
-                });
-                let mut cut = starts.into_inner().unwrap();
-                cut.sort();
-                let numbered = ColumnChunks::new([(0, left), (left, left + right)], threads);
-                let numbered: Vec<_> = (0..numbered.count()).map(|i| numbered.get(i)).collect();
-                assert_eq!(numbered, cut, "{left} + {right} columns, {threads} threads");
+                let chunks = ColumnChunks::new([(0, left), (left, left + right)], threads);
+                let cut: Vec<_> = (0..chunks.count()).map(|i| chunks.get(i)).collect();
+                let mut at = 0;
+                for &(c0, c1) in &cut {
+                    // Contiguous, in order, never across the two ranges.
+                    assert_eq!(c0, at, "{left} + {right}, {threads} threads: {cut:?}");
+                    assert!(c1 > c0 && (c1 <= left || c0 >= left), "{cut:?}");
+                    at = c1;
+                    let range = if c0 < left { left } else { right };
+                    match threads {
+                        1 => assert_eq!(c1 - c0, range, "one thread: whole ranges"),
+                        _ => assert!(c1 - c0 >= MIN_WIDTH.min(range), "{cut:?}"),
+                    }
+                    assert!(c1 - c0 < MAX_WIDTH + MIN_WIDTH || threads == 1, "{cut:?}");
+                }
+                assert_eq!(at, left + right);
             }
         }
     }
