@@ -52,7 +52,7 @@ pub fn default_block(n: usize) -> usize {
     }
 }
 
-/// Scratch for [`invert_in_place`] on matrices of order `n` in blocks of `block` columns.
+/// Scratch for [`invert_with_crew`] on matrices of order `n` in blocks of `block` columns.
 pub struct Workspace<F: Field> {
     n: usize,
     block: usize,
@@ -82,7 +82,7 @@ struct Factors<F: Field> {
 impl<F: Field> Workspace<F> {
     /// Room for order `n` in blocks of `block` columns; fails rather than aborting when
     /// the memory cannot be had, faer's packing buffer for the calling thread's matrix
-    /// products included (threads of a pool that [`invert_in_place`] is to use need
+    /// products included (threads of a pool that [`invert_with_crew`] is to use need
     /// theirs reserved too; the crate's drivers do it).
     pub fn new(n: usize, block: usize) -> Result<Self, Error> {
         crate::kernels::gemm_buffer::reserve(Par::Seq)?;
@@ -113,9 +113,8 @@ impl<F: Field> Workspace<F> {
     }
 }
 
-/// Inverts the row-major `n x n` matrix `x` in place (`n` as given to the workspace),
-/// with the threads of `par`. On an exact zero pivot returns its column, and `x` holds
-/// garbage. (The drivers bring their own crew: [`invert_with_crew`].)
+/// [`invert_with_crew`] with a crew of its own, the threads of `par` (the unit tests'
+/// entry; the drivers bring their crew).
 #[cfg(test)]
 fn invert_in_place<F: Field>(
     x: &mut [F],
@@ -126,8 +125,10 @@ fn invert_in_place<F: Field>(
     crate::crew::with_helpers(threads - 1, |crew| invert_with_crew(x, crew, threads, ws))
 }
 
-/// [`invert_in_place`] on the threads of `crew` (`threads` in all, which alone sets how
-/// the work is cut, and so nothing of the result): per block of columns, the calling
+/// Inverts the row-major `n x n` matrix `x` in place (`n` as given to the workspace) on
+/// the threads of `crew` (`threads` in all, which alone sets how the work is cut, and so
+/// nothing of the result); on an exact zero pivot returns its column, and `x` holds
+/// garbage. Per block of columns, the calling
 /// thread interchanges, updates and prepares the next block's columns while the crew (it
 /// too, once done) interchanges and updates the other columns, in column chunks.
 pub(crate) fn invert_with_crew<F: Field>(
