@@ -6,8 +6,8 @@ Run from the repository root, with the peers' virtualenv (``bash bench/peers.sh`
 ``.venv-peers``: numpy, scipy, the ``mkl`` wheel, jax on CPU, threadpoolctl, and this
 checkout's built ``matinv`` on its path):
 
-    .venv-peers/bin/python bench/bench_single.py            # every size, ~5 minutes
-    .venv-peers/bin/python bench/bench_single.py --quick    # 64..1024, ~1 minute
+    .venv-peers/bin/python bench/bench_single.py            # every size, 6.5 minutes here (2 cores)
+    .venv-peers/bin/python bench/bench_single.py --quick    # 64..1024, 72 s here
     .venv-peers/bin/python bench/bench_single.py --markdown # the docs' table, from the JSON
 
 Libraries: matinv.inv, numpy.linalg.inv, scipy.linalg.inv, MKL (the ``mkl`` wheel's

@@ -28,7 +28,7 @@ const NEXT: u64 = (1 << COUNT_SHIFT) - 1;
 /// The generation that tells helpers to leave.
 const DONE: u64 = (1 << 24) - 1;
 /// Most chunks in one step (the count's field).
-pub(crate) const MAX_CHUNKS: usize = FIELD as usize;
+const MAX_CHUNKS: usize = FIELD as usize;
 /// Busy-wait rounds before a waiting thread starts yielding its core between checks.
 const SPINS: u32 = 1 << 12;
 
