@@ -50,8 +50,10 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "stack8x8_warn": (100_000, 8, "float64+warn", 9),
     "stack32x32_out": (10_000, 32, "float64+out", 7),
     "single1024_overwrite": (None, 1024, "float64+overwrite", 5),
+    "single3_out": (None, 3, "float64+out", 9),
+    "single3_ex": (None, 3, "float64+ex", 9),
 }
-SINGLE3_CALLS = 20_000  # per sample: the per-call overhead is the measurement
+SINGLE3_CALLS = 20_000  # per sample of the single3 cases: the per-call overhead is measured
 
 
 def _inputs(count: int | None, n: int, kind: str):  # type: ignore[no-untyped-def]
@@ -102,7 +104,7 @@ def worker(names: list[str]) -> None:
         call(fresh())  # warm-up: pools, workspaces, page cache
         samples = []
         for _ in range(repeats):
-            if name == "single3":
+            if name.startswith("single3"):
                 t0 = time.perf_counter()
                 for _ in range(SINGLE3_CALLS):
                     call(a)

@@ -1,6 +1,6 @@
-"""The native module's own checks, called directly (not through the matinv package, which
-always passes fresh arrays): outputs that share memory with the input or with each other,
-outputs of the wrong kind, and a rayon global pool that cannot start."""
+"""The native module's own checks, called directly (not through the matinv package): outputs
+that share memory with the input or with each other, outputs of the wrong kind, and a rayon
+global pool that cannot start."""
 
 import os
 import subprocess
@@ -27,14 +27,6 @@ def _inv_outputs(a):
     return {"out": (a.shape, a.dtype)}
 
 
-def _ex_outputs(a):
-    return {
-        "out": (a.shape, a.dtype),
-        "info": (a.shape[:-2], np.int32),
-        "rcond": (a.shape[:-2], np.float64),
-    }
-
-
 def _svd_outputs(a):
     k = min(a.shape[-2:])
     return {
@@ -46,17 +38,15 @@ def _svd_outputs(a):
 
 ENTRY_POINTS = {
     "inv_into": (_inv_outputs, lambda a, o: _matinv.inv(a, 1, o["out"]) is not None),
-    "inv_ex_into": (
-        _ex_outputs,
-        lambda a, o: _matinv.inv(a, 1, o["out"], o["info"], o["rcond"]) is not None,
-    ),
+    # With a status per matrix (new info and rcond arrays, returned with the result).
+    "inv_ex_into": (_inv_outputs, lambda a, o: _matinv.inv(a, 1, o["out"], True) is not None),
     "inv_structured_into": (
         _inv_outputs,
-        lambda a, o: _matinv.inv(a, 0, o["out"], None, None, "upper triangular") is not None,
+        lambda a, o: _matinv.inv(a, 0, o["out"], False, "upper triangular") is not None,
     ),
     "inv_structured_into_ex": (
-        _ex_outputs,
-        lambda a, o: _matinv.inv(a, 0, o["out"], o["info"], o["rcond"], "sym") is not None,
+        _inv_outputs,
+        lambda a, o: _matinv.inv(a, 0, o["out"], True, "sym") is not None,
     ),
     "svd_into": (
         _svd_outputs,
@@ -71,6 +61,18 @@ ENTRY_POINTS = {
         lambda a, o: _matinv.cond_into(a, o["out"], "1", 1),
     ),
 }
+
+
+# The inverse entry points check their `out` in numpy's words (an `out=` of inv or inv_ex);
+# every other output, and `out` against the status arrays, in the binding's own.
+INV_ENTRIES = {"inv_into", "inv_ex_into", "inv_structured_into", "inv_structured_into_ex"}
+
+
+def sharing(entry, name, other):
+    """The message for output `name` sharing memory with `other` (an output, or `a`)."""
+    if entry in INV_ENTRIES and (name, other) == ("out", "a"):
+        return "^inv: out shares memory with the input$"
+    return f"{name} {SHARES} with {other}"
 
 
 def fresh(outputs):
@@ -135,8 +137,6 @@ def test_disjoint_slices_of_one_buffer_are_accepted(entry):
     assert call(a, outs)
     for name, want in expected(entry, a).items():
         np.testing.assert_allclose(outs[name], want, rtol=1e-12, atol=1e-12)
-    if "info" in outs:
-        np.testing.assert_array_equal(outs["info"], 0)
     # The same results as with fresh arrays.
     again = fresh(ENTRY_POINTS[entry][0](a))
     call(a, again)
@@ -151,26 +151,56 @@ def test_output_over_the_input_is_refused(entry):
         # The same bytes as the input, then one element of overlap at its end.
         for start in (0, matrices().nbytes - 8):
             a, outs = carve(entry, matrices(), {name: start})
-            refused(entry, a, outs, ValueError, f"{name} {SHARES} with a")
+            refused(entry, a, outs, ValueError, sharing(entry, name, "a"))
 
 
 def test_reversed_input_over_its_output_is_refused():
     # The review's example: the input is a reversed view of the output.
     b = matrices(batch=(4,))
     before = b.copy()
-    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+    with pytest.raises(ValueError, match=sharing("inv_into", "out", "a")):
         _matinv.inv(b[::-1], 1, b)
     np.testing.assert_array_equal(b, before)
     for entry in ("inv_ex_into", "inv_structured_into", "inv_structured_into_ex"):
         outs = fresh(ENTRY_POINTS[entry][0](b))
         outs["out"] = b
-        with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+        with pytest.raises(ValueError, match=sharing(entry, "out", "a")):
             ENTRY_POINTS[entry][1](b[::-1], outs)
         np.testing.assert_array_equal(b, before)
     # Negative strides inside the matrices too.
-    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+    with pytest.raises(ValueError, match=sharing("inv_into", "out", "a")):
         _matinv.inv(b[:, ::-1, ::-1], 1, b)
     np.testing.assert_array_equal(b, before)
+
+
+def test_out_that_is_a_is_refused_not_taken_as_in_place():
+    # In place is asked for by name: an `out` that is `a` itself (a caller's out=a) once
+    # meant in place; it shares memory with the input like any other.
+    a = matrices()
+    before = a.copy()
+    with pytest.raises(ValueError, match=sharing("inv_into", "out", "a")):
+        _matinv.inv(a, 1, a)
+    np.testing.assert_array_equal(a, before)
+    with pytest.raises(ValueError, match="^give out or in_place, not both$"):
+        _matinv.inv(a, 1, np.empty_like(a), in_place=True)
+    np.testing.assert_array_equal(a, before)
+    assert _matinv.inv(a, 1, in_place=True) is a
+    np.testing.assert_allclose(a, np.linalg.inv(before), rtol=1e-12, atol=1e-12)
+
+
+def test_out_over_a_source_is_refused():
+    # The caller's own input, when the kernels read a converted copy of it.
+    a = matrices()
+    source = np.zeros((a.shape[0] + 1,) + a.shape[1:])
+    with pytest.raises(ValueError, match=sharing("inv_into", "out", "a")):
+        _matinv.inv(a, 1, source[1:], source=source[::-1])
+    np.testing.assert_array_equal(source, 0)
+    with pytest.raises(ValueError, match="^inv_ex: out shares memory with the input$"):
+        _matinv.inv(a, 1, source[:-1], func="inv_ex", source=source)
+    out = np.empty_like(a)
+    assert _matinv.inv(a, 1, out, source=source) is out
+    with pytest.raises(TypeError, match="^return arrays must be of ArrayType$"):
+        _matinv.inv(a, 1, a.tolist())
 
 
 def test_broadcast_input_over_its_output_is_refused():
@@ -180,7 +210,7 @@ def test_broadcast_input_over_its_output_is_refused():
     m[...] = matrices()[0]
     out = b.at(0, (4, N, N), np.float64)
     a = np.broadcast_to(m, (4, N, N))
-    with pytest.raises(ValueError, match=f"out {SHARES} with a"):
+    with pytest.raises(ValueError, match=sharing("inv_into", "out", "a")):
         _matinv.inv(a, 1, out)
     np.testing.assert_array_equal(m, matrices()[0])
     # Just past it, they are disjoint.
@@ -192,11 +222,6 @@ def test_broadcast_input_over_its_output_is_refused():
 @pytest.mark.parametrize(
     "entry, first, second",
     [
-        ("inv_ex_into", "out", "info"),
-        ("inv_ex_into", "out", "rcond"),
-        ("inv_ex_into", "info", "rcond"),
-        ("inv_structured_into_ex", "out", "rcond"),
-        ("inv_structured_into_ex", "info", "rcond"),
         ("svd_into", "u", "vh"),
         ("svd_into", "s", "u"),
         ("svd_into", "s", "vh"),
@@ -213,7 +238,7 @@ def test_outputs_over_each_other_are_refused(entry, first, second):
         last = start - outs[second].nbytes + align
     for at in (start, last):
         a, outs = carve(entry, matrices(), {first: start, second: at})
-        refused(entry, a, outs, ValueError, f"{second} {SHARES} with {first}")
+        refused(entry, a, outs, ValueError, sharing(entry, second, first))
 
 
 def test_u_is_vh_is_refused():
@@ -230,25 +255,32 @@ def test_empty_arrays_overlap_nothing():
     a = b.at(0, (0, N, N), np.float64)
     out = b.at(0, (0, N, N), np.float64)
     assert _matinv.inv(a, 1, out) is not None
-    info, rcond = b.at(0, (0,), np.int32), b.at(0, (0,), np.float64)
-    assert _matinv.inv(a, 1, out, info, rcond) is not None
+    assert _matinv.inv(a, 1, out, True) is not None
 
 
-def _bad_outputs(shape, dtype):
-    """(what is wrong, the array, the error, the message) for an output of `shape`, `dtype`."""
+def _bad_outputs(shape, dtype, numpys_words=False):
+    """(what is wrong, the array, the error, the message) for an output of `shape`, `dtype`
+    (an `out=` of inv: in numpy's words)."""
     dtype = np.dtype(dtype)
     other = np.float32 if dtype != np.float32 else np.float64
     readonly = np.zeros(shape, dtype)
     readonly.setflags(write=False)
     raw = np.zeros(int(np.prod(shape)) * dtype.itemsize + 1, np.uint8)
     unaligned = np.ndarray(shape, dtype=dtype, buffer=raw, offset=1)
-    yield "read-only", readonly, ValueError, "writeable, aligned, C-contiguous"
-    yield "strided", np.zeros(shape + (2,), dtype)[..., 0], ValueError, "C-contiguous"
-    yield "unaligned", unaligned, ValueError, "aligned"
-    yield "dtype", np.zeros(shape, other), TypeError, "must have dtype"
-    yield "byte order", np.zeros(shape, dtype.newbyteorder()), TypeError, "must have dtype"
-    yield "shape", np.zeros(shape + (1,), dtype), ValueError, "must have shape"
-    yield "flat", np.zeros((int(np.prod(shape)),), dtype), ValueError, "must have shape"
+    if numpys_words:
+        layout, cast = "^inv: out must be C-contiguous and aligned", "^Cannot cast ufunc 'inv'"
+        readonly_says, shape_says = "^output array is read-only$", "^output operand with shape"
+    else:
+        layout, cast = "C-contiguous", "must have dtype"
+        readonly_says, shape_says = "writeable, aligned, C-contiguous", "must have shape"
+    yield "read-only", readonly, ValueError, readonly_says
+    yield "strided", np.zeros(shape + (2,), dtype)[..., 0], ValueError, layout
+    yield "unaligned", unaligned, ValueError, "aligned" if not numpys_words else layout
+    yield "dtype", np.zeros(shape, other), TypeError, cast
+    yield "byte order", np.zeros(shape, dtype.newbyteorder()), TypeError, cast
+    yield "shape", np.zeros(shape + (1,), dtype), ValueError, shape_says
+    yield "flat", np.zeros((int(np.prod(shape)),), dtype), ValueError, shape_says
+    yield "fortran", np.asfortranarray(np.zeros(shape, dtype)), ValueError, layout
 
 
 @pytest.mark.parametrize("entry", ENTRY_POINTS)
@@ -258,14 +290,12 @@ def test_bad_outputs_are_refused(entry):
     a = matrices(batch=(2, 3))
     outputs_of, _ = ENTRY_POINTS[entry]
     for name, (shape, dtype) in outputs_of(a).items():
-        fortran = np.asfortranarray(np.zeros(shape, dtype))
-        cases = list(_bad_outputs(shape, dtype))
-        cases.append(("fortran", fortran, ValueError, "C-contiguous"))
-        for what, bad, error, match in cases:
+        numpys_words = entry in INV_ENTRIES and name == "out"
+        for what, bad, error, match in _bad_outputs(shape, dtype, numpys_words):
             outs = fresh(outputs_of(a))
             outs[name] = bad
             try:
-                refused(entry, a, outs, error, f"^{name} .*{match}")
+                refused(entry, a, outs, error, match if numpys_words else f"^{name} .*{match}")
             except BaseException as e:
                 raise AssertionError(f"{entry}: {name} {what}") from e
 
@@ -367,15 +397,32 @@ def test_inv_new_raises_numpys_errors():
 
 def test_only_one_of_a_pair_is_refused():
     a = matrices()
-    outs = fresh(_ex_outputs(a))
-    with pytest.raises(ValueError, match="both info and rcond"):
-        _matinv.inv(a, 0, outs["out"], outs["info"], None, "sym")
     svd = fresh(_svd_outputs(a))
     with pytest.raises(ValueError, match="both u and vh"):
         _matinv.svd_into(a, svd["s"], svd["u"], None)
     # Nothing was written.
-    np.testing.assert_array_equal(outs["out"], 0)
     np.testing.assert_array_equal(svd["u"], 0)
+
+
+def test_status_arrays_are_new_and_made_after_the_result():
+    # inv with a status returns (x, info, rcond): info and rcond new arrays of the batch
+    # shape, a singular matrix NaN with its zero pivot's column (the third, after LU).
+    a = matrices(batch=(2, 3))
+    a[1, 2] = [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 1.0]]
+    for out in (None, np.zeros_like(a)):
+        x, info, rcond = _matinv.inv(a, 1, out, True)
+        assert out is None or x is out
+        assert (info.dtype, info.shape, info.flags.c_contiguous) == (np.int32, (2, 3), True)
+        assert (rcond.dtype, rcond.shape, rcond.flags.c_contiguous) == (np.float64, (2, 3), True)
+        assert info[1, 2] == 3 and rcond[1, 2] == 0 and np.isnan(x[1, 2]).all()
+        assert (np.delete(info.ravel(), 5) == 0).all() and (np.delete(rcond.ravel(), 5) > 0).all()
+    x = a.copy()
+    got = _matinv.inv(x, 1, None, True, in_place=True)
+    assert got[0] is x and got[1][1, 2] == 3
+    # The result first: a stack too large for memory names the result, as numpy does.
+    huge = np.broadcast_to(np.eye(2), (2**45, 2, 2))
+    with pytest.raises(MemoryError, match=r"\(35184372088832, 2, 2\)"):
+        _matinv.inv(huge, 1, None, True)
 
 
 # The child process for a rayon global pool that cannot start: under a 2 GB address-space
@@ -455,9 +502,8 @@ def test_a_global_pool_that_cannot_start_leaves_the_calling_thread():
 def test_a_new_array_with_a_status_is_not_declined_for_its_shape():
     # Review: with info and rcond a shape error is raised, not a decline (None), which the
     # package would have retried on a copy and then passed unfilled statuses on.
-    info, rcond = np.empty((), np.int32), np.empty((), np.float64)
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):
-        _matinv.inv(np.zeros((2, 3)), 1, None, info, rcond)
+        _matinv.inv(np.zeros((2, 3)), 1, None, True)
     assert _matinv.inv(np.zeros((2, 3)), 1) is None
 
 

@@ -3,6 +3,7 @@ bad outputs refused before anything is written, the memory ``overwrite_a`` saves
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -197,6 +198,58 @@ def test_bad_out_is_refused_before_anything_is_written(case, func):
         np.testing.assert_array_equal(out, out_before)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.longdouble])
+@pytest.mark.parametrize("func", ["inv", "inv_ex"])
+def test_every_dtype_gets_one_verdict_on_a_bad_out(dtype, func):
+    # One function checks out= for every dtype: the native inverse's own out, and the out
+    # of the dtypes numpy writes (float16, longdouble), in the same words.
+    # `a` and a C-contiguous array overlapping its last 15 elements, in one buffer.
+    buf = np.empty(18 + 3, dtype)
+    a, overlapping = buf[:18].reshape(2, 3, 3), buf[3:].reshape(2, 3, 3)
+    a[...] = matrices((2, 3, 3), np.float64)
+    readonly = np.empty_like(a)
+    readonly.flags.writeable = False
+    raw = np.zeros(a.nbytes + 1, np.uint8)
+    unaligned = np.ndarray(a.shape, dtype=a.dtype, buffer=raw, offset=1)
+    layout = f"^{func}: out must be C-contiguous and aligned"
+    shares = f"^{func}: out shares memory with the input$"
+    cases = [
+        ([[0.0] * 3] * 3, TypeError, "^return arrays must be of ArrayType$"),
+        (
+            np.empty(a.shape, np.float32),
+            TypeError,
+            f"^Cannot cast ufunc '{func}' output from {re.escape(repr(a.dtype))} to "
+            r"dtype\('float32'\) with casting rule 'no'$",
+        ),
+        (
+            np.empty((3, 3), a.dtype),
+            ValueError,
+            r"^output operand with shape \(3, 3\) doesn't match the result shape \(2, 3, 3\)$",
+        ),
+        (readonly, ValueError, "^output array is read-only$"),
+        (np.empty(a.shape, a.dtype, order="F"), ValueError, layout),
+        (unaligned, ValueError, layout),
+        (a, ValueError, shares),
+        (overlapping, ValueError, shares),
+    ]
+    for out, error, match in cases:
+        a_before = a.copy()
+        with pytest.raises(error, match=match):
+            getattr(matinv, func)(a, out=out)
+        np.testing.assert_array_equal(a, a_before)
+
+
+def test_a_bad_out_is_refused_before_the_status_arrays_are_allocated():
+    # The review's case: a stack of 10^12 empty matrices needs 4 TB of status (int32 info
+    # per matrix); the bad `out` must be what is reported, as numpy checks outputs first.
+    a = np.empty((10**12, 0, 0))
+    with pytest.raises(TypeError, match="^return arrays must be of ArrayType$"):
+        matinv.inv_ex(a, out=[1])
+    with matinv.errstate(singular="warn"):
+        with pytest.raises(TypeError, match="^return arrays must be of ArrayType$"):
+            matinv.inv(a, out=[1])
+
+
 def test_out_errors_come_after_numpys_shape_and_dtype_errors():
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):
         matinv.inv(np.ones((2, 3)), out=[1])
@@ -343,7 +396,7 @@ def test_native_in_place_checks_its_array():
     ]:
         before = bad.copy()
         with pytest.raises(error, match=match):
-            _matinv.inv(bad, 1, bad)
+            _matinv.inv(bad, 1, in_place=True)
         np.testing.assert_array_equal(bad, before)
 
 

@@ -15,7 +15,7 @@ PACKAGE = pathlib.Path(matinv.__file__).parent
 def stub_functions():
     tree = ast.parse((PACKAGE / "_matinv.pyi").read_text())
     return {
-        node.name: [a.arg for a in node.args.args]
+        node.name: [a.arg for a in node.args.args + [node.args.vararg] + node.args.kwonlyargs if a]
         for node in tree.body
         if isinstance(node, ast.FunctionDef)
     }

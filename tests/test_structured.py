@@ -304,7 +304,7 @@ def test_unknown_assume_a():
             f([1.0, 2.0], assume_a=None)
         assert not isinstance(e.value, matinv.LinAlgError)
     with pytest.raises(ValueError, match="got 'foo'"):
-        matinv._matinv.inv(np.eye(2), 0, np.empty((2, 2)), None, None, "foo")
+        matinv._matinv.inv(np.eye(2), 0, np.empty((2, 2)), False, "foo")
 
 
 def test_general_and_alias_are_the_default_path():

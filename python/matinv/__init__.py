@@ -7,8 +7,8 @@ strided stacks of matrices without copying them whole and releases the GIL while
 The package, one module per concern: `_inv` (``inv``, ``inv_ex``), `_svd` (``svd``,
 ``svdvals``, ``cond``), `_trust` (``errstate``, ``LinAlgWarning``), `_threads` (thread
 control), `_isa` (``instruction_set``, ``MATINV_ISA``), `_dtypes` (numpy's dtype rules),
-`_assume_a` (the structure names), `_out` (``out=`` checks), `_dispatch`
-(``__array_function__`` types), `_native` (every call into the native module `_matinv`),
+`_assume_a` (the structure names), `_dispatch` (``__array_function__`` types),
+`_native` (every call into the native module `_matinv`, which checks ``out=``),
 `_patch` (numpy's own ``inv`` computed by matinv), `_threadpool` (threadpoolctl's view of
 matinv's threads), `_fork` (locks a forked child finds free), and `dask` (lazy inverses,
 imported on demand).

@@ -55,19 +55,32 @@ def invert(
             x_hi, x_lo = _native.inv_pairs(wide, np.zeros_like(wide), status, assume_a, lower)
             x = _round_to_odd(x_hi, x_lo)
         else:
-            x = _native.inv(wide, None, status, assume_a, lower, precision)
+            x = _in_double(wide, status, assume_a, lower, precision)
         with np.errstate(over="ignore"):  # beyond float16's range: inf, as numpy casts
             return x.astype(np.float16)
     nmant = np.finfo(arr.dtype).nmant
     if nmant == np.finfo(np.float64).nmant:  # longdouble is double here
         wide = arr.astype(np.complex128 if t is np.clongdouble else np.float64)
-        return _native.inv(wide, None, status, assume_a, lower, precision).astype(t)
+        return _in_double(wide, status, assume_a, lower, precision).astype(t)
     if nmant != 63:
         raise TypeError(
             f"array type {arr.dtype.name} (a {nmant + 1}-bit significand) is unsupported "
             "in matinv: its double-double inverse (106 bits) would not fill it"
         )
     return _x87(arr, status, assume_a, lower)
+
+
+def _in_double(
+    wide: NDArray[Any], status: Status | None, assume_a: str, lower: bool, precision: str
+) -> NDArray[Any]:
+    """The native inverse of the float64 or complex128 stack `wide`, with its status
+    copied into `status` when given (else LinAlgError for a singular matrix)."""
+    if status is None:
+        return _native.inv(wide, None, assume_a, lower, precision)
+    x, info, rcond = _native.inv_ex(wide, None, assume_a, lower, precision, "inv", None)
+    status[0][...] = info
+    status[1][...] = rcond
+    return x
 
 
 def _round_to_odd(hi: NDArray[Any], lo: NDArray[Any]) -> NDArray[Any]:

@@ -13,7 +13,6 @@ from ._assume_a import GENERAL, AssumeA, canonical
 from ._dtypes import NATIVE
 from ._extra_dtypes import EXTRA_DTYPES
 from ._input import kernel_input
-from ._out import check_out
 
 __all__ = ["InvExResult", "Precision", "check_precision", "inv", "inv_ex"]
 
@@ -294,14 +293,13 @@ def inv(
         and name == GENERAL
         and _in_place_ok(a)
     )
-    dst = arr if in_place else _output(out, arr, a, result_t, "inv")
-    status = None
-    if state is not _trust.DEFAULT:
-        dst, status = _with_status(dst, arr, result_t)
-    x = _native.inv(arr, dst, status, name, lower, precision)
-    if status is not None:
+    source = _source(a, arr)
+    if state is _trust.DEFAULT:
+        x = _native.inv(arr, out, name, lower, precision, in_place, "inv", source)
+    else:
+        x, info, rcond = _native.inv_ex(arr, out, name, lower, precision, "inv", source)
         extended = precision == "extended"
-        _trust.apply(state, *status, result_t, cholesky=name == "pos", extended=extended)
+        _trust.apply(state, info, rcond, result_t, cholesky=name == "pos", extended=extended)
     if in_place:
         return a  # type: ignore[return-value]
     return x if out is not None else wrap(x)
@@ -321,7 +319,9 @@ def _extra(
     """`inv` (`state` given: raise or warn as it says) and `inv_ex` (`state` None) of a
     float16, longdouble or clongdouble stack (`_extra_dtypes`): the inverses (in `out`
     when given) and the status arrays (empty unless asked for)."""
-    dst = _output(out, arr, a, result_t, func)
+    # numpy writes these results (`dst[...] = x`), under the rules the native kernels'
+    # outputs follow, checked before anything is computed.
+    dst = None if out is None else _native.check_out(out, result_t, arr.shape, func, arr, a)
     batch = arr.shape[:-2]
     status = None
     if state is None or state is not _trust.DEFAULT:
@@ -350,33 +350,10 @@ def _in_place_ok(a: object) -> bool:
     )
 
 
-def _output(
-    out: object,
-    arr: NDArray[Any],
-    a: object,
-    result_t: np.dtype[Any],
-    func: str,
-) -> NDArray[Any] | None:
-    """`out`, checked against the kernel input `arr` and the caller's `a` (which `arr` may
-    be a converted copy of); None for a new array."""
-    if out is None:
-        return None
-    checked = check_out(out, arr, arr.shape, result_t, func)
-    if isinstance(a, np.ndarray) and a is not arr and np.may_share_memory(a, checked):
-        raise ValueError(f"{func}: out shares memory with the input")
-    return checked
-
-
-def _with_status(
-    dst: NDArray[Any] | None, arr: NDArray[Any], result_t: np.dtype[Any]
-) -> tuple[NDArray[Any], tuple[NDArray[np.int32], NDArray[np.float64]]]:
-    """The output (`dst`, or a new array for the result: allocated first, so that a
-    MemoryError names it, as numpy's would) and new ``info`` and ``rcond`` arrays for the
-    matrices of `arr`."""
-    if dst is None:
-        dst = np.empty(arr.shape, dtype=result_t)
-    batch = arr.shape[:-2]
-    return dst, (np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64))
+def _source(a: object, arr: NDArray[Any]) -> NDArray[Any] | None:
+    """The caller's `a` when the kernels read another array `arr` made from it (a
+    converted copy, or a base-class view): `out` must not share memory with it either."""
+    return a if a is not arr and isinstance(a, np.ndarray) else None
 
 
 def _dispatched_inv(
@@ -482,8 +459,7 @@ def inv_ex(
     if result_t.type in EXTRA_DTYPES:
         x, (info, rcond) = _extra(arr, a, result_t, None, name, lower, out, precision, "inv_ex")
         return InvExResult(x if out is not None else wrap(x), info, rcond)
-    dst, (info, rcond) = _with_status(_output(out, arr, a, result_t, "inv_ex"), arr, result_t)
-    x = _native.inv(arr, dst, (info, rcond), name, lower, precision)
+    x, info, rcond = _native.inv_ex(arr, out, name, lower, precision, "inv_ex", _source(a, arr))
     return InvExResult(x if out is not None else wrap(x), info, rcond)
 
 

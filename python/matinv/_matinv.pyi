@@ -1,10 +1,10 @@
 """Native half of matinv (Rust, PyO3). Use the functions of ``matinv`` instead.
 
-`inv` and every ``*_into`` function check their outputs: exactly the dtype named (native byte order,
-else TypeError), the shape named, C-contiguous, aligned and writeable (else ValueError), and
-sharing no memory with the input or with each other (ValueError, judged on the bytes each
-array addresses; `inv` in place writes over its input, the one exception), before reading
-or writing anything."""
+`inv` and every ``*_into`` function check their outputs: exactly the dtype named (native
+byte order, else TypeError), the shape named, C-contiguous, aligned and writeable (else
+ValueError), and sharing no memory with the input or with each other (ValueError, judged on
+the bytes each array addresses; `inv` in place writes over its input, the one exception),
+before reading or writing anything; `inv`'s `out` in numpy's words (`check_out`)."""
 
 from collections.abc import Sequence
 from typing import Any, TypeAlias
@@ -14,6 +14,7 @@ import numpy as np
 _Array: TypeAlias = np.ndarray[Any, Any]
 
 __all__ = [
+    "check_out",
     "check_stack",
     "inv",
     "inv_pairs",
@@ -39,32 +40,43 @@ def check_stack(shape: Sequence[int]) -> None:
 def inv(
     a: object,
     num_threads: int = 0,
-    out: _Array | None = None,
-    info: _Array | None = None,
-    rcond: _Array | None = None,
+    out: object = None,
+    status: bool = False,
     assume_a: str | None = None,
     lower: bool = False,
     precision: str | None = None,
-) -> _Array | None:
+    in_place: bool = False,
+    func: str = "inv",
+    source: _Array | None = None,
+) -> Any:
     """Every inverse request, in one call: the inverse of every matrix of `a` (float32/64,
     complex64/128 in native byte order, any strides), of the structure scipy calls
     `assume_a` (None: 'general'; the lower triangle read for 'pos', 'sym' and 'her' when
     `lower`), in `precision` (None or 'working': numpy's; 'extended': double-double),
     with `num_threads` threads (0: every core), into a new C-contiguous array
-    (`out` None), into `out` (C-contiguous, same dtype and shape), or in place (`out` is
-    `a`, which must then be C-contiguous, aligned and writeable). With `info` (int32) and
-    `rcond` (float64), both or neither, C-contiguous of shape `a.shape[:-2]`: a status per
-    matrix and NaN inverses instead of LinAlgError for singular matrices.
+    (`out` None), into `out`, or in place (`in_place`: `a` must then be C-contiguous,
+    aligned and writeable). `out` is checked as `check_out` checks it, as an output of
+    `func`, against `a` and `source`. With `status`: a status per matrix and NaN inverses
+    instead of LinAlgError for singular matrices, returned as ``(x, info, rcond)``, new
+    int32 and float64 arrays of shape `a.shape[:-2]` made after the result.
 
-    Returns the array written; None, doing nothing, when `a` is not an array the kernels
-    read as it is: for a new array, not an ndarray of a kernel dtype in native byte order
-    (and, without `info`, not a stack of square matrices); for any output, unaligned or
-    strides that are not whole elements (copy it first). Raises
+    Returns the array written (or that tuple); None, doing nothing, when `a` is not an
+    array the kernels read as it is: for a new array, not an ndarray of a kernel dtype in
+    native byte order (and, without `status`, not a stack of square matrices); for any
+    output, unaligned or strides that are not whole elements (copy it first). Raises
     numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
-    without `info`, for a singular matrix (or "Matrix is not positive definite" under
-    'pos'); ValueError for an unknown `assume_a` or `precision`; TypeError for an output
-    of another dtype or an input of an unsupported one. Releases the GIL while computing
-    results of more than 512 elements."""
+    without `status`, for a singular matrix (or "Matrix is not positive definite" under
+    'pos'); ValueError for an unknown `assume_a` or `precision`; TypeError for an input
+    of an unsupported dtype. Releases the GIL while computing results of more than 512
+    elements."""
+
+def check_out(
+    out: object, dtype: np.dtype[Any], shape: Sequence[int], func: str, *inputs: _Array
+) -> _Array:
+    """`out` if `func` can write a result of `dtype` and `shape` into it: numpy's rules for
+    ``out=``, in numpy's words: an ndarray (else TypeError), of exactly `dtype` in native
+    byte order (TypeError: nothing is cast) and `shape`, writeable, C-contiguous and
+    aligned, sharing no memory with any of `inputs` (ValueError)."""
 
 def inv_pairs(
     hi: _Array,

@@ -9,6 +9,7 @@ copy. Every call passes the thread count in effect (`matinv._threads.requested`)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,9 +18,11 @@ from . import _matinv
 from ._threads import requested
 
 __all__ = [
+    "check_out",
     "check_stack",
     "cond",
     "inv",
+    "inv_ex",
     "inv_new",
     "inv_pairs",
     "lu_in_place",
@@ -44,35 +47,84 @@ def inv_new(arr: NDArray[np.generic]) -> NDArray[np.generic] | None:
     """`inv`'s fast path: the general inverse of every matrix of `arr` in a new array of
     its dtype and shape; None, doing nothing, when the kernels cannot read `arr` as it is
     (not a square stack of a kernel dtype in native byte order, unaligned, odd strides)."""
-    return _matinv.inv(arr, requested())
+    x: NDArray[np.generic] | None = _matinv.inv(arr, requested())
+    return x
 
 
 def inv(
     arr: NDArray[np.generic],
-    out: NDArray[np.generic] | None,
-    status: tuple[NDArray[np.int32], NDArray[np.float64]] | None,
+    out: object,
     assume_a: str,
     lower: bool,
-    precision: str = "working",
+    precision: str,
+    in_place: bool = False,
+    func: str = "inv",
+    source: NDArray[np.generic] | None = None,
 ) -> NDArray[np.generic]:
-    """Every inverse request: the inverse of every matrix of `arr` (a kernel dtype in
-    native byte order), of structure `assume_a`, in `precision` ('working' or
-    'extended'), into `out` (None: a new array; `arr` itself: in place), with a status
-    per matrix into ``status = (info, rcond)`` instead of LinAlgError for a singular one;
-    returns the array written."""
-    info, rcond = status if status is not None else (None, None)
+    """Every inverse request without a status: the inverse of every matrix of `arr` (a
+    kernel dtype in native byte order), of structure `assume_a`, in `precision`
+    ('working' or 'extended'), into `out` (None: a new array, or `arr` itself when
+    `in_place`); LinAlgError for a singular matrix. Returns the array written. `out` is
+    checked by numpy's rules in the native module, as an output of `func`, and must not
+    share memory with `arr` or the ndarray `source` (the caller's input, when `arr` is a
+    converted copy of it)."""
+    x: NDArray[np.generic] = _call(
+        arr, out, False, assume_a, lower, precision, in_place, func, source
+    )
+    return x
+
+
+def inv_ex(
+    arr: NDArray[np.generic],
+    out: object,
+    assume_a: str,
+    lower: bool,
+    precision: str,
+    func: str,
+    source: NDArray[np.generic] | None,
+) -> tuple[NDArray[np.generic], NDArray[np.int32], NDArray[np.float64]]:
+    """`inv` with a status per matrix instead of LinAlgError: ``(x, info, rcond)``, the
+    status arrays new, of shape ``arr.shape[:-2]`` (made after the result, so that a
+    MemoryError names the result, as numpy's would)."""
+    x, info, rcond = _call(arr, out, True, assume_a, lower, precision, False, func, source)
+    return x, info, rcond
+
+
+def _call(
+    arr: NDArray[np.generic],
+    out: object,
+    status: bool,
+    assume_a: str,
+    lower: bool,
+    precision: str,
+    in_place: bool,
+    func: str,
+    source: NDArray[np.generic] | None,
+) -> Any:
+    """The native `inv`, retried on an aligned copy of `arr` if it declines `arr`."""
     # 'general' reads no triangle: `lower` is not looked at (as numpy's inv has none).
     name, low = (None, False) if assume_a == "general" else (assume_a, bool(lower))
     threads = requested()
     prec = None if precision == "working" else precision
-    x = _matinv.inv(arr, threads, out, info, rcond, name, low, prec)
+    x = _matinv.inv(arr, threads, out, status, name, low, prec, in_place, func, source)
     if x is None:
         # Unaligned, or strides that are not whole elements: the kernels read elements in
-        # place, so they get an aligned copy.
-        x = _matinv.inv(arr.copy(), threads, out, info, rcond, name, low, prec)
+        # place, so they get an aligned copy; `out` was checked against `arr` already.
+        copy = arr.copy()
+        x = _matinv.inv(copy, threads, out, status, name, low, prec, in_place, func, source)
     if x is None:
         raise RuntimeError("internal error in matinv: the native inv declined an aligned copy")
     return x
+
+
+def check_out(
+    out: object, dtype: np.dtype[np.generic], shape: tuple[int, ...], func: str, *inputs: object
+) -> NDArray[np.generic]:
+    """`out` if `func` can write a result of `dtype` and `shape` into it without sharing
+    memory with any of `inputs` (the ndarrays among them), else numpy's TypeError or
+    ValueError: the rules the native `inv` applies to its own `out`."""
+    arrays = [x for x in inputs if isinstance(x, np.ndarray)]
+    return _matinv.check_out(out, dtype, shape, func, *arrays)
 
 
 def inv_pairs(

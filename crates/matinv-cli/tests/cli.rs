@@ -44,6 +44,13 @@ fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// `stack.npy` in `dir`: three 2x2 float64 matrices, the second and third singular (zero
+/// pivots in columns 2 and 1).
+fn singular_stack(dir: &TempDir) -> PathBuf {
+    let data = f64s(&[1., 0., 0., 1., 1., 2., 2., 4., 0., 0., 0., 0.]);
+    write(dir, "stack.npy", &npy("<f8", false, "(3, 2, 2)", &data))
+}
+
 /// Runs `matinv inv` on a file and expects exit 2 and one error line containing `want`.
 fn input_error(name: &str, bytes: &[u8], want: &str) {
     let dir = TempDir::new().unwrap();
@@ -253,16 +260,7 @@ fn mtx_errors() {
 fn singular_fails_whole_run_and_writes_nothing() {
     let dir = TempDir::new().unwrap();
     let p = write(&dir, "s.csv", b"1,0\n0,1\n\n");
-    let stack = write(
-        &dir,
-        "stack.npy",
-        &npy(
-            "<f8",
-            false,
-            "(3, 2, 2)",
-            &f64s(&[1., 0., 0., 1., 1., 2., 2., 4., 0., 0., 0., 0.]),
-        ),
-    );
+    let stack = singular_stack(&dir);
     let out = dir.path().join("out.npy");
     matinv()
         .arg("inv")
@@ -304,16 +302,7 @@ fn singular_fails_whole_run_and_writes_nothing() {
 #[test]
 fn allow_singular_writes_nan_and_lists_indices() {
     let dir = TempDir::new().unwrap();
-    let stack = write(
-        &dir,
-        "stack.npy",
-        &npy(
-            "<f8",
-            false,
-            "(3, 2, 2)",
-            &f64s(&[1., 0., 0., 1., 1., 2., 2., 4., 0., 0., 0., 0.]),
-        ),
-    );
+    let stack = singular_stack(&dir);
     let out = dir.path().join("out.txt");
     matinv()
         .arg("inv")

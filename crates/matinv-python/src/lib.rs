@@ -3,12 +3,12 @@
 
 use matinv::{c32, c64, Element, InvOptions, Precision, Request, StackView, Status, Structure};
 use numpy::{
-    PyArray1, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
+    PyArray1, PyArrayDescr, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyUntypedArray,
     PyUntypedArrayMethods,
 };
 use pyo3::exceptions::{PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyString, PyTuple};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod patch;
@@ -81,50 +81,54 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
 }
 
 /// Every inverse the package asks for, in one call: the general or structured inverse of
-/// every matrix of `a`, into a new array (`out` None), into `out`, or in place (`out` is
-/// `a`, scipy's `overwrite_a`); with `info` (int32) and `rcond` (float64), both or
-/// neither, C-contiguous of shape `a.shape[:-2]`, a status per matrix instead of
-/// LinAlgError for a singular one. `assume_a` is scipy's name for the structure
+/// every matrix of `a`, into a new array, into `out`, or in place (`in_place`, scipy's
+/// `overwrite_a`); with `status`, a status per matrix instead of LinAlgError for a
+/// singular one, returned as `(x, info, rcond)` (new int32 and float64 arrays of shape
+/// `a.shape[:-2]`, made after the result). `assume_a` is scipy's name for the structure
 /// ('general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', 'sym', 'her',
 /// 'auto'), `lower` picks the triangle 'pos', 'sym' and 'her' read; `precision` is
 /// 'working' (None: the same) or 'extended' (double-double); `num_threads` 0 for every
 /// core.
 ///
-/// Returns the array written, or None, doing nothing, when `a` is not an array the
-/// kernels read as it is (a new array: not an ndarray of float32, float64, complex64 or
-/// complex128 in native byte order; any output: unaligned, or strides that are not whole
-/// elements): the caller converts or copies it and calls again. What the memory safety of
-/// the call needs is checked here, before anything is read or written: the outputs'
-/// dtype (TypeError), shape, layout and writeability (ValueError), and that no two arrays
-/// share memory (ValueError), the input in place excepted.
+/// Returns the array written `x` (or the tuple), or None, doing nothing, when `a` is not
+/// an array the kernels read as it is (a new array: not an ndarray of float32, float64,
+/// complex64 or complex128 in native byte order; any output: unaligned, or strides that
+/// are not whole elements): the caller converts or copies it and calls again. Checked
+/// here, before anything is read, written or allocated: `out` by numpy's rules, in its
+/// words, as an output of the function `func` (see [`check_result_out`]; it must not
+/// share memory with `a` or `source`, the caller's input when `a` is a converted copy of
+/// it); `a` in place for what writing it needs (C-contiguous, aligned, writeable).
 #[pyfunction]
-#[pyo3(signature = (a, num_threads=0, out=None, info=None, rcond=None, assume_a=None, lower=false, precision=None))]
+#[pyo3(signature = (a, num_threads=0, out=None, status=false, assume_a=None, lower=false, precision=None, in_place=false, func="inv", source=None))]
 #[allow(clippy::too_many_arguments)]
 fn inv<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     num_threads: usize,
-    out: Option<&Bound<'py, PyUntypedArray>>,
-    info: Option<&Bound<'py, PyUntypedArray>>,
-    rcond: Option<&Bound<'py, PyUntypedArray>>,
+    out: Option<&Bound<'py, PyAny>>,
+    status: bool,
     assume_a: Option<&Bound<'py, PyString>>,
     lower: bool,
     precision: Option<&Bound<'py, PyString>>,
-) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+    in_place: bool,
+    func: &str,
+    source: Option<&Bound<'py, PyUntypedArray>>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     guard(|| {
         let opts = options(py, assume_a, lower, precision, num_threads)?;
-        let status = both(info, rcond, "info and rcond")?;
         let Ok(a) = a.cast::<PyUntypedArray>() else {
-            return match out {
-                None => Ok(None),
-                Some(_) => Err(PyTypeError::new_err("a must be a numpy array")),
+            return match (out, in_place) {
+                (None, false) => Ok(None),
+                _ => Err(PyTypeError::new_err("a must be a numpy array")),
             };
         };
-        let in_place = out.is_some_and(|o| o.is(a));
-        let target = match out {
-            None => Target::New,
-            Some(_) if in_place => Target::InPlace,
-            Some(out) => Target::Into(out),
+        let target = match (out, in_place) {
+            (None, false) => Target::New,
+            (None, true) => Target::InPlace,
+            (Some(out), false) => Target::Into(ResultOut { out, func, source }),
+            (Some(_), true) => {
+                return Err(PyValueError::new_err("give out or in_place, not both"));
+            }
         };
         with_element_type!(a, T, typed => return invert::<T>(py, typed, target, status, &opts));
         match target {
@@ -213,12 +217,12 @@ fn invert_pairs<'py, T: Element + numpy::Element>(
         return Err(PyValueError::new_err("hi and lo must have one shape"));
     }
     let batch = &shape[..shape.len() - 2];
-    check_out::<T>(x_hi, shape, "x_hi")?;
-    check_out::<T>(x_lo, shape, "x_lo")?;
+    check_buffer::<T>(x_hi, shape, "x_hi")?;
+    check_buffer::<T>(x_lo, shape, "x_lo")?;
     let mut outputs = vec![("x_hi", x_hi), ("x_lo", x_lo)];
     if let Some((info, rcond)) = status {
-        check_out::<i32>(info, batch, "info")?;
-        check_out::<f64>(rcond, batch, "rcond")?;
+        check_buffer::<i32>(info, batch, "info")?;
+        check_buffer::<f64>(rcond, batch, "rcond")?;
         outputs.extend([("info", info), ("rcond", rcond)]);
     }
     // Memory safety: each input apart from every output, the outputs apart from each
@@ -236,7 +240,7 @@ fn invert_pairs<'py, T: Element + numpy::Element>(
             .map_err(|_| PyMemoryError::new_err("Unable to allocate the status of every matrix"))?;
         st.resize(count, Status::default());
     }
-    // SAFETY: `check_out` accepted `x_hi` and `x_lo` for `T` and `shape` (C-contiguous,
+    // SAFETY: `check_buffer` accepted `x_hi` and `x_lo` for `T` and `shape` (C-contiguous,
     // aligned, writeable); `check_disjoint` found each sharing no byte with the inputs
     // (read through `h` and `l`) or the other outputs; each is sliced once.
     let (dh, dl) = unsafe { (out_slice::<T>(x_hi), out_slice::<T>(x_lo)) };
@@ -262,64 +266,80 @@ fn invert_pairs<'py, T: Element + numpy::Element>(
 enum Target<'b, 'py> {
     /// A new C-contiguous array of `a`'s dtype and shape.
     New,
-    /// The caller's array.
-    Into(&'b Bound<'py, PyUntypedArray>),
+    /// The caller's `out=`, checked by [`check_result_out`].
+    Into(ResultOut<'b, 'py>),
     /// `a` itself.
     InPlace,
 }
 
-/// The outputs `info` and `rcond` of a call with a status per matrix.
+/// A caller's `out=` as the package passes it: any object (checked by
+/// [`check_result_out`]), the function named in numpy's messages, and the array besides
+/// the kernel input that `out` must not share memory with (the caller's own input, when
+/// the kernels read a converted or aligned copy of it).
+#[derive(Clone, Copy)]
+struct ResultOut<'b, 'py> {
+    out: &'b Bound<'py, PyAny>,
+    func: &'b str,
+    source: Option<&'b Bound<'py, PyUntypedArray>>,
+}
+
+/// The outputs `info` and `rcond` of [`inv_pairs`] with a status per matrix.
 type StatusArrays<'b, 'py> = (
     &'b Bound<'py, PyUntypedArray>,
     &'b Bound<'py, PyUntypedArray>,
 );
 
-/// [`inv`] for element type `T`: checks, one core request, the status copied out.
+/// [`inv`] for element type `T`: checks, the result and status arrays, one core request,
+/// the status copied out.
 fn invert<'py, T: Element + numpy::Element>(
     py: Python<'py>,
     typed: &Bound<'py, PyArrayDyn<T>>,
     target: Target<'_, 'py>,
-    status: Option<StatusArrays<'_, 'py>>,
+    status: bool,
     opts: &InvOptions,
-) -> PyResult<Option<Bound<'py, PyUntypedArray>>> {
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let a = typed.as_untyped();
     let shape = a.shape();
     let (count, _) = match matinv::stack_dims(shape) {
         Ok(dims) => dims,
         // A new array (the fast path): not a stack of square matrices is for the caller's
         // checks (numpy raises its shape errors before its dtype errors).
-        Err(_) if matches!(target, Target::New) && status.is_none() => return Ok(None),
+        Err(_) if matches!(target, Target::New) && !status => return Ok(None),
         Err(e) => return Err(to_py_err(py, e)),
     };
     let batch = &shape[..shape.len() - 2];
-    // Memory safety: each output exactly as the core writes it, no two arrays sharing a
-    // byte (the input in place is the one output that is also read, by the core itself).
-    let into = match target {
-        Target::New => None,
-        Target::Into(out) => {
-            check_out::<T>(out, shape, "out")?;
-            Some(("out", out))
-        }
+    // Memory safety: the output exactly as the core writes it, sharing no byte with the
+    // input (the input in place is read and written by the core itself).
+    let mut into = None;
+    let view = match target {
         Target::InPlace => {
-            check_out::<T>(a, shape, "a")?;
+            check_buffer::<T>(a, shape, "a")?;
             None
         }
+        Target::New | Target::Into(_) => {
+            if let Target::Into(ResultOut { out, func, source }) = target {
+                let inputs: Vec<_> = [a].into_iter().chain(source).collect();
+                let dtype = numpy::dtype::<T>(py);
+                into = Some(check_result_out(out, &dtype, shape, &inputs, func)?);
+            }
+            match view_of(py, typed)? {
+                Some(view) => Some(view),
+                None => return Ok(None),
+            }
+        }
     };
-    if let Some((info, rcond)) = status {
-        check_out::<i32>(info, batch, "info")?;
-        check_out::<f64>(rcond, batch, "rcond")?;
-    }
-    if into.is_some() || status.is_some() {
-        let named = status.map(|(info, rcond)| [("info", info), ("rcond", rcond)]);
-        let arrays: Vec<_> = [("a", a)]
-            .into_iter()
-            .chain(into)
-            .chain(named.into_iter().flatten())
-            .collect();
-        check_disjoint(&arrays)?;
-    }
-    // The core's statuses, copied into `info` and `rcond` after the call.
-    let mut st = match status {
+    // The result first, then the status (numpy's MemoryError names the result).
+    let x = match (target, into) {
+        (Target::InPlace, _) => a.clone(),
+        (_, Some(out)) => out.clone(),
+        _ => empty::<T>(py, shape)?.as_untyped().clone(),
+    };
+    let arrays = if status {
+        Some((empty::<i32>(py, batch)?, empty::<f64>(py, batch)?))
+    } else {
+        None
+    };
+    let mut st = match arrays {
         None => None,
         Some(_) => {
             let mut st = Vec::new();
@@ -330,49 +350,41 @@ fn invert<'py, T: Element + numpy::Element>(
             Some(st)
         }
     };
-    let written = match target {
-        Target::InPlace => {
-            // SAFETY: `check_out` accepted `a` for `T` (C-contiguous, aligned, writeable);
-            // `check_disjoint` found it sharing no byte with the status arrays; it is
-            // sliced once, and nothing else of this call reads it (Python code writing to
-            // it from another thread while the GIL is released races as it would with
-            // numpy's own functions).
-            let data = unsafe { out_slice::<T>(a) };
-            let elements = data.len();
-            let request = Request::in_place(data, shape).with_options(*opts);
-            run(py, request, elements, st.as_deref_mut())?;
-            a.clone()
-        }
-        Target::New | Target::Into(_) => {
-            let Some(view) = view_of(py, typed)? else {
-                return Ok(None);
-            };
-            let out = match target {
-                Target::Into(out) => out.clone(),
-                _ => empty::<T>(py, shape)?.as_untyped().clone(),
-            };
-            // SAFETY: `out` was either just made by numpy for `T` and `a`'s shape,
-            // C-contiguous, aligned and writeable, with no other reference to it, or
-            // accepted by `check_out` for them and found by `check_disjoint` sharing no
-            // byte with `a` (read through `view`) or the status arrays; it is sliced once.
-            let dst = unsafe { out_slice::<T>(&out) };
-            let elements = dst.len();
-            let request = Request::new(&view, dst).with_options(*opts);
-            run(py, request, elements, st.as_deref_mut())?;
-            out
-        }
+    // SAFETY: `x` is `a` in place, accepted by `check_buffer` for `T`; or `out`, accepted
+    // by `check_result_out` for `T`'s dtype and `a`'s shape and sharing no byte with `a`
+    // (read through `view`); or an array just made by numpy for them, C-contiguous,
+    // aligned and writeable, with no other reference to it. It is sliced once, and
+    // nothing else of this call reads it (Python code writing to it from another thread
+    // while the GIL is released races as it would with numpy's own functions).
+    let data = unsafe { out_slice::<T>(&x) };
+    let elements = data.len();
+    let request = match &view {
+        Some(view) => Request::new(view, data),
+        None => Request::in_place(data, shape),
     };
-    if let (Some((info, rcond)), Some(st)) = (status, &st) {
-        // SAFETY: `check_out` accepted `info` for i32 and `rcond` for f64, both of the
-        // batch shape (`count` elements); `check_disjoint` found each sharing no byte with
-        // the other arrays; each is sliced once.
-        let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
-        for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(st) {
-            *i = s.info as i32;
-            *r = s.rcond;
+    run(py, request.with_options(*opts), elements, st.as_deref_mut())?;
+    let x = x.into_any();
+    match (arrays, st) {
+        (Some((info, rcond)), Some(st)) => {
+            // SAFETY: both were just made by numpy with `count` elements (the batch
+            // shape), C-contiguous, aligned and writeable, with no other reference; each is
+            // sliced once.
+            let (i, r) = unsafe {
+                (
+                    out_slice::<i32>(info.as_untyped()),
+                    out_slice::<f64>(rcond.as_untyped()),
+                )
+            };
+            for ((i, r), s) in i.iter_mut().zip(r.iter_mut()).zip(&st) {
+                *i = s.info as i32;
+                *r = s.rcond;
+            }
+            Ok(Some(
+                PyTuple::new(py, [x, info.into_any(), rcond.into_any()])?.into_any(),
+            ))
         }
+        _ => Ok(Some(x)),
     }
-    Ok(Some(written))
 }
 
 /// Runs `request` for `elements` output elements (with a status per matrix when `status`
@@ -395,7 +407,7 @@ fn run<T: Element>(
 /// would panic). Not `numpy.zeros`: below glibc's mmap threshold (32 MiB at most) calloc
 /// reuses heap memory and so must clear it, which made 1e6 2x2 inverses (32 MB) 1.4x
 /// slower.
-fn empty<'py, T: Element + numpy::Element>(
+fn empty<'py, T: numpy::Element>(
     py: Python<'py>,
     shape: &[usize],
 ) -> PyResult<Bound<'py, PyArrayDyn<T>>> {
@@ -410,8 +422,8 @@ fn empty<'py, T: Element + numpy::Element>(
     // reads them only during the call), the descriptor reference is handed over (numpy
     // steals it), 0 asks for C order. The result is a new reference to an array of `T`,
     // or null with a Python exception set. Its elements are whatever bytes numpy's
-    // allocator returned; `T` is a float or complex type, for which every bit pattern is
-    // a value, and the kernels write each element before anything reads it.
+    // allocator returned; `T` is a float, complex or integer type, for which every bit
+    // pattern is a value, and the callers write each element before anything reads it.
     unsafe {
         let ptr = PY_ARRAY_API.PyArray_Empty(
             py,
@@ -496,10 +508,82 @@ fn check_disjoint(arrays: &[(&str, &Bound<'_, PyUntypedArray>)]) -> PyResult<()>
     Ok(())
 }
 
+/// numpy's rules for the `out=` of `inv` and `inv_ex`, in numpy's words where it has them,
+/// which are also what writing a result into `out` safely needs: an ndarray (TypeError), of
+/// exactly `dtype` in native byte order (TypeError: nothing is cast) and of `shape`,
+/// writeable, C-contiguous and aligned (ValueError: the result is written in C order
+/// without a temporary), sharing no byte with any of `inputs` (ValueError). The one place
+/// these are checked: [`inv`] runs it on its `out`, and the package, through
+/// [`check_out`], on the `out` of the dtypes numpy writes (float16, longdouble).
+fn check_result_out<'b, 'py>(
+    out: &'b Bound<'py, PyAny>,
+    dtype: &Bound<'py, PyArrayDescr>,
+    shape: &[usize],
+    inputs: &[&Bound<'py, PyUntypedArray>],
+    func: &str,
+) -> PyResult<&'b Bound<'py, PyUntypedArray>> {
+    let Ok(out) = out.cast::<PyUntypedArray>() else {
+        return Err(PyTypeError::new_err("return arrays must be of ArrayType"));
+    };
+    let have = out.dtype();
+    if !have.is_equiv_to(dtype) || have.is_native_byteorder() == Some(false) {
+        return Err(PyTypeError::new_err(format!(
+            "Cannot cast ufunc '{func}' output from {} to {} with casting rule 'no'",
+            dtype.repr()?,
+            have.repr()?
+        )));
+    }
+    if out.shape() != shape {
+        return Err(PyValueError::new_err(format!(
+            "output operand with shape {} doesn't match the result shape {}",
+            out.getattr("shape")?.str()?,
+            PyTuple::new(out.py(), shape)?.str()?
+        )));
+    }
+    if !is_writeable(out) {
+        return Err(PyValueError::new_err("output array is read-only"));
+    }
+    if !out.is_c_contiguous() || !out.is_aligned() {
+        return Err(PyValueError::new_err(format!(
+            "{func}: out must be C-contiguous and aligned (the result is written in C \
+             order, without a temporary)"
+        )));
+    }
+    // Judged on the bytes each array spans (numpy's may_share_memory), so interleaved
+    // views of one buffer count as sharing memory too.
+    if let Some(o) = extent(out) {
+        if inputs
+            .iter()
+            .filter_map(|a| extent(a))
+            .any(|x| x.0 < o.1 && o.0 < x.1)
+        {
+            return Err(PyValueError::new_err(format!(
+                "{func}: out shares memory with the input"
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// [`check_result_out`] for the package: `out` if `func` can write a result of `dtype` and
+/// `shape` into it, sharing no memory with any of `inputs`; numpy's exceptions otherwise.
+#[pyfunction]
+#[pyo3(signature = (out, dtype, shape, func, *inputs))]
+fn check_out<'py>(
+    out: &Bound<'py, PyAny>,
+    dtype: &Bound<'py, PyArrayDescr>,
+    shape: Vec<usize>,
+    func: &str,
+    inputs: Vec<Bound<'py, PyUntypedArray>>,
+) -> PyResult<Bound<'py, PyUntypedArray>> {
+    let inputs: Vec<_> = inputs.iter().collect();
+    check_result_out(out, dtype, &shape, &inputs, func).cloned()
+}
+
 /// Checks that `out` can be written as a `&mut [T]` holding an array of `shape` in C
 /// order: exactly dtype `T` in native byte order (TypeError otherwise), that shape,
 /// C-contiguous, aligned and writeable (ValueError otherwise).
-fn check_out<T: numpy::Element>(
+fn check_buffer<T: numpy::Element>(
     out: &Bound<'_, PyUntypedArray>,
     shape: &[usize],
     name: &str,
@@ -528,8 +612,8 @@ fn check_out<T: numpy::Element>(
 /// The data of `out` as a mutable slice.
 ///
 /// # Safety
-/// [`check_out::<T>`] must have accepted `out` (dtype `T`, C-contiguous, aligned,
-/// writeable), and nothing else may read or write `out`'s data while the slice lives:
+/// [`check_buffer::<T>`], or [`check_result_out`] with `T`'s dtype, must have accepted
+/// `out` (dtype `T`, C-contiguous, aligned, writeable), and nothing else may read or write `out`'s data while the slice lives:
 /// [`check_disjoint`] must have accepted it against every other array of the call, and
 /// no other slice of it may be made.
 #[allow(clippy::mut_from_ref)] // the numpy array owns its buffer; see the safety contract
@@ -539,8 +623,8 @@ unsafe fn out_slice<'o, T: numpy::Element>(out: &'o Bound<'_, PyUntypedArray>) -
         return &mut [];
     }
     // SAFETY: `out` is a live, C-contiguous, aligned, writeable array of `len` elements of
-    // `T` (checked by `check_out`, the caller's contract), alive for 'o as it is borrowed;
-    // unaliased by the caller's contract.
+    // `T` (checked by `check_buffer` or `check_result_out`, the caller's contract), alive
+    // for 'o as it is borrowed; unaliased by the caller's contract.
     unsafe { std::slice::from_raw_parts_mut((*out.as_array_ptr()).fields.data.cast::<T>(), len) }
 }
 
@@ -677,7 +761,7 @@ where
         return Err(to_py_err(py, matinv::Error::NotSquare));
     }
     let with = |tail: &[usize]| [batch, tail].concat();
-    check_out::<T::Real>(s, &with(&[m.min(n)]), "s")?;
+    check_buffer::<T::Real>(s, &with(&[m.min(n)]), "s")?;
     let vectors = match (uv.is_some(), full_matrices) {
         (false, _) => matinv::Vectors::None,
         (true, true) => matinv::Vectors::Full,
@@ -687,15 +771,15 @@ where
     match uv {
         None => check_disjoint(&[("a", a.as_untyped()), ("s", s)])?,
         Some((u, vh)) => {
-            check_out::<T>(u, &with(&[ur, uc]), "u")?;
-            check_out::<T>(vh, &with(&[vr, vc]), "vh")?;
+            check_buffer::<T>(u, &with(&[ur, uc]), "u")?;
+            check_buffer::<T>(vh, &with(&[vr, vc]), "vh")?;
             check_disjoint(&[("a", a.as_untyped()), ("s", s), ("u", u), ("vh", vh)])?;
         }
     }
     let Some(view) = view_of(py, a)? else {
         return Ok(false);
     };
-    // SAFETY: `check_out` accepted `s` for its dtype and shape, and `check_disjoint` found
+    // SAFETY: `check_buffer` accepted `s` for its dtype and shape, and `check_disjoint` found
     // no two of `a`, `s`, `u` and `vh` sharing a byte; it is sliced once.
     let s = unsafe { out_slice::<T::Real>(s) };
     // SAFETY: as for `s`, for `u` and `vh`.
@@ -737,13 +821,13 @@ where
     T::Real: numpy::Element,
 {
     let (batch, _, _) = batch_of(py, a.shape())?;
-    check_out::<T::Real>(out, batch, "out")?;
+    check_buffer::<T::Real>(out, batch, "out")?;
     check_disjoint(&[("a", a.as_untyped()), ("out", out)])?;
     let Some(view) = view_of(py, a)? else {
         return Ok(false);
     };
     let r = compute(py, || matinv::cond_with(&view, p, params))?;
-    // SAFETY: `check_out` accepted `out` for `T::Real` and the batch shape (as many
+    // SAFETY: `check_buffer` accepted `out` for `T::Real` and the batch shape (as many
     // elements as `r`), `check_disjoint` found it sharing no byte with `a`; sliced once.
     let dst = unsafe { out_slice::<T::Real>(out) };
     dst.copy_from_slice(&r);
@@ -779,8 +863,8 @@ fn lu_typed<'py, T: Element + numpy::Element>(
             a.ndim()
         )));
     };
-    check_out::<T>(a, &[rows, cols], "a")?;
-    // SAFETY: `check_out` accepted `a` for `T` (writeable, aligned, C-contiguous, of
+    check_buffer::<T>(a, &[rows, cols], "a")?;
+    // SAFETY: `check_buffer` accepted `a` for `T` (writeable, aligned, C-contiguous, of
     // `rows * cols` elements); it is the call's only array, sliced once.
     let data = unsafe { out_slice::<T>(a) };
     let mut perm = vec![0usize; rows];
@@ -812,6 +896,7 @@ fn _matinv(m: &Bound<'_, PyModule>) -> PyResult<()> {
     matinv::watch_forks();
     m.add_function(wrap_pyfunction!(check_stack, m)?)?;
     m.add_function(wrap_pyfunction!(inv, m)?)?;
+    m.add_function(wrap_pyfunction!(check_out, m)?)?;
     m.add_function(wrap_pyfunction!(inv_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(svd_into, m)?)?;
     m.add_function(wrap_pyfunction!(cond_into, m)?)?;

@@ -39,6 +39,10 @@
 //! ```
 #![deny(missing_docs)]
 
+// The unit tests share `tests/common` with the integration tests, which name the crate.
+#[cfg(test)]
+extern crate self as matinv;
+
 mod alloc;
 mod cond;
 mod crew;

@@ -45,95 +45,19 @@ fn inv_ex_into<T: Widened>(
     )
 }
 
-/// A tiny deterministic generator (xorshift64*), so the tests need no dependency.
-struct Rng(u64);
+#[path = "../../tests/common/mod.rs"]
+mod common;
+use common::{norm1, widened_ratio as ratio, Rng};
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        let x = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D);
-        (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0 // uniform in [-1, 1)
-    }
-}
-
-trait TestElement: Widened {
-    const EPS: f64;
-    fn from_parts(re: f64, im: f64) -> Self;
-    fn wide(self) -> c64;
-}
-
-impl TestElement for f64 {
-    const EPS: f64 = f64::EPSILON;
-    fn from_parts(re: f64, _: f64) -> Self {
-        re
-    }
-    fn wide(self) -> c64 {
-        c64::new(self, 0.0)
-    }
-}
-
-impl TestElement for f32 {
-    const EPS: f64 = f32::EPSILON as f64;
-    fn from_parts(re: f64, _: f64) -> Self {
-        re as f32
-    }
-    fn wide(self) -> c64 {
-        c64::new(self as f64, 0.0)
-    }
-}
-
-impl TestElement for c64 {
-    const EPS: f64 = f64::EPSILON;
-    fn from_parts(re: f64, im: f64) -> Self {
-        c64::new(re, im)
-    }
-    fn wide(self) -> c64 {
-        self
-    }
-}
-
-impl TestElement for c32 {
-    const EPS: f64 = f32::EPSILON as f64;
-    fn from_parts(re: f64, im: f64) -> Self {
-        c32::new(re as f32, im as f32)
-    }
-    fn wide(self) -> c64 {
-        c64::new(self.re as f64, self.im as f64)
-    }
-}
-
-fn norm1(n: usize, at: impl Fn(usize, usize) -> c64) -> f64 {
-    (0..n)
-        .map(|j| (0..n).map(|i| at(i, j).norm()).sum::<f64>())
-        .fold(0.0, f64::max)
-}
-
-/// LAPACK's `||I - X A||_1 / (n ||A||_1 ||X||_1 eps)` for row-major `a` and `x`.
-fn ratio(n: usize, a: &[c64], x: &[c64], eps: f64) -> f64 {
-    let mut r = vec![c64::new(0.0, 0.0); n * n];
-    for i in 0..n {
-        for k in 0..n {
-            let xik = x[i * n + k];
-            for j in 0..n {
-                r[i * n + j] += xik * a[k * n + j];
-            }
-        }
-        r[i * n + i] -= 1.0;
-    }
-    let resid = norm1(n, |i, j| r[i * n + j]);
-    resid / (n as f64 * norm1(n, |i, j| a[i * n + j]) * norm1(n, |i, j| x[i * n + j]) * eps)
-}
+/// The integration tests' elements, with the crate-private compute type the kernels need.
+trait TestElement: common::TestElement + Widened {}
+impl<T: common::TestElement + Widened> TestElement for T {}
 
 /// A matrix of the kind `structure` expects, with junk where it must not read; and the
 /// matrix it implies (row-major, widened).
 fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T>, Vec<c64>) {
     let complex = !T::Compute::REAL;
-    let mut z = || c64::new(rng.next(), if complex { rng.next() } else { 0.0 });
+    let mut z = || c64::new(rng.next_f64(), if complex { rng.next_f64() } else { 0.0 });
     let mut a: Vec<c64> = (0..n * n).map(|_| z()).collect();
     let mut implied = a.clone();
     match structure {
@@ -142,7 +66,7 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
                 // Diagonal of modulus in [1, 2]; off-diagonals scaled so the condition
                 // number stays moderate.
                 let d = a[i * n + i];
-                a[i * n + i] = d / d.norm() * (1.5 + 0.5 * rng.next());
+                a[i * n + i] = d / d.norm() * (1.5 + 0.5 * rng.next_f64());
                 for j in 0..n {
                     if i != j {
                         a[i * n + j] /= (n as f64).sqrt();
@@ -215,7 +139,7 @@ fn make<T: TestElement>(rng: &mut Rng, n: usize, structure: Structure) -> (Vec<T
     // The implied matrix as the stored type holds it.
     let implied = implied
         .iter()
-        .map(|z| T::from_parts(z.re, z.im).wide())
+        .map(|z| T::from_parts(z.re, z.im).widen())
         .collect();
     (stored, implied)
 }
@@ -235,18 +159,18 @@ const STRUCTURES: [Structure; 9] = [
 fn check_type<T: TestElement>(params: &Params, sizes: &[usize]) {
     for (s, &structure) in STRUCTURES.iter().enumerate() {
         for &n in sizes {
-            let mut rng = Rng::new((s * 1000 + n) as u64);
+            let mut rng = Rng::seeded((s * 1000 + n) as u64);
             let (a, implied) = make::<T>(&mut rng, n, structure);
             let view = StackView::c_contiguous(&a, &[n, n]).unwrap();
             let mut x = vec_of::<T>(n * n).unwrap();
             let mut st = [Status::default()];
             inv_ex_structured_into(&view, &mut x, &mut st, structure, params).unwrap();
             assert_eq!(st[0].info, 0, "{structure:?} n={n}");
-            let xw: Vec<c64> = x.iter().map(|v| v.wide()).collect();
+            let xw: Vec<c64> = x.iter().map(|v| v.widen()).collect();
             let r = ratio(n, &implied, &xw, T::EPS);
             assert!(r < 30.0, "{} {structure:?} n={n}: ratio {r}", T::DTYPE);
             // rcond from the implied matrix.
-            let want = 1.0 / (norm1(n, |i, j| implied[i * n + j]) * norm1(n, |i, j| xw[i * n + j]));
+            let want = 1.0 / (norm1(&implied, n) * norm1(&xw, n));
             assert!(
                 (st[0].rcond - want.min(1.0)).abs() <= 1e-12 * want,
                 "{structure:?} rcond"
@@ -271,7 +195,7 @@ fn check_type<T: TestElement>(params: &Params, sizes: &[usize]) {
             // Without status: the same bits.
             let mut y = vec_of::<T>(n * n).unwrap();
             inv_structured_into(&view, &mut y, structure, params).unwrap();
-            assert!(x.iter().zip(&y).all(|(p, q)| p.wide() == q.wide()));
+            assert!(x.iter().zip(&y).all(|(p, q)| p.widen() == q.widen()));
         }
     }
 }
@@ -405,7 +329,7 @@ fn zero_diagonal_and_not_positive_definite() {
 #[test]
 fn auto_detects_and_matches_general_bits() {
     let n = 6;
-    let mut rng = Rng::new(7);
+    let mut rng = Rng::seeded(7);
     let mut data = Vec::new();
     let kinds = [
         Structure::Auto, // general
@@ -420,7 +344,7 @@ fn auto_detects_and_matches_general_bits() {
     ];
     for &k in &kinds {
         if k == Structure::Auto {
-            data.extend((0..n * n).map(|_| rng.next()));
+            data.extend((0..n * n).map(|_| rng.next_f64()));
         } else {
             let (_, implied) = make::<f64>(&mut rng, n, k);
             data.extend(implied.iter().map(|z| z.re));
@@ -450,7 +374,7 @@ fn auto_detects_and_matches_general_bits() {
         }
     }
     // An all-general stack: the general path itself (lanes included), bit for bit.
-    let data: Vec<f64> = (0..100 * 16).map(|_| rng.next()).collect();
+    let data: Vec<f64> = (0..100 * 16).map(|_| rng.next_f64()).collect();
     let view = StackView::c_contiguous(&data, &[100, 4, 4]).unwrap();
     let (mut x, mut y) = (vec![0.0; 1600], vec![0.0; 1600]);
     crate::invert(crate::Request::new(&view, &mut x).with_options(InvOptions::default())).unwrap();
@@ -482,7 +406,7 @@ fn strided_stacks_and_threads() {
     // triangular ones, on several threads: same bits as one by one.
     let n = 12;
     let count = 300;
-    let mut rng = Rng::new(3);
+    let mut rng = Rng::seeded(3);
     let mut data = Vec::new();
     for _ in 0..count {
         let (a, _) = make::<f64>(&mut rng, n, Structure::PositiveDefinite { lower: false });
@@ -525,7 +449,7 @@ fn scaled_near_overflow_and_underflow() {
         let s = 2f64.powi(e);
         for &structure in &STRUCTURES[1..4] {
             for n in [5, 40] {
-                let mut rng = Rng::new(n as u64);
+                let mut rng = Rng::seeded(n as u64);
                 let (a, implied) = make::<f64>(&mut rng, n, structure);
                 let a: Vec<f64> = a.iter().map(|v| v * s).collect();
                 let view = StackView::c_contiguous(&a, &[n, n]).unwrap();

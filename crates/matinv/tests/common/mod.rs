@@ -1,5 +1,6 @@
-//! Shared helpers for the integration tests: a slow, obviously-correct residual in
-//! double precision, and a small seeded generator (no extra dependency needed).
+//! Shared helpers for the integration tests and the crate's unit tests (which include this
+//! file): a slow, obviously-correct residual in double precision, and a small seeded
+//! generator (no extra dependency needed).
 #![allow(dead_code)]
 
 use matinv::{c32, c64, Element};
@@ -51,6 +52,11 @@ impl TestElement for c32 {
 /// xorshift64*: deterministic, good enough for test matrices.
 pub struct Rng(pub u64);
 impl Rng {
+    /// A generator whose state is `seed` spread over the word (any seed, 0 included).
+    pub fn seeded(seed: u64) -> Self {
+        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
     pub fn next_f64(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -60,7 +66,8 @@ impl Rng {
     }
 }
 
-fn norm1(a: &[c64], n: usize) -> f64 {
+/// The 1-norm (largest column sum of moduli) of the row-major `n x n` matrix `a`.
+pub fn norm1(a: &[c64], n: usize) -> f64 {
     (0..n)
         .map(|j| (0..n).map(|i| a[i * n + j].norm()).sum::<f64>())
         .fold(0.0, f64::max)
@@ -71,6 +78,12 @@ fn norm1(a: &[c64], n: usize) -> f64 {
 pub fn lapack_ratio<T: TestElement>(a: &[T], x: &[T], n: usize) -> f64 {
     let a: Vec<c64> = a.iter().map(|v| v.widen()).collect();
     let x: Vec<c64> = x.iter().map(|v| v.widen()).collect();
+    widened_ratio(n, &a, &x, T::EPS)
+}
+
+/// [`lapack_ratio`] of matrices already widened, with the `eps` of the precision that
+/// computed `x`.
+pub fn widened_ratio(n: usize, a: &[c64], x: &[c64], eps: f64) -> f64 {
     let mut r = vec![c64::new(0.0, 0.0); n * n];
     for i in 0..n {
         for k in 0..n {
@@ -81,8 +94,7 @@ pub fn lapack_ratio<T: TestElement>(a: &[T], x: &[T], n: usize) -> f64 {
         }
         r[i * n + i] -= 1.0;
     }
-    let denom = n as f64 * norm1(&a, n) * norm1(&x, n) * T::EPS;
-    norm1(&r, n) / denom
+    norm1(&r, n) / (n as f64 * norm1(a, n) * norm1(x, n) * eps)
 }
 
 /// A random row-major `n x n` matrix with a boosted diagonal (well conditioned).
