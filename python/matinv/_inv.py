@@ -284,14 +284,16 @@ def inv(
     if result_t.type in EXTRA_DTYPES:
         x, _ = _extra(arr, a, result_t, state, name, lower, out, precision, "inv")
         return x if out is not None else wrap(x)
-    # scipy's overwrite_a, taken where the result can be written over `a` as it is (then
-    # `arr` is `a`'s own memory, unconverted).
+    # scipy's overwrite_a, taken where `arr` is `a`'s own memory: a kernel dtype, so not
+    # converted (the native inverse declines memory it cannot write as it is, and the
+    # result is then a copy's).
     in_place = (
         overwrite_a
         and out is None
         and state is _trust.DEFAULT
         and name == GENERAL
-        and _in_place_ok(a)
+        and isinstance(a, np.ndarray)
+        and a.dtype in NATIVE
     )
     source = _source(a, arr)
     if state is _trust.DEFAULT:
@@ -300,7 +302,7 @@ def inv(
         x, info, rcond = _native.inv_ex(arr, out, name, lower, precision, "inv", source)
         extended = precision == "extended"
         _trust.apply(state, info, rcond, result_t, cholesky=name == "pos", extended=extended)
-    if in_place:
+    if in_place and x is arr:
         return a  # type: ignore[return-value]
     return x if out is not None else wrap(x)
 
@@ -337,17 +339,6 @@ def _extra(
         x = dst
     empty = (np.empty(batch, dtype=np.int32), np.empty(batch, dtype=np.float64))
     return x, status if status is not None else empty
-
-
-def _in_place_ok(a: object) -> bool:
-    """Whether the native kernels can invert `a` in its own memory (`overwrite_a`)."""
-    return (
-        isinstance(a, np.ndarray)
-        and a.dtype in NATIVE
-        and a.flags.c_contiguous
-        and a.flags.aligned
-        and a.flags.writeable
-    )
 
 
 def _source(a: object, arr: NDArray[Any]) -> NDArray[Any] | None:

@@ -64,7 +64,8 @@ def inv(
     """Every inverse request without a status: the inverse of every matrix of `arr` (a
     kernel dtype in native byte order), of structure `assume_a`, in `precision`
     ('working' or 'extended'), into `out` (None: a new array, or `arr` itself when
-    `in_place`); LinAlgError for a singular matrix. Returns the array written. `out` is
+    `in_place`, if the kernels can write it as it is, else a copy of it); LinAlgError for
+    a singular matrix. Returns the array written. `out` is
     checked by numpy's rules in the native module, as an output of `func`, and must not
     share memory with `arr` or the ndarray `source` (the caller's input, when `arr` is a
     converted copy of it)."""
@@ -108,8 +109,9 @@ def _call(
     prec = None if precision == "working" else precision
     x = _matinv.inv(arr, threads, out, status, name, low, prec, in_place, func, source)
     if x is None:
-        # Unaligned, or strides that are not whole elements: the kernels read elements in
-        # place, so they get an aligned copy; `out` was checked against `arr` already.
+        # Unaligned, strides that are not whole elements, or (in place) memory the kernels
+        # cannot write as it is: they get an aligned C-contiguous copy (in place: the
+        # result); `out` was checked against `arr` already.
         copy = arr.copy()
         x = _matinv.inv(copy, threads, out, status, name, low, prec, in_place, func, source)
     if x is None:

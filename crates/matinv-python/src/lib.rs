@@ -93,11 +93,11 @@ fn check_stack(py: Python<'_>, shape: Vec<usize>) -> PyResult<()> {
 /// Returns the array written `x` (or the tuple), or None, doing nothing, when `a` is not
 /// an array the kernels read as it is (a new array: not an ndarray of float32, float64,
 /// complex64 or complex128 in native byte order; any output: unaligned, or strides that
-/// are not whole elements): the caller converts or copies it and calls again. Checked
-/// here, before anything is read, written or allocated: `out` by numpy's rules, in its
-/// words, as an output of the function `func` (see [`check_result_out`]; it must not
-/// share memory with `a` or `source`, the caller's input when `a` is a converted copy of
-/// it); `a` in place for what writing it needs (C-contiguous, aligned, writeable).
+/// are not whole elements; in place: not C-contiguous, aligned and writeable): the caller
+/// converts or copies it and calls again (in place, on the copy). Checked here, before
+/// anything is read, written or allocated: `out` by numpy's rules, in its words, as an
+/// output of the function `func` (see [`check_result_out`]; it must not share memory
+/// with `a` or `source`, the caller's input when `a` is a converted copy of it).
 #[pyfunction]
 #[pyo3(signature = (a, num_threads=0, out=None, status=false, assume_a=None, lower=false, precision=None, in_place=false, func="inv", source=None))]
 #[allow(clippy::too_many_arguments)]
@@ -313,7 +313,10 @@ fn invert<'py, T: Element + numpy::Element>(
     let mut into = None;
     let view = match target {
         Target::InPlace => {
-            check_buffer::<T>(a, shape, "a")?;
+            // Declined, for the caller to copy, where `a` cannot be written as a `&mut [T]`.
+            if !a.is_c_contiguous() || !a.is_aligned() || !is_writeable(a) {
+                return Ok(None);
+            }
             None
         }
         Target::New | Target::Into(_) => {
@@ -350,7 +353,8 @@ fn invert<'py, T: Element + numpy::Element>(
             Some(st)
         }
     };
-    // SAFETY: `x` is `a` in place, accepted by `check_buffer` for `T`; or `out`, accepted
+    // SAFETY: `x` is `a` in place, an array of `T` found C-contiguous, aligned and
+    // writeable above; or `out`, accepted
     // by `check_result_out` for `T`'s dtype and `a`'s shape and sharing no byte with `a`
     // (read through `view`); or an array just made by numpy for them, C-contiguous,
     // aligned and writeable, with no other reference to it. It is sliced once, and
