@@ -59,15 +59,7 @@ pub(crate) fn condition_numbers<T: Widened>(
         Norm::Two | Norm::MinusTwo => {
             let k = m.min(n);
             let mut s: Vec<T::Real> = zeros(count.checked_mul(k).ok_or(Error::TooLarge)?)?;
-            svd_run(
-                a,
-                &mut s,
-                None,
-                Vectors::None,
-                false,
-                NonFinite::Nan,
-                params,
-            )?;
+            singular_values(a, &mut s, params)?;
             for (r, s) in r.iter_mut().zip(s.chunks_exact(k)) {
                 let (big, small) = (T::real_to_f64(s[0]), T::real_to_f64(s[k - 1]));
                 *r = if p == Norm::Two {
@@ -125,6 +117,16 @@ pub(crate) fn condition_numbers<T: Widened>(
     Ok(out)
 }
 
+/// The singular values of every matrix of `a` into `s`, without vectors (NaN for a
+/// matrix with a non-finite entry): what the condition numbers built on the SVD read.
+fn singular_values<T: Widened>(
+    a: &StackView<'_, T>,
+    s: &mut [T::Real],
+    params: &Params,
+) -> Result<(), Error> {
+    svd_run(a, s, None, Vectors::None, false, NonFinite::Nan, params)
+}
+
 /// Norm `p` (not a 2-norm) of the row-major `n x n` matrix `a`.
 fn norm<F: Field>(a: &[F], n: usize, p: Norm, params: &Params) -> Result<f64, Error> {
     let row = |i: usize| {
@@ -169,15 +171,7 @@ fn norm<F: Field>(a: &[F], n: usize, p: Norm, params: &Params) -> Result<f64, Er
             }
             let view = StackView::c_contiguous(a, &[n, n])?;
             let mut s: Vec<f64> = zeros(n)?;
-            svd_run(
-                &view,
-                &mut s,
-                None,
-                Vectors::None,
-                false,
-                NonFinite::Nan,
-                params,
-            )?;
+            singular_values(&view, &mut s, params)?;
             s.iter().sum()
         }
         Norm::Two | Norm::MinusTwo => unreachable!("2-norms go through the SVD"),

@@ -401,33 +401,41 @@ pub trait Widened: Element {
     fn real_to_f64(x: Self::Real) -> f64;
 }
 
+/// [`Widened`] for the double precision types, which the kernels compute in as they are:
+/// every conversion is the identity, and the real type is `f64`.
+macro_rules! computed_as_itself {
+    ($t:ty) => {
+        impl Widened for $t {
+            type Compute = $t;
+            #[inline(always)]
+            fn to_compute(self) -> $t {
+                self
+            }
+            #[inline(always)]
+            fn from_compute(value: $t) -> Self {
+                value
+            }
+            fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [$t]> {
+                Some(slice)
+            }
+            #[inline(always)]
+            fn real_from_f64(x: f64) -> f64 {
+                x
+            }
+            #[inline(always)]
+            fn real_to_f64(x: f64) -> f64 {
+                x
+            }
+        }
+    };
+}
+
 impl Element for f64 {
     type Real = f64;
     const DTYPE: &'static str = "float64";
 }
 
-impl Widened for f64 {
-    type Compute = f64;
-    #[inline(always)]
-    fn to_compute(self) -> f64 {
-        self
-    }
-    #[inline(always)]
-    fn from_compute(value: f64) -> Self {
-        value
-    }
-    fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [f64]> {
-        Some(slice)
-    }
-    #[inline(always)]
-    fn real_from_f64(x: f64) -> f64 {
-        x
-    }
-    #[inline(always)]
-    fn real_to_f64(x: f64) -> f64 {
-        x
-    }
-}
+computed_as_itself!(f64);
 
 impl Element for f32 {
     type Real = f32;
@@ -462,28 +470,7 @@ impl Element for c64 {
     const DTYPE: &'static str = "complex128";
 }
 
-impl Widened for c64 {
-    type Compute = c64;
-    #[inline(always)]
-    fn to_compute(self) -> c64 {
-        self
-    }
-    #[inline(always)]
-    fn from_compute(value: c64) -> Self {
-        value
-    }
-    fn as_compute_mut(slice: &mut [Self]) -> Option<&mut [c64]> {
-        Some(slice)
-    }
-    #[inline(always)]
-    fn real_from_f64(x: f64) -> f64 {
-        x
-    }
-    #[inline(always)]
-    fn real_to_f64(x: f64) -> f64 {
-        x
-    }
-}
+computed_as_itself!(c64);
 
 impl Element for c32 {
     type Real = f32;
