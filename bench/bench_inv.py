@@ -6,6 +6,7 @@ Run from the repository root:
     .venv/bin/python bench/bench_inv.py            # full run, a few minutes
     .venv/bin/python bench/bench_inv.py --quick    # smoke run, ~30-60 s
     .venv/bin/python bench/bench_inv.py --list     # the case names
+    .venv/bin/python bench/bench_inv.py --markdown # docs/performance.md's table, from the JSON
 
 Both functions are timed in one process, interleaved (each repeat times numpy then matinv,
 or matinv then numpy, alternating), after one warm-up call of each per case; the warm-up
@@ -707,6 +708,44 @@ def table_lines(results):
     return lines
 
 
+def doc_label(case):
+    """A case as the docs' tables name it (`tests/test_docs_drift.py` reads it back)."""
+    n = case["n"]
+    if case["stacked"]:
+        short = {"float64": "f64", "float32": "f32", "complex128": "c128", "complex64": "c64"}
+        count = f"1e{round(math.log10(case['count']))}"
+        return f"{count} x {n}x{n} {short.get(case['dtype'], case['dtype'])}"
+    label = f"one {n}x{n}"
+    if case["dtype"] != "float64":
+        label += f" {case['dtype']}"
+    return label + (" (Python call)" if n <= 3 else "")
+
+
+def markdown(results):
+    """docs/performance.md's table of a full run: every case with both libraries, the
+    machine's floors and x limit (the README quotes some of its rows)."""
+    lines = [
+        "| case | numpy | matinv | ratio | memory floor | compute floor | x limit "
+        "| x limit goal | numpy x limit |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        s, c = r["summary"], r["case"]
+        cells = [
+            doc_label(c),
+            fmt_time(s["numpy"]["median_s"]),
+            fmt_time(s["matinv"]["median_s"]),
+            fmt_num(s["ratio_median"]),
+            fmt_time(s["memory_floor_s"]),
+            fmt_time(s["compute_floor_s"]) if s["compute_floor_s"] else "-",
+            fmt_num(s["x_limit"]),
+            str(c["limit_goal"]) if c["limit_goal"] else "-",
+            fmt_num(s["numpy"]["x_limit"]),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def write_json(path, payload):
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -861,6 +900,11 @@ def parse_args(argv):
     )
     p.add_argument("--list", action="store_true", help="list the cases and exit")
     p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print docs/performance.md's table from the --json results file and exit",
+    )
+    p.add_argument(
         "--repeats",
         type=int,
         metavar="N",
@@ -923,6 +967,9 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args._memprobe:
         memprobe_child(json.loads(args._memprobe))
+        return 0
+    if args.markdown:
+        print(markdown(json.loads(Path(args.json).read_text())["results"]))
         return 0
     cases = select_cases(args.cases, args.quick)
     if args.list:

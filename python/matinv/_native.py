@@ -65,10 +65,9 @@ def inv(
     kernel dtype in native byte order), of structure `assume_a`, in `precision`
     ('working' or 'extended'), into `out` (None: a new array, or `arr` itself when
     `in_place`, if the kernels can write it as it is, else a copy of it); LinAlgError for
-    a singular matrix. Returns the array written. `out` is
-    checked by numpy's rules in the native module, as an output of `func`, and must not
-    share memory with `arr` or the ndarray `source` (the caller's input, when `arr` is a
-    converted copy of it)."""
+    a singular matrix. Returns the array written. `out` is checked by numpy's rules in
+    the native module, as an output of `func`, and must not share memory with `arr` or
+    the ndarray `source` (the caller's input, when `arr` is a converted copy of it)."""
     x: NDArray[np.generic] = _call(
         arr, out, False, assume_a, lower, precision, in_place, func, source
     )
