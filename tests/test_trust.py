@@ -99,6 +99,19 @@ def stack_with_singular():
     return a
 
 
+def test_errstate_with_the_default_settings_keeps_overwrite_a():
+    # Review: a block that sets nothing (or the defaults) is the default: overwrite_a and
+    # the fast path still apply inside it (they were silently dropped).
+    for block in (matinv.errstate(), matinv.errstate(singular="raise", ill_conditioned="ignore")):
+        a = np.array([[2.0, 0.0], [0.0, 4.0]])
+        with block:
+            assert matinv.inv(a, overwrite_a=True) is a
+        np.testing.assert_array_equal(a, [[0.5, 0.0], [0.0, 0.25]])
+    a = np.array([[2.0, 0.0], [0.0, 4.0]])
+    with matinv.errstate(singular="warn"):
+        assert matinv.inv(a, overwrite_a=True) is not a
+
+
 def test_errstate_nan_is_silent():
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -79,7 +79,10 @@ def errstate(
         raise ValueError(f"singular must be one of {_SINGULAR}, got {new_singular!r}")
     if new_ill not in _ILL_CONDITIONED:
         raise ValueError(f"ill_conditioned must be one of {_ILL_CONDITIONED}, got {new_ill!r}")
-    token = _state.set(cast(State, (new_singular, new_ill)))  # both checked just above
+    new = cast(State, (new_singular, new_ill))  # both checked just above
+    # The default settings as `DEFAULT` itself: `inv`'s fast path and `overwrite_a` test
+    # it by identity.
+    token = _state.set(DEFAULT if new == DEFAULT else new)
     try:
         yield
     finally:
