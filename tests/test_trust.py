@@ -100,8 +100,9 @@ def stack_with_singular():
 
 
 def test_errstate_with_the_default_settings_keeps_overwrite_a():
-    # Review: a block that sets nothing (or the defaults) is the default: overwrite_a and
-    # the fast path still apply inside it (they were silently dropped).
+    # Review: a block that sets nothing (or the defaults) is the default state itself, so
+    # overwrite_a still applies inside it (it was silently dropped, as was the fast path,
+    # which tests by the same identity).
     for block in (matinv.errstate(), matinv.errstate(singular="raise", ill_conditioned="ignore")):
         a = np.array([[2.0, 0.0], [0.0, 4.0]])
         with block:

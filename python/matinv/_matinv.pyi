@@ -54,8 +54,8 @@ def inv(
     `assume_a` (None: 'general'; the lower triangle read for 'pos', 'sym' and 'her' when
     `lower`), in `precision` (None or 'working': numpy's; 'extended': double-double),
     with `num_threads` threads (0: every core), into a new C-contiguous array
-    (`out` None), into `out`, or in place (`in_place`: `a` must then be C-contiguous,
-    aligned and writeable). `out` is checked as `check_out` checks it, as an output of
+    (`out` None), into `out`, or in place (`in_place`). `out` is checked as `check_out`
+    checks it, as an output of
     `func`, against `a` and `source`. With `status`: a status per matrix and NaN inverses
     instead of LinAlgError for singular matrices, returned as ``(x, info, rcond)``, new
     int32 and float64 arrays of shape `a.shape[:-2]` made after the result.
@@ -63,7 +63,9 @@ def inv(
     Returns the array written (or that tuple); None, doing nothing, when `a` is not an
     array the kernels read as it is: for a new array, not an ndarray of a kernel dtype in
     native byte order (and, without `status`, not a stack of square matrices); for any
-    output, unaligned or strides that are not whole elements (copy it first). Raises
+    output, unaligned or strides that are not whole elements; in place, not C-contiguous,
+    aligned and writeable (copy it first; in place, invert the copy). ValueError for `out`
+    and `in_place` together, TypeError for `out` or `in_place` with a non-array `a`. Raises
     numpy.linalg.LinAlgError for a shape that is not a stack of square matrices and,
     without `status`, for a singular matrix (or "Matrix is not positive definite" under
     'pos'); ValueError for an unknown `assume_a` or `precision`; TypeError for an input
@@ -93,8 +95,10 @@ def inv_pairs(
     byte order, of one shape; ``|lo|`` at most half an ulp of ``hi``: an 80-bit long
     double split exactly) in double-double arithmetic, written as ``x_hi + x_lo``
     (``x_hi`` the rounded inverse; both C-contiguous, of the inputs' dtype and shape, and
-    sharing no memory with them or each other); `info`, `rcond`, `assume_a`, `lower` and
-    the errors as for `inv`."""
+    sharing no memory with them or each other); with `info` (int32) and `rcond`
+    (float64), both or neither, C-contiguous of the batch shape and sharing no memory
+    with the other arrays: a status per matrix instead of LinAlgError. `assume_a` and
+    `lower` as for `inv`."""
 
 def default_num_threads() -> int:
     """Threads used when none is asked for (every core, or RAYON_NUM_THREADS; 1 when those

@@ -1,9 +1,10 @@
 """The one place the package calls the native kernels (`matinv._matinv`).
 
 The native functions read an input in place and write outputs the caller allocated (or,
-for `inv`, a new array); they return False or None, doing nothing, when the input is
-unaligned or its strides are not whole elements, and the caller retries on an aligned
-copy. Every call passes the thread count in effect (`matinv._threads.requested`).
+for `inv`, new arrays: the result and the status of `inv_ex`); they return False or None,
+doing nothing, when the input is unaligned or its strides are not whole elements (or, in
+place, memory they cannot write as it is), and the caller retries on an aligned copy.
+Every call passes the thread count in effect (`matinv._threads.requested`).
 """
 
 from __future__ import annotations
@@ -137,8 +138,9 @@ def inv_pairs(
 ) -> tuple[NDArray[np.generic], NDArray[np.generic]]:
     """The inverses of the matrices ``hi + lo`` (float64 or complex128 arrays of one shape,
     ``|lo|`` at most half an ulp of ``hi``), in double-double arithmetic, as new arrays
-    ``(x_hi, x_lo)`` (``x_hi`` the rounded inverse, ``x_lo`` the rest); a status per
-    matrix into `status` as for `inv`."""
+    ``(x_hi, x_lo)`` (``x_hi`` the rounded inverse, ``x_lo`` the rest); with `status`
+    (new int32 ``info`` and float64 ``rcond`` arrays of the batch shape), a status per
+    matrix written into it instead of LinAlgError for a singular one."""
     info, rcond = status if status is not None else (None, None)
     name, low = (None, False) if assume_a == "general" else (assume_a, bool(lower))
     hi, lo = np.ascontiguousarray(hi), np.ascontiguousarray(lo)

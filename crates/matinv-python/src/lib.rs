@@ -163,8 +163,9 @@ fn options(
 /// The inverses of the matrices `hi + lo` (an 80-bit long double split exactly into two
 /// float64 or complex128 arrays of one shape) in double-double arithmetic, as the pairs
 /// `x_hi + x_lo` (`x_hi` the rounded inverse): `matinv.invert_pairs` of the core. The
-/// outputs, `info` and `rcond` (both or neither, as for [`inv`]) are the caller's arrays,
-/// checked here as [`inv`] checks its outputs.
+/// outputs, and `info` (int32) and `rcond` (float64) of the batch shape (both or neither:
+/// a status per matrix instead of LinAlgError), are the caller's arrays, checked here by
+/// [`check_buffer`] (dtype, shape, layout, writeable) and [`check_disjoint`].
 #[pyfunction]
 #[pyo3(signature = (hi, lo, x_hi, x_lo, info=None, rcond=None, assume_a=None, lower=false, num_threads=0))]
 #[allow(clippy::too_many_arguments)]
@@ -250,8 +251,9 @@ fn invert_pairs<'py, T: Element + numpy::Element>(
         matinv::invert_pairs(&h, &l, dh, dl, st_ref, opts)
     })?;
     if let Some((info, rcond)) = status {
-        // SAFETY: as in `invert`: checked for i32 / f64 and the batch shape, disjoint from
-        // every other array of the call, each sliced once.
+        // SAFETY: `check_buffer` accepted `info` for i32 and `rcond` for f64, both of the
+        // batch shape; `check_disjoint` found each sharing no byte with every other array
+        // of the call; each is sliced once.
         let (info, rcond) = unsafe { (out_slice::<i32>(info), out_slice::<f64>(rcond)) };
         for ((i, r), s) in info.iter_mut().zip(rcond.iter_mut()).zip(&st) {
             *i = s.info as i32;
@@ -275,7 +277,7 @@ enum Target<'b, 'py> {
 /// A caller's `out=` as the package passes it: any object (checked by
 /// [`check_result_out`]), the function named in numpy's messages, and the array besides
 /// the kernel input that `out` must not share memory with (the caller's own input, when
-/// the kernels read a converted or aligned copy of it).
+/// the kernels read a converted copy of it or a base-class view).
 #[derive(Clone, Copy)]
 struct ResultOut<'b, 'py> {
     out: &'b Bound<'py, PyAny>,
@@ -616,10 +618,11 @@ fn check_buffer<T: numpy::Element>(
 /// The data of `out` as a mutable slice.
 ///
 /// # Safety
-/// [`check_buffer::<T>`], or [`check_result_out`] with `T`'s dtype, must have accepted
-/// `out` (dtype `T`, C-contiguous, aligned, writeable), and nothing else may read or write `out`'s data while the slice lives:
-/// [`check_disjoint`] must have accepted it against every other array of the call, and
-/// no other slice of it may be made.
+/// `out` must be an array of dtype `T`, C-contiguous, aligned and writeable (accepted by
+/// [`check_buffer::<T>`], by [`check_result_out`] with `T`'s dtype, or just made by numpy
+/// for `T`), and nothing else of the call may read or write its bytes while the slice
+/// lives: found sharing none with the other arrays ([`check_disjoint`], or
+/// [`check_result_out`]'s overlap check), or new; no other slice of it may be made.
 #[allow(clippy::mut_from_ref)] // the numpy array owns its buffer; see the safety contract
 unsafe fn out_slice<'o, T: numpy::Element>(out: &'o Bound<'_, PyUntypedArray>) -> &'o mut [T] {
     let len = out.len();
@@ -655,7 +658,8 @@ fn view_of<'a, T: Element + numpy::Element>(
     // base) holds, alive while `a` is borrowed (a view made with `as_strided` that breaks
     // it is invalid for numpy too); alignment and whole-element strides are checked above
     // (`from_raw_parts` checks only the shape). Not written to: the callers write only
-    // outputs that `check_disjoint` found sharing no byte with `a` (Python code writing
+    // outputs found sharing no byte with `a` (`check_disjoint`, `check_result_out`'s
+    // overlap check) or new (Python code writing
     // to `a` from another thread while the GIL is released races as it would with
     // numpy's own functions).
     let view = unsafe { StackView::from_raw_parts(a.data(), a.shape(), &strides) }
