@@ -79,15 +79,27 @@ def copy_floor(a: NDArray[Any], repeats: int = 9) -> dict[str, float]:
 
 
 def cpu_model() -> str:
-    """The CPU's model name, as lscpu prints it."""
+    """The CPU's model name, as lscpu prints it, with its x86 family and model numbers:
+    virtual machines may name an AMD EPYC only "AMD EPYC", whose family and model tell a
+    Zen 1 (family 23) from a Zen 4 (family 25, model 17)."""
+    fields = {}
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "cpu family", "model"):
+                    fields.setdefault(key, value.strip())
+                if not line.strip() and fields:
+                    break
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    name = fields.get("model name")
+    if not name:
+        return platform.processor() or platform.machine()
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
+    return name
 
 
 def cpu_vector_isa() -> str | None:

@@ -711,12 +711,19 @@ def test_single_matrix_peer_tables_come_from_their_results(monkeypatch):
     assert not missing, "rows not from bench/results/single-peers.json:\n" + "\n".join(missing)
 
 
-def test_latest_benchmark_table_comes_from_its_results(monkeypatch):
-    # docs/performance.md's table of the last full run is `bench/bench_inv.py --markdown` of
-    # bench/results/latest.json, whole: every case of the run, row for row.
+@pytest.mark.parametrize(
+    ("heading", "results_file"),
+    [
+        ("## The latest benchmark", "latest.json"),
+        ("## The same benchmark on an AMD EPYC Zen 4", "epyc-zen4.json"),
+    ],
+)
+def test_latest_benchmark_table_comes_from_its_results(monkeypatch, heading, results_file):
+    # docs/performance.md's tables of the last full runs (one per CPU kind) are
+    # `bench/bench_inv.py --markdown` of their results files, whole: every case, row for row.
     module = bench_module("bench_inv", monkeypatch)
-    results = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())["results"]
+    results = json.loads((ROOT / "bench" / "results" / results_file).read_text())["results"]
     text = (DOCS / "performance.md").read_text(encoding="utf-8")
-    section = text.split("## The latest benchmark", 1)[1].split("\n## ", 1)[0]
+    section = text.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
     shown = [line for line in section.splitlines() if line.startswith("|")]
     assert shown == module.markdown(results).splitlines()
