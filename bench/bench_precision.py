@@ -45,32 +45,12 @@ import numpy as np  # noqa: E402
 
 import matinv  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from exact_reference import exact_inverse, norm1  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "precision.json"
 PLOT = ROOT / "docs" / "_static" / "precision.png"
-
-
-def exact_inverse(a):
-    n = a.shape[0]
-    m = [
-        [Fraction(*x.as_integer_ratio()) for x in row] + [Fraction(int(i == j)) for j in range(n)]
-        for i, row in enumerate(a)
-    ]
-    for c in range(n):
-        p = next(r for r in range(c, n) if m[r][c] != 0)
-        m[c], m[p] = m[p], m[c]
-        pivot = m[c][c]
-        m[c] = [x / pivot for x in m[c]]
-        for r in range(n):
-            if r != c and m[r][c] != 0:
-                f = m[r][c]
-                m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
-    return [row[n:] for row in m]
-
-
-def norm1(m):
-    n = len(m)
-    return max(sum(abs(m[i][j]) for i in range(n)) for j in range(n))
 
 
 def accuracy(x, ref):

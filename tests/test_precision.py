@@ -21,31 +21,10 @@ import pytest
 from numpy.linalg import LinAlgError
 
 import matinv
+from exact_reference import Exact, exact_inverse, norm1
 
 EPS = float(np.finfo(np.float64).eps)
 X87 = np.finfo(np.longdouble).nmant == 63
-
-Exact = list[list[Any]]  # Fractions, or mpmath numbers
-
-
-def exact_inverse(a: np.ndarray) -> Exact:
-    """The exact inverse of the stored matrix `a` (float64, longdouble, or their complex
-    types with Gaussian rationals as pairs): Gauss-Jordan in rational arithmetic."""
-    n = a.shape[0]
-    m = [
-        [Fraction(*x.as_integer_ratio()) for x in row] + [Fraction(int(i == j)) for j in range(n)]
-        for i, row in enumerate(a)
-    ]
-    for c in range(n):
-        p = next(r for r in range(c, n) if m[r][c] != 0)
-        m[c], m[p] = m[p], m[c]
-        pivot = m[c][c]
-        m[c] = [x / pivot for x in m[c]]
-        for r in range(n):
-            if r != c and m[r][c] != 0:
-                f = m[r][c]
-                m[r] = [x - f * y for x, y in zip(m[r], m[c], strict=True)]
-    return [row[n:] for row in m]
 
 
 def mp_inverse(a: np.ndarray, dps: int = 80) -> Exact:
@@ -66,11 +45,6 @@ def to_fraction(x: Any) -> Any:
     if isinstance(x, (np.floating, float)):
         return Fraction(*x.as_integer_ratio())
     return x
-
-
-def norm1(m: Exact) -> Any:
-    n = len(m)
-    return max(sum(abs(m[i][j]) for i in range(n)) for j in range(n))
 
 
 def rel_error(x: np.ndarray, ref: Exact) -> float:
