@@ -697,18 +697,25 @@ def test_dask_cluster_table_is_its_results_file():
         assert matches(fraction.removesuffix("%"), 100 * r["fraction_of_dgemm"]), workers
 
 
-def test_single_matrix_peer_tables_come_from_their_results(monkeypatch):
-    # docs/performance.md's tables of one matrix against its peers are
-    # `bench/bench_single.py --markdown` of bench/results/single-peers.json, row for row.
+@pytest.mark.parametrize(
+    ("heading", "results_file"),
+    [
+        ("## One matrix against its peers", "single-peers.json"),
+        ("## One matrix against its peers on an AMD EPYC Zen 4", "single-peers-epyc-zen4.json"),
+    ],
+)
+def test_single_matrix_peer_tables_come_from_their_results(monkeypatch, heading, results_file):
+    # docs/performance.md's tables of one matrix against its peers (one section per CPU
+    # kind) are `bench/bench_single.py --markdown` of their results files, row for row.
     module = bench_module("bench_single", monkeypatch)
-    results = json.loads((ROOT / "bench" / "results" / "single-peers.json").read_text())
+    results = json.loads((ROOT / "bench" / "results" / results_file).read_text())
     rows = set(module.markdown(results).splitlines())
     text = (DOCS / "performance.md").read_text(encoding="utf-8")
-    section = text.split("## One matrix against its peers", 1)[1].split("\n## ", 1)[0]
+    section = text.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
     shown = [line for line in section.splitlines() if line.startswith("|")]
     assert len(shown) >= 2 * (2 + 8), "the section shows both tables, every size"
     missing = [line for line in shown if line not in rows]
-    assert not missing, "rows not from bench/results/single-peers.json:\n" + "\n".join(missing)
+    assert not missing, f"rows not from bench/results/{results_file}:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize(
