@@ -52,6 +52,11 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "single1024_overwrite": (None, 1024, "float64+overwrite", 5),
     "single3_out": (None, 3, "float64+out", 9),
     "single3_ex": (None, 3, "float64+ex", 9),
+    # Gaussian matrices without the diagonal shift: partial pivoting interchanges rows at
+    # nearly every step (the cases above never do).
+    "stack32x32_piv": (10_000, 32, "gaussian", 7),
+    "stack64x64_piv": (1_000, 64, "gaussian", 7),
+    "single64_piv": (None, 64, "gaussian", 9),
 }
 SINGLE3_CALLS = 20_000  # per sample of the single3 cases: the per-call overhead is measured
 
@@ -61,6 +66,8 @@ def _inputs(count: int | None, n: int, kind: str):  # type: ignore[no-untyped-de
 
     rng = np.random.default_rng(12345)
     shape = (n, n) if count is None else (count, n, n)
+    if kind == "gaussian":
+        return rng.standard_normal(shape), {}
     if kind == "spd":
         g = rng.standard_normal(shape)
         return g @ np.swapaxes(g, -1, -2) + n * np.eye(n), {"assume_a": "pos"}

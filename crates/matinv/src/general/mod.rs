@@ -271,12 +271,14 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
     if s != 1.0 {
         x.iter_mut().for_each(|v| *v *= s);
     }
-    gauss_jordan::invert_in_place(simd, x, n, &mut ws.perm[..n], f)?;
+    let (piv, rows) = ws.perm[..2 * n].split_at_mut(n);
+    gauss_jordan::invert_in_place(simd, x, n, piv, rows, f)?;
     // Row by row of the output, so that its stores are contiguous (the column-major
     // workspace, at most 32 KB, is read across from L1): written column by column, the
-    // stores into the fresh output were the hottest loop of 16x16 stacks.
-    for (i, row) in dst[..n * n].chunks_exact_mut(n).enumerate() {
-        for (d, &v) in row.iter_mut().zip(x[i..].iter().step_by(n)) {
+    // stores into the fresh output were the hottest loop of 16x16 stacks. Row i of the
+    // inverse is where the kernel's row map says.
+    for (row, &r) in dst[..n * n].chunks_exact_mut(n).zip(rows.iter()) {
+        for (d, &v) in row.iter_mut().zip(x[r..].iter().step_by(n)) {
             *d = T::from_compute(T::Compute::from_re(v * s));
         }
     }

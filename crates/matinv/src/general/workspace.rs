@@ -12,6 +12,7 @@ use crate::Error;
 pub(crate) struct Workspace<F: Field> {
     /// A column-major copy for the unblocked LU kernel.
     pub(super) lu: Vec<F>,
+    /// Pivots (`n`), and for the real Gauss-Jordan kernel its row map (`n` more).
     pub(super) perm: Vec<usize>,
     pub(super) work: Vec<F>,
     /// A column-major copy and two columns for the real Gauss-Jordan kernel, grown on first
@@ -33,7 +34,7 @@ impl<F: Field> Workspace<F> {
         let blocked = plan.kernel == Kernel::GaussJordanBlocked;
         Ok(Self {
             lu: zeros(if plan.kernel.needs_lu_copy(n) { nn } else { 0 })?,
-            perm: zeros(n)?,
+            perm: zeros(n.checked_mul(2).ok_or(Error::TooLarge)?)?,
             work: zeros(2 * n)?,
             real: Vec::new(),
             inv: zeros(if blocked && with_inv { nn } else { 0 })?,

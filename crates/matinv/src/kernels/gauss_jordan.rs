@@ -9,6 +9,15 @@
 //! the pivots, and LAPACK's singularity rule (an exact zero pivot), are those of getf2
 //! evaluated right-looking. Its residuals `||I - X A||` measured no worse than numpy's
 //! (LAPACK's criterion at condition numbers up to 1e16, n = 9..128).
+//!
+//! Row interchanges are not carried out: a map from each (interchanged) row to where it
+//! is stored is kept instead, every step addresses its pivot rows through it, and the
+//! caller reads the inverse's rows through it (its copy to the output reads across the
+//! column-major matrix anyway). Every entry sees the same operations as with the rows
+//! moved, so the bits are the same; what goes is a strided pass over the whole matrix per
+//! step (stacks of Gaussian matrices, n = 24..64, which interchange at nearly every step,
+//! took 1.14-1.25x the time of diagonally dominant ones that never do:
+//! bench/results/issue28-gauss-jordan-row-map.txt).
 
 use super::ZeroPivot;
 use pulp::Simd;
@@ -41,24 +50,18 @@ impl Pivot {
     }
 }
 
-/// i?amax below row `k`: the first entry of largest magnitude on or below the diagonal
-/// (with a NaN among them, [`super::amax`]'s choice; a NaN pivot is not a zero one).
+/// i?amax below row `k`: the first entry of largest magnitude on or below the diagonal,
+/// rows in their interchanged order, row `i` stored at `col[rows[i]]` (with a NaN among
+/// them, [`super::amax`]'s choice; a NaN pivot is not a zero one).
 #[inline(always)]
-fn pivot_row(col: &[f64], k: usize) -> usize {
-    k + super::amax(col.len() - k, false, |i| col[k + i].abs())
+fn pivot_row(col: &[f64], rows: &[usize], k: usize) -> usize {
+    k + super::amax(rows.len() - k, false, |i| col[rows[k + i]].abs())
 }
 
-#[inline(always)]
-fn swap_rows(a: &mut [f64], n: usize, k: usize, p: usize) {
-    if p != k {
-        for c in 0..n {
-            a.swap(k + c * n, p + c * n);
-        }
-    }
-}
-
-/// Inverts the column-major `n x n` matrix `a` in place; `piv` needs `n` entries and `work`
-/// `2 n` doubles. On an exact zero pivot returns its column (and `a` holds garbage).
+/// Inverts the column-major `n x n` matrix `a` in place, but for the order of its rows:
+/// on success row `i` of the inverse is row `rows[i]` of `a` (entry `(i, j)` at
+/// `a[rows[i] + j * n]`). `piv` and `rows` need `n` entries, `work` `2 n` doubles. On an
+/// exact zero pivot returns its column (and `a` holds garbage).
 ///
 /// Steps go two at a time: the second step's pivot column is brought up to date first, then
 /// one pass over the matrix applies both rank-1 updates (`x - f t - h u`, two fused
@@ -70,51 +73,55 @@ pub fn invert_in_place<S: Simd>(
     a: &mut [f64],
     n: usize,
     piv: &mut [usize],
+    rows: &mut [usize],
     work: &mut [f64],
 ) -> Result<(), ZeroPivot> {
     let a = &mut a[..n * n];
+    let rows = &mut rows[..n];
+    rows.iter_mut().enumerate().for_each(|(i, r)| *r = i);
+    // Below, `f` and `h` are indexed as `a`'s columns are, by where rows are stored.
     let (f, h) = work[..2 * n].split_at_mut(n);
     let mut k = 0;
     while k < n {
-        let p = pivot_row(&a[k * n..(k + 1) * n], k);
+        let p = pivot_row(&a[k * n..(k + 1) * n], rows, k);
         piv[k] = p;
-        let d = a[p + k * n];
+        rows.swap(k, p);
+        let rk = rows[k];
+        let d = a[rk + k * n];
         if d == 0.0 {
             return Err(k);
         }
-        swap_rows(a, n, k, p);
         // The multipliers, scaled as LU scales them (rather than the pivot row, so that an
         // overflow stays in the rows whose inverse overflows), zero in the pivot row so
         // that the update leaves it alone.
         let pk = Pivot::new(d);
         f.copy_from_slice(&a[k * n..(k + 1) * n]);
         f.iter_mut().for_each(|x| *x = pk.scale(*x));
-        f[k] = 0.0;
+        f[rk] = 0.0;
         if k + 1 == n {
-            single_step(simd, a, n, k, pk, f);
+            single_step(simd, a, n, k, rk, pk, f);
             break;
         }
         // Column k + 1 after step k, its pivot, and step k + 1's multipliers.
         let k1 = k + 1;
-        let t = a[k + k1 * n];
+        let t = a[rk + k1 * n];
         for ((g, &m), &x) in h.iter_mut().zip(f.iter()).zip(&a[k1 * n..(k1 + 1) * n]) {
             *g = (-m).mul_add(t, x);
         }
-        h[k] = pk.scale(t);
-        let p1 = pivot_row(h, k1);
+        h[rk] = pk.scale(t);
+        let p1 = pivot_row(h, rows, k1);
         piv[k1] = p1;
-        let d1 = h[p1];
+        // Rows k + 1 and p1 (neither is row k) trade places.
+        rows.swap(k1, p1);
+        let rk1 = rows[k1];
+        let d1 = h[rk1];
         if d1 == 0.0 {
             return Err(k1);
         }
-        // Rows k + 1 and p1 (neither is row k) trade places everywhere, multipliers too.
-        swap_rows(a, n, k1, p1);
-        f.swap(k1, p1);
-        h.swap(k1, p1);
         let pk1 = Pivot::new(d1);
         h.iter_mut().for_each(|x| *x = pk1.scale(*x));
-        h[k1] = 0.0;
-        double_step(simd, a, n, k, pk, pk1, f, h);
+        h[rk1] = 0.0;
+        double_step(simd, a, n, [k, k1], [rk, rk1], [pk, pk1], f, h);
         k += 2;
     }
     // The row interchanges become column interchanges of the inverse, last first.
@@ -128,12 +135,20 @@ pub fn invert_in_place<S: Simd>(
     Ok(())
 }
 
-/// Step `k` alone (the last one when `n` is odd).
+/// Step `k` alone (the last one when `n` is odd); its pivot row is stored at `rk`.
 #[inline(always)]
-fn single_step<S: Simd>(simd: S, a: &mut [f64], n: usize, k: usize, pk: Pivot, f: &[f64]) {
+fn single_step<S: Simd>(
+    simd: S,
+    a: &mut [f64],
+    n: usize,
+    k: usize,
+    rk: usize,
+    pk: Pivot,
+    f: &[f64],
+) {
     let (fv, ft) = S::as_simd_f64s(f);
     for col in a.chunks_exact_mut(n) {
-        let t = col[k];
+        let t = col[rk];
         let tv = simd.splat_f64s(t);
         let (xv, xt) = S::as_mut_simd_f64s(col);
         for (x, &m) in xv.iter_mut().zip(fv) {
@@ -143,41 +158,40 @@ fn single_step<S: Simd>(simd: S, a: &mut [f64], n: usize, k: usize, pk: Pivot, f
             *x = (-m).mul_add(t, *x);
         }
         // The pivot row is scaled last (and 0 * inf would have made it NaN).
-        col[k] = pk.scale(t);
+        col[rk] = pk.scale(t);
     }
     let col = &mut a[k * n..(k + 1) * n];
     for (x, &m) in col.iter_mut().zip(f) {
         *x = 0.0 - m;
     }
-    col[k] = 1.0 / pk.d;
+    col[rk] = 1.0 / pk.d;
 }
 
-/// Steps `k` and `k + 1` in one pass: `f`, `h` are their multipliers (zero in their own
-/// pivot rows), rows already interchanged.
+/// Steps `k` and `k + 1` (`[k, k1]`) in one pass: their pivot rows are stored at
+/// `[rk, rk1]`, `f`, `h` are their multipliers (zero in their own pivot rows).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn double_step<S: Simd>(
     simd: S,
     a: &mut [f64],
     n: usize,
-    k: usize,
-    pk: Pivot,
-    pk1: Pivot,
+    [k, k1]: [usize; 2],
+    [rk, rk1]: [usize; 2],
+    [pk, pk1]: [Pivot; 2],
     f: &[f64],
     h: &[f64],
 ) {
-    let k1 = k + 1;
     let (fv, ft) = S::as_simd_f64s(f);
     let (hv, ht) = S::as_simd_f64s(h);
     // Each column's two pivot-row entries: row k's, and row k + 1's after step k.
     let pair = |col: &[f64]| {
-        let t = col[k];
-        (t, (-f[k1]).mul_add(t, col[k1]))
+        let t = col[rk];
+        (t, (-f[rk1]).mul_add(t, col[rk1]))
     };
     // The pivot rows' final values (and 0 * inf in the pass would have made them NaN).
     let finish = |col: &mut [f64], (t, u): (f64, f64)| {
-        col[k] = (-h[k]).mul_add(u, pk.scale(t));
-        col[k1] = pk1.scale(u);
+        col[rk] = (-h[rk]).mul_add(u, pk.scale(t));
+        col[rk1] = pk1.scale(u);
     };
     // Every column, columns k and k + 1 included (overwritten below), four at a time so
     // that each vector of multipliers is loaded once for four columns (two at a time, the
@@ -238,20 +252,20 @@ fn double_step<S: Simd>(
         }
         finish(col, p0);
     }
-    // Column k after step k is (-f, 1/d at k); step k + 1 then updates it as any column.
-    let u = 0.0 - f[k1];
+    // Column k after step k is (-f, 1/d in row k); step k + 1 then updates it as any column.
+    let u = 0.0 - f[rk1];
     let col = &mut a[k * n..(k + 1) * n];
     for (i, (x, (&fm, &hm))) in col.iter_mut().zip(f.iter().zip(h)).enumerate() {
-        let e = if i == k { 1.0 / pk.d } else { 0.0 - fm };
+        let e = if i == rk { 1.0 / pk.d } else { 0.0 - fm };
         *x = (-hm).mul_add(u, e);
     }
-    col[k1] = pk1.scale(u);
-    // Column k + 1 is step k + 1's own: (-h, 1/d at k + 1).
+    col[rk1] = pk1.scale(u);
+    // Column k + 1 is step k + 1's own: (-h, 1/d in row k + 1).
     let col = &mut a[k1 * n..(k1 + 1) * n];
     for (x, &hm) in col.iter_mut().zip(h) {
         *x = 0.0 - hm;
     }
-    col[k1] = 1.0 / pk1.d;
+    col[rk1] = 1.0 / pk1.d;
 }
 
 #[cfg(test)]
@@ -278,9 +292,12 @@ mod tests {
         norm1(&r) / (n as f64 * norm1(a) * norm1(x) * f64::EPSILON)
     }
 
+    /// The inverse, its rows read through the kernel's row map.
     fn invert<S: Simd>(simd: S, a: &[f64], n: usize) -> Result<Vec<f64>, ZeroPivot> {
-        let (mut x, mut piv, mut f) = (a.to_vec(), vec![0; n], vec![0.0; 2 * n]);
-        invert_in_place(simd, &mut x, n, &mut piv, &mut f).map(|()| x)
+        let (mut x, mut f) = (a.to_vec(), vec![0.0; 2 * n]);
+        let (mut piv, mut rows) = (vec![0; n], vec![0; n]);
+        invert_in_place(simd, &mut x, n, &mut piv, &mut rows, &mut f)?;
+        Ok((0..n * n).map(|e| x[rows[e % n] + e / n * n]).collect())
     }
 
     struct Check;
