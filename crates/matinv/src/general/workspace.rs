@@ -12,7 +12,8 @@ use crate::Error;
 pub(crate) struct Workspace<F: Field> {
     /// A column-major copy for the unblocked LU kernel.
     pub(super) lu: Vec<F>,
-    /// Pivots (`n`), and for the real Gauss-Jordan kernel its row map (`n` more).
+    /// Pivots (`n`), and the real Gauss-Jordan kernel's row map (`n` more, whatever the
+    /// kernel: two words per order).
     pub(super) perm: Vec<usize>,
     pub(super) work: Vec<F>,
     /// A column-major copy and two columns for the real Gauss-Jordan kernel, grown on first

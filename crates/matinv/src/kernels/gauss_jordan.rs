@@ -1,5 +1,5 @@
 //! Gauss-Jordan elimination with partial pivoting, in place, for real matrices of mid size
-//! (n = 9..64 by default: above the lanes kernel's 8, up to
+//! (n = 17..64 by default: above the lanes kernel's 16, up to
 //! [`crate::KernelParams::gauss_jordan_max_n`]) stored column-major.
 //!
 //! Each step is one rank-1 update of the whole matrix, column by column: long contiguous
