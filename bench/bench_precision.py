@@ -45,10 +45,10 @@ import numpy as np  # noqa: E402
 
 import matinv  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))  # the exact reference the precision tests use
 from exact_reference import exact_inverse, norm1  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "results" / "precision.json"
 PLOT = ROOT / "docs" / "_static" / "precision.png"
 
