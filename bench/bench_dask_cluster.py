@@ -2,7 +2,7 @@
 """One large matrix on a Dask cluster started as users start one (a benchmark, not a test).
 
     .venv/bin/python bench/bench_dask_cluster.py [--n 12000] [--chunk 2000] [--workers 2]
-        [--nthreads 1] [--memory-limit 800MB] [--label NAME]
+        [--nthreads 1] [--memory-limit 800MB] [--label NAME] [--against-dask]
 
 Starts ``dask scheduler`` and ``--workers`` processes ``dask worker --nthreads N
 --memory-limit ...`` on loopback (the commands a user types), makes the matrix on the
@@ -14,6 +14,8 @@ before and after), each worker's peak resident memory (VmHWM) and what it spille
 disk, the task graph's size and the bytes moved between workers (the workers keep every
 transfer in their log: ``DASK_ADMIN__LOW_LEVEL_LOG_LENGTH`` is raised for them).
 With ``--memory-limit`` below the matrix's size the run shows whether spilling works.
+``--against-dask`` then times ``dask.array.linalg.inv`` (which needs scipy) on the same
+input and cluster, with its sampled LAPACK ratio.
 Appends one record to bench/results/dask-cluster.json. Like bench_inv.py, the script
 re-executes itself without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (the workers inherit the
 cleaned environment).
@@ -93,6 +95,28 @@ def task_profile(records):
     return dict(compute_s=ranked, other_s=other)
 
 
+def sampled_lapack_ratio(x, y, n):
+    """LAPACK's ratio ||A X - I||_1 / (n ||A||_1 ||X||_1 eps) on eight columns of X."""
+    cols = np.arange(0, n, n // 8)[:8]
+    r, norm_a, norm_x = dask.compute(
+        x @ y[:, cols] - np.eye(n)[:, cols],
+        abs(x).sum(axis=0).max(),
+        abs(y[:, cols]).sum(axis=0).max(),
+    )
+    eps = np.finfo(np.float64).eps
+    return float(np.abs(r).sum(axis=0).max() / (n * norm_a * norm_x * eps))
+
+
+def dask_linalg_inv(client, x, n):
+    """Seconds and sampled LAPACK ratio of Dask's own `dask.array.linalg.inv` (which
+    needs scipy) on the same persisted input and cluster."""
+    t = time.perf_counter()
+    y = client.persist(da.linalg.inv(x))
+    distributed.wait(y)
+    seconds = time.perf_counter() - t
+    return seconds, sampled_lapack_ratio(x, y, n)
+
+
 def start_cluster(workers, nthreads, memory_limit, directory):
     """`dask scheduler` and `dask worker` processes, as a user starts them."""
     dask_cli = shutil.which("dask", path=os.path.dirname(sys.executable)) or "dask"
@@ -131,6 +155,11 @@ def main():
         "--memory-limit", default="800MB", help="per worker, as dask worker takes it"
     )
     parser.add_argument("--label", default="", help="a name for this run in the results file")
+    parser.add_argument(
+        "--against-dask",
+        action="store_true",
+        help="then time dask.array.linalg.inv on the same input and cluster (needs scipy)",
+    )
     args = parser.parse_args()
     n, b = args.n, args.chunk
 
@@ -158,16 +187,17 @@ def main():
                 failed = [f.key for f in client.futures_of(y) if f.status != "finished"]
                 restarted = client.run(os.getpid) != before
                 reports = client.run(worker_report)
-                ratio = None
-                if not failed:
-                    cols = np.arange(0, n, n // 8)[:8]
-                    r, norm_a, norm_x = dask.compute(
-                        x @ y[:, cols] - np.eye(n)[:, cols],
-                        abs(x).sum(axis=0).max(),
-                        abs(y[:, cols]).sum(axis=0).max(),
+                ratio = None if failed else sampled_lapack_ratio(x, y, n)
+                peer = {}
+                if args.against_dask:
+                    del y  # (its blocks leave the workers first)
+                    peer_seconds, peer_ratio = dask_linalg_inv(client, x, n)
+                    peer = dict(
+                        dask_linalg_inv_seconds=peer_seconds,
+                        dask_linalg_inv_lapack_ratio_sampled=peer_ratio,
+                        dask_linalg_inv_over_matinv=peer_seconds / seconds,
                     )
-                    eps = np.finfo(np.float64).eps
-                    ratio = float(np.abs(r).sum(axis=0).max() / (n * norm_a * norm_x * eps))
+                    print(f"dask.array.linalg.inv: {peer_seconds:.1f} s", flush=True)
         finally:
             for p in reversed(procs):
                 p.terminate()
@@ -196,6 +226,7 @@ def main():
         busy_fraction=sum(profile["compute_s"].values())
         / (args.workers * args.nthreads * seconds),
         task_profile=profile,
+        **peer,
         restarts_logged=log_text.count("Restarting worker"),
         memory_warnings_logged=log_text.count("memory budget"),
         versions=dict(numpy=np.__version__, dask=dask.__version__,

@@ -416,6 +416,29 @@ def test_blocked_tasks_hold_a_bounded_number_of_blocks(dtype):
     assert max(worst.values()) <= 5.1, worst
 
 
+@pytest.mark.parametrize("triangular", ["upper left", "lower left", "upper right", "lower right"])
+@pytest.mark.parametrize("n", [5, 513, 700])
+@pytest.mark.parametrize("dtype", [np.float64, np.complex128])
+def test_triangular_block_product(triangular, n, dtype):
+    # Products with the triangular diagonal blocks of inv(U) and inv(L) split the
+    # triangle in halves (down to 256 rows) and skip the zero blocks: the result is the
+    # full product's (to rounding), whichever triangle and side, odd sizes included.
+    rng = np.random.default_rng(n)
+    t = rng.standard_normal((n, n)).astype(dtype)
+    other = rng.standard_normal((n, 300) if "left" in triangular else (300, n)).astype(dtype)
+    zero_half = np.tril(np.ones((n, n), bool), -1)
+    if triangular.startswith("lower"):
+        zero_half = zero_half.T
+    t[zero_half] = 0.0
+    ref = t @ other if "left" in triangular else other @ t
+    if "left" in triangular:
+        out = mdask._product(t, other, triangular)
+    else:
+        out = mdask._product(other, t, triangular)
+    assert out.dtype == ref.dtype and out.flags.c_contiguous
+    assert np.allclose(out, ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
+
+
 def test_blocked_exchange_refuses_a_swap_between_non_pivot_blocks():
     # Partial pivoting only swaps rows of the pivot block (the first) with other rows;
     # an order moving a row between two other blocks would be a bug, and is refused.
