@@ -8,6 +8,7 @@ for condition numbers up to 1e8, whatever the chunking.
 
 import os
 import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -364,6 +365,24 @@ def test_blocked_nan_is_never_a_pivot():
     assert info == matinv.inv_ex(a).info == 1
 
 
+def test_blocked_errstate_judges_the_matrix_not_its_blocks():
+    # Wilkinson's growth matrix is well-conditioned (rcond 0.005) but its L has an
+    # ill-conditioned diagonal block (rcond 1.6e-32): the inverse of that block, inside a
+    # task run in the caller's context, once obeyed the caller's errstate, so that
+    # inv_ex raised and inv warned about a matrix that was fine.
+    n = 200
+    a = np.eye(n) + np.tril(np.full((n, n), -1.0), -1)
+    a[:, -1] = 1.0
+    x = da.from_array(a, chunks=100)
+    with matinv.errstate(ill_conditioned="raise"):
+        out, info, rcond = dask.compute(*mdask.inv_ex(x), scheduler="sync")
+        assert info == 0 and np.isclose(rcond, matinv.inv_ex(a).rcond, rtol=1e-6)
+        assert lapack_ratio(a, mdask.inv(x).compute(scheduler="sync")) < THRESHOLD
+    with matinv.errstate(ill_conditioned="warn"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mdask.inv(x).compute(scheduler="sync")
+
+
 def test_blocked_inv_ex_rcond(client):
     a = with_condition(np.random.default_rng(10), 300, 1e6)
     out, info, rcond = dask.compute(*mdask.inv_ex(da.from_array(a, chunks=100)))
@@ -424,8 +443,11 @@ def test_triangular_block_product(triangular, n, dtype):
     # triangle in halves (down to 256 rows) and skip the zero blocks: the result is the
     # full product's (to rounding), whichever triangle and side, odd sizes included.
     rng = np.random.default_rng(n)
-    t = rng.standard_normal((n, n)).astype(dtype)
-    other = rng.standard_normal((n, 300) if "left" in triangular else (300, n)).astype(dtype)
+    shape = (n, 300) if "left" in triangular else (300, n)
+    t, other = rng.standard_normal((n, n)), rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        t = t + 1j * rng.standard_normal(t.shape)
+        other = other + 1j * rng.standard_normal(shape)
     zero_half = np.tril(np.ones((n, n), bool), -1)
     if triangular.startswith("lower"):
         zero_half = zero_half.T

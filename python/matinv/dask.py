@@ -567,7 +567,9 @@ def _inv_unit_lower(lu: _Block) -> _Block:
     lower = np.tril(lu, -1)
     lower += 0.0  # (-0.0 to +0.0, as adding the identity did)
     np.fill_diagonal(lower, 1.0)
-    return matinv.inv(lower, assume_a="lower triangular")
+    # inv_ex, not inv: a diagonal block of L may be ill-conditioned where A is not, and
+    # the caller's errstate (in force when the task runs in its context) is about A.
+    return matinv.inv_ex(lower, assume_a="lower triangular").inv
 
 
 def _inv_upper(lu: _Block) -> _Block:
