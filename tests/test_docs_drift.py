@@ -646,17 +646,39 @@ def bench_module(name, monkeypatch):
     return module
 
 
+ZEN4_PRECISION = "### The same benchmark on an AMD EPYC Zen 4"
+
+
 def test_precision_page_tables_come_from_its_results(monkeypatch):
-    # docs/precision.md's tables are `bench/bench_precision.py --markdown` of
-    # bench/results/precision.json, row for row: a number on the page is one the run gave.
+    # docs/precision.md's tables are `bench/bench_precision.py --markdown` of their
+    # results files, row for row: a number on the page is one the run gave (the Zen 4
+    # section's of bench/results/precision-epyc-zen4.json, the rest of precision.json).
     module = bench_module("bench_precision", monkeypatch)
-    results = json.loads((ROOT / "bench" / "results" / "precision.json").read_text())
-    rows = set(module.markdown(results).splitlines())
     page = (DOCS / "precision.md").read_text(encoding="utf-8")
-    shown = [line for line in page.splitlines() if line.startswith("|")]
-    assert len(shown) >= 10, "docs/precision.md shows its accuracy and cost tables"
-    missing = [line for line in shown if line not in rows]
-    assert not missing, "rows not from bench/results/precision.json:\n" + "\n".join(missing)
+    before, zen4 = page.split(ZEN4_PRECISION + "\n", 1)
+    zen4, after = zen4.split("\n#", 1)
+    sections = [(before + after, "precision.json", 10), (zen4, "precision-epyc-zen4.json", 8)]
+    for text, name, least in sections:
+        results = json.loads((ROOT / "bench" / "results" / name).read_text())
+        rows = set(module.markdown(results).splitlines())
+        shown = [line for line in text.splitlines() if line.startswith("|")]
+        assert len(shown) >= least, f"docs/precision.md shows the tables of {name}"
+        missing = [line for line in shown if line not in rows]
+        assert not missing, f"rows not from bench/results/{name}:\n" + "\n".join(missing)
+
+
+def test_precision_page_extended_accuracy_is_the_same_on_zen4():
+    # The Zen 4 section says its run's extended inverses have the accuracy table's
+    # digits and shares within one ulp, row for row.
+    results = ROOT / "bench" / "results"
+    intel = json.loads((results / "precision.json").read_text())["accuracy"]
+    zen4 = json.loads((results / "precision-epyc-zen4.json").read_text())["accuracy"]
+    assert (
+        "AMD EPYC" in json.loads((results / "precision-epyc-zen4.json").read_text())["meta"]["cpu"]
+    )
+    assert [(r["matrix"], r["cond1"], r["extended"]) for r in intel] == [
+        (r["matrix"], r["cond1"], r["extended"]) for r in zen4
+    ]
 
 
 def test_precision_page_newton_block_is_its_results_file():
