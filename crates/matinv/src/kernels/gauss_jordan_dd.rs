@@ -34,15 +34,7 @@ pub(crate) fn invert<W: DoubleDouble>(
     let a = &mut a[..n * n];
     for k in 0..n {
         if pivoting {
-            let mut p = k;
-            let mut best = a[k * n + k].magnitude();
-            for i in k + 1..n {
-                let m = a[i * n + k].magnitude();
-                if m > best {
-                    best = m;
-                    p = i;
-                }
-            }
+            let p = largest_from(k, n, |i| a[i * n + k].magnitude());
             perm[k] = p;
             if p != k {
                 let (top, bottom) = a.split_at_mut(p * n);
@@ -183,7 +175,7 @@ fn invert_planes(
         // multiplier with it), then its pivot row brought through step k.
         let j = k + 1;
         if pivoting {
-            let p = pivot_index(ch, j, n);
+            let p = largest_from(j, n, |i| ch[i].abs());
             perm[j] = p;
             if p != j {
                 for plane in [&mut *hi, &mut *lo] {
@@ -231,13 +223,14 @@ fn invert_planes(
     Ok(())
 }
 
-/// The row of the largest `|hi|` in `column[k..n]` (the first of equals; NaN never).
+/// Partial pivoting's row: the largest `magnitude(i)` among rows `k..n`, the first of
+/// equals (comparisons with NaN are false, so a NaN is never chosen over row `k`).
 #[inline(always)]
-fn pivot_index(column: &[f64], k: usize, n: usize) -> usize {
+fn largest_from(k: usize, n: usize, magnitude: impl Fn(usize) -> f64) -> usize {
     let mut p = k;
-    let mut best = column[k].abs();
-    for (i, x) in column.iter().enumerate().take(n).skip(k + 1) {
-        let m = x.abs();
+    let mut best = magnitude(k);
+    for i in k + 1..n {
+        let m = magnitude(i);
         if m > best {
             best = m;
             p = i;
@@ -258,15 +251,7 @@ fn pivot_step(
     pivoting: bool,
 ) -> Result<(), Stop> {
     if pivoting {
-        let mut p = k;
-        let mut best = hi[k * n + k].abs();
-        for i in k + 1..n {
-            let m = hi[i * n + k].abs();
-            if m > best {
-                best = m;
-                p = i;
-            }
-        }
+        let p = largest_from(k, n, |i| hi[i * n + k].abs());
         perm[k] = p;
         if p != k {
             for plane in [&mut *hi, &mut *lo] {
@@ -532,28 +517,40 @@ mod tests {
             }
             let input = want.clone();
             let r1 = invert(&mut want, n, &mut vec![0; n], pivoting);
-            let mut hi: Vec<f64> = input.iter().map(|x| x.hi).collect();
-            let mut lo: Vec<f64> = input.iter().map(|x| x.lo).collect();
             // One step per pass (as n = 512 runs) and two (as from PAIRED_MIN_N).
             for (threads, paired_from) in [(false, usize::MAX), (true, usize::MAX), (true, 0)] {
-                let (mut h, mut l) = (hi.clone(), lo.clone());
-                let r2 = invert_planes(
-                    &mut h,
-                    &mut l,
-                    n,
-                    &mut vec![0; n],
-                    &mut vec![0.0; 6 * n],
-                    pivoting,
-                    threads,
-                    paired_from,
-                );
+                let (r2, got) = on_planes(&input, n, pivoting, threads, paired_from);
                 assert_eq!(r1, r2);
-                let got: Vec<Dd> = h.iter().zip(&l).map(|(&hi, &lo)| Dd { hi, lo }).collect();
                 assert_eq!(got, want, "pivoting {pivoting}, threads {threads}");
             }
-            hi.clear();
-            lo.clear();
         }
+    }
+
+    /// `invert_planes` on `a` split into its planes: the outcome and the matrix after.
+    fn on_planes(
+        a: &[Dd],
+        n: usize,
+        pivoting: bool,
+        threads: bool,
+        paired_from: usize,
+    ) -> (Result<(), Stop>, Vec<Dd>) {
+        let mut h: Vec<f64> = a.iter().map(|x| x.hi).collect();
+        let mut l: Vec<f64> = a.iter().map(|x| x.lo).collect();
+        let (perm, scratch) = (&mut vec![0; n], &mut vec![0.0; 6 * n]);
+        let r = invert_planes(
+            &mut h,
+            &mut l,
+            n,
+            perm,
+            scratch,
+            pivoting,
+            threads,
+            paired_from,
+        );
+        (
+            r,
+            h.iter().zip(&l).map(|(&hi, &lo)| Dd { hi, lo }).collect(),
+        )
     }
 
     /// The planes kernel against the generic one (one step per pass), bit for bit, on
@@ -611,25 +608,12 @@ mod tests {
                 }
                 let mut want = b.clone();
                 let r1 = invert(&mut want, n, &mut vec![0; n], pivoting);
-                let mut h: Vec<f64> = b.iter().map(|x| x.hi).collect();
-                let mut l: Vec<f64> = b.iter().map(|x| x.lo).collect();
-                let r2 = invert_planes(
-                    &mut h,
-                    &mut l,
-                    n,
-                    &mut vec![0; n],
-                    &mut vec![0.0; 6 * n],
-                    pivoting,
-                    false,
-                    0,
-                );
+                let (r2, got) = on_planes(&b, n, pivoting, false, 0);
                 assert_eq!(r1, r2, "case {case}, pivoting {pivoting}");
                 match r1 {
                     Err(Stop::ZeroPivot(k)) => stops[k % 2] += 1,
                     Err(Stop::NotPositive(k)) => not_positive[k % 2] += 1,
                     Ok(()) => {
-                        let got: Vec<Dd> =
-                            h.iter().zip(&l).map(|(&hi, &lo)| Dd { hi, lo }).collect();
                         let same = got.iter().zip(&want).all(|(x, y)| {
                             x.hi.to_bits() == y.hi.to_bits() && x.lo.to_bits() == y.lo.to_bits()
                         });
