@@ -36,11 +36,14 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "stack16x16": (10_000, 16, "float64", 9),
     "stack32x32": (10_000, 32, "float64", 7),
     "stack64x64": (1_000, 64, "float64", 7),
+    "stack80x80": (1_000, 80, "float64", 7),
     "stack128x128": (1_000, 128, "float64", 5),
     "stack16_c128": (20_000, 16, "complex128", 7),
     "spd_stack8": (100_000, 8, "spd", 7),
     "single3": (None, 3, "float64", 9),
     "single64": (None, 64, "float64", 9),
+    "single80": (None, 80, "float64", 9),
+    "single96": (None, 96, "float64", 9),
     "single512": (None, 512, "float64", 7),
     "single1024": (None, 1024, "float64", 5),
     "single2048": (None, 2048, "float64", 3),
@@ -57,6 +60,8 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "stack32x32_piv": (10_000, 32, "gaussian", 7),
     "stack64x64_piv": (1_000, 64, "gaussian", 7),
     "single64_piv": (None, 64, "gaussian", 9),
+    "stack96x96_piv": (1_000, 96, "gaussian", 5),
+    "single96_piv": (None, 96, "gaussian", 9),
 }
 SINGLE3_CALLS = 20_000  # per sample of the single3 cases: the per-call overhead is measured
 

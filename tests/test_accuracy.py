@@ -41,10 +41,11 @@ import matinv
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
 DTYPE_IDS = [np.dtype(t).name for t in DTYPES]
 
-# 1-4: unrolled kernels; 5-16: SIMD lanes (real; looped from 9); 17-64: Gauss-Jordan (real),
-# 5-32: unblocked LU (complex); from 65 (real) and 33 (complex) blocked Gauss-Jordan, whose
-# block width grows from 16 to 32 at n = 96 and to 64 at 384 (sizes straddle each edge and
-# several blocks); 269 is where one complex matrix starts using every thread.
+# 1-4: unrolled kernels; 5-16: SIMD lanes (real; looped from 9); 17-96: Gauss-Jordan (real,
+# three steps per pass from 65), 5-32: unblocked LU (complex); from 97 (real) and 33
+# (complex) blocked Gauss-Jordan, whose block width grows from 16 to 32 at n = 96 and to 64
+# at 384 (sizes straddle each edge and several blocks); 269 is where one complex matrix
+# starts using every thread.
 SMALL_SIZES = [1, 2, 3, 4, 5, 8, 9, 13, 16, 17, 31, 32, 33, 63, 64, 65]
 LARGE_SIZES = [95, 96, 97, 127, 128, 129, 191, 192, 193, 255, 256, 257, 269, 300, 385]
 SIZES = SMALL_SIZES + LARGE_SIZES

@@ -9,7 +9,7 @@ fn main() {
     let single = arg.as_deref() == Some("single");
     let fixed: Option<usize> = arg.and_then(|a| a.parse().ok());
     for n in [
-        2usize, 3, 4, 5, 8, 9, 10, 12, 14, 16, 24, 32, 48, 64, 96, 128, 192,
+        2usize, 3, 4, 5, 8, 9, 10, 12, 14, 16, 24, 32, 48, 64, 80, 96, 112, 128, 192,
     ] {
         if fixed.is_some() && n > 16 {
             break; // a fixed count is for the stacks of the lanes kernel
@@ -36,15 +36,19 @@ fn main() {
         // Each configuration sends real sizes to other kernels: the default dispatch; the
         // lanes kernel up to 8 only (the default before it took 9..16); the unblocked LU
         // up to 64 (no lanes, no Gauss-Jordan); Gauss-Jordan from 2 to 192; blocked
-        // Gauss-Jordan from 5 on.
-        for (name, lanes, gauss_jordan, unblocked) in [
-            ("default", 16usize, 64usize, 32usize),
-            ("lanes-8", 8, 64, 32),
-            ("unblocked-lu", 0, 0, 64),
-            ("gauss-jordan", 0, 192, 4),
-            ("blocked", 0, 0, 4),
+        // Gauss-Jordan from 5 on; the "-2" ones apply two pivot steps per pass of the
+        // Gauss-Jordan kernel (default: two to n = 64, three above).
+        for (name, lanes, gauss_jordan, unblocked, steps) in [
+            ("default", 16usize, 96usize, 32usize, 0usize),
+            ("default-2", 16, 96, 32, 2),
+            ("lanes-8", 8, 96, 32, 0),
+            ("unblocked-lu", 0, 0, 64, 0),
+            ("gauss-jordan", 0, 192, 4, 0),
+            ("gauss-jordan-2", 0, 192, 4, 2),
+            ("blocked", 0, 0, 4, 0),
         ] {
             let mut k = KernelParams::default();
+            k.gauss_jordan_steps = steps;
             k.lanes_max_n = lanes;
             k.gauss_jordan_max_n = gauss_jordan;
             k.unblocked_max_n = unblocked;

@@ -9,7 +9,7 @@
 ///
 /// ```
 /// let mut k = matinv::KernelParams::default();
-/// assert_eq!((k.lanes_max_n, k.gauss_jordan_max_n, k.unblocked_max_n, k.block_size), (16, 64, 32, 0));
+/// assert_eq!((k.lanes_max_n, k.gauss_jordan_max_n, k.unblocked_max_n, k.block_size), (16, 96, 32, 0));
 /// k.block_size = 64; // blocked Gauss-Jordan in panels of 64 columns
 /// let params = matinv::Params::default().with_kernels(k);
 /// assert_eq!(params.kernels.block_size, 64);
@@ -25,6 +25,10 @@ pub struct KernelParams {
     /// ones blocked Gauss-Jordan (the measurements behind the default: docs/performance.md,
     /// "Where the defaults come from").
     pub gauss_jordan_max_n: usize,
+    /// Pivot steps that kernel applies in one pass over the matrix (1 to 3): more steps per
+    /// pass load and store each entry fewer times, with the same bits. 0 picks 2 up to
+    /// n = 64 and 3 above.
+    pub gauss_jordan_steps: usize,
     /// The largest order the unblocked kernels take: complex matrices (and real ones not
     /// taken by the kernels above) up to it use unblocked LU + getri
     /// (`kernels/lu_getri.rs`, getf2's evaluation order, as numpy's LAPACK uses up to
@@ -40,7 +44,8 @@ impl Default for KernelParams {
     fn default() -> Self {
         Self {
             lanes_max_n: 16,
-            gauss_jordan_max_n: 64,
+            gauss_jordan_max_n: 96,
+            gauss_jordan_steps: 0,
             unblocked_max_n: 32,
             block_size: 0,
         }

@@ -6,7 +6,7 @@
 //! (`structured/triangular.rs`, `structured/cholesky.rs`, and `structured/mod.rs` for
 //! their workspace), and `general::stack_loop` prefetches for orders 9..=128.
 
-use crate::kernels::lanes;
+use crate::kernels::{gauss_jordan, lanes};
 use crate::params::Params;
 use crate::simd::Isa;
 
@@ -87,6 +87,8 @@ pub(crate) struct KernelPlan {
     pub(crate) isa: Isa,
     /// The instruction set of the pulp-written kernels (lanes, Gauss-Jordan): the widest.
     pub(crate) pulp_isa: Isa,
+    /// Pivot steps per pass of the Gauss-Jordan kernel.
+    pub(crate) gauss_jordan_steps: usize,
 }
 
 impl KernelPlan {
@@ -97,6 +99,10 @@ impl KernelPlan {
             kernel: Kernel::choose(n, real, params),
             isa: Isa::selected().at_most(Isa::Avx2),
             pulp_isa: Isa::selected(),
+            gauss_jordan_steps: match params.kernels.gauss_jordan_steps {
+                0 => gauss_jordan::default_steps(n),
+                s => s.min(gauss_jordan::MAX_STEPS),
+            },
         }
     }
 }

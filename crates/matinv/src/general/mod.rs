@@ -150,7 +150,7 @@ impl<T: Widened> pulp::WithSimd for Run<'_, '_, '_, T> {
             start,
             out,
             #[inline(always)]
-            |m, d| invert_gauss_jordan(simd, m, n, d, ws),
+            |m, d| invert_gauss_jordan(simd, m, n, d, ws, plan.gauss_jordan_steps),
         )
     }
 }
@@ -231,15 +231,23 @@ pub(crate) fn invert_one<T: Widened>(
                 n: usize,
                 dst: &'r mut [T],
                 ws: &'r mut Workspace<T::Compute>,
+                steps: usize,
             }
             impl<T: Widened> pulp::WithSimd for One<'_, T> {
                 type Output = Result<(), ZeroPivot>;
                 #[inline(always)]
                 fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
-                    invert_gauss_jordan(simd, self.m, self.n, self.dst, self.ws)
+                    invert_gauss_jordan(simd, self.m, self.n, self.dst, self.ws, self.steps)
                 }
             }
-            plan.pulp_isa.dispatch(One { m, n, dst, ws })
+            let steps = plan.gauss_jordan_steps;
+            plan.pulp_isa.dispatch(One {
+                m,
+                n,
+                dst,
+                ws,
+                steps,
+            })
         }
         Kernel::Lanes | Kernel::LuGetri => invert_lu_getri(m, n, dst, ws),
         Kernel::GaussJordanBlocked => invert_blocked(m, n, dst, ws, par),
@@ -254,11 +262,13 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
     n: usize,
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
+    steps: usize,
 ) -> Result<(), ZeroPivot> {
-    if ws.real.len() < n * n + 2 * n {
+    let scratch = n * n + steps * n;
+    if ws.real.len() < scratch {
         // Once per workspace (per thread and call); a failed allocation aborts, as any
         // growth of a Vec does, but this one is the size of a single matrix.
-        ws.real.resize(n * n + 2 * n, 0.0);
+        ws.real.resize(scratch, 0.0);
     }
     let (x, f) = ws.real.split_at_mut(n * n);
     for_each_tile(n, |i, j| {
@@ -272,7 +282,7 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
         x.iter_mut().for_each(|v| *v *= s);
     }
     let (piv, rows) = ws.perm[..2 * n].split_at_mut(n);
-    gauss_jordan::invert_in_place(simd, x, n, piv, rows, f)?;
+    gauss_jordan::invert_in_place(simd, x, n, piv, rows, f, steps)?;
     // Row by row of the output, so that its stores are contiguous (the column-major
     // workspace, at most 32 KB, is read across from L1): written column by column, the
     // stores into the fresh output were the hottest loop of 16x16 stacks. Row i of the

@@ -16,8 +16,8 @@ pub(crate) struct Workspace<F: Field> {
     /// kernel: two words per order).
     pub(super) perm: Vec<usize>,
     pub(super) work: Vec<F>,
-    /// A column-major copy and two columns for the real Gauss-Jordan kernel, grown on first
-    /// use.
+    /// A column-major copy and a column per pivot step of a pass for the real Gauss-Jordan
+    /// kernel, grown on first use.
     pub(super) real: Vec<f64>,
     /// The double-precision result of the blocked kernel, for single-precision output.
     pub(super) inv: Vec<F>,

@@ -1,5 +1,5 @@
 //! Gauss-Jordan elimination with partial pivoting, in place, for real matrices of mid size
-//! (n = 17..64 by default: above the lanes kernel's 16, up to
+//! (n = 17..96 by default: above the lanes kernel's 16, up to
 //! [`crate::KernelParams::gauss_jordan_max_n`]) stored column-major.
 //!
 //! Each step is one rank-1 update of the whole matrix, column by column: long contiguous
@@ -60,13 +60,14 @@ fn pivot_row(col: &[f64], rows: &[usize], k: usize) -> usize {
 
 /// Inverts the column-major `n x n` matrix `a` in place, but for the order of its rows:
 /// on success row `i` of the inverse is row `rows[i]` of `a` (entry `(i, j)` at
-/// `a[rows[i] + j * n]`). `piv` and `rows` need `n` entries, `work` `2 n` doubles. On an
-/// exact zero pivot returns its column (and `a` holds garbage).
+/// `a[rows[i] + j * n]`). `piv` and `rows` need `n` entries, `work` `steps * n` doubles.
+/// On an exact zero pivot returns its column (and `a` holds garbage).
 ///
-/// Steps go two at a time: the second step's pivot column is brought up to date first, then
-/// one pass over the matrix applies both rank-1 updates (`x - f t - h u`, two fused
-/// multiply-adds in the order of two single steps, so the same bits), which halves the
-/// loads and stores per flop.
+/// Steps go `steps` (1 to [`MAX_STEPS`]) at a time: each next pivot column of the group is
+/// brought up to date through the group's earlier steps first, then one pass over the
+/// matrix applies all of the group's rank-1 updates (`x - f t - h u - ...`, one fused
+/// multiply-add per step in the order of single steps, so the same bits whatever `steps`
+/// is), which divides the loads and stores per flop by `steps`.
 #[inline(always)]
 pub fn invert_in_place<S: Simd>(
     simd: S,
@@ -75,54 +76,20 @@ pub fn invert_in_place<S: Simd>(
     piv: &mut [usize],
     rows: &mut [usize],
     work: &mut [f64],
+    steps: usize,
 ) -> Result<(), ZeroPivot> {
     let a = &mut a[..n * n];
     let rows = &mut rows[..n];
     rows.iter_mut().enumerate().for_each(|(i, r)| *r = i);
-    // Below, `f` and `h` are indexed as `a`'s columns are, by where rows are stored.
-    let (f, h) = work[..2 * n].split_at_mut(n);
+    let steps = steps.clamp(1, MAX_STEPS);
     let mut k = 0;
     while k < n {
-        let p = pivot_row(&a[k * n..(k + 1) * n], rows, k);
-        piv[k] = p;
-        rows.swap(k, p);
-        let rk = rows[k];
-        let d = a[rk + k * n];
-        if d == 0.0 {
-            return Err(k);
+        match (n - k).min(steps) {
+            3 => group::<S, 3>(simd, a, n, k, piv, rows, work)?,
+            2 => group::<S, 2>(simd, a, n, k, piv, rows, work)?,
+            _ => group::<S, 1>(simd, a, n, k, piv, rows, work)?,
         }
-        // The multipliers, scaled as LU scales them (rather than the pivot row, so that an
-        // overflow stays in the rows whose inverse overflows), zero in the pivot row so
-        // that the update leaves it alone.
-        let pk = Pivot::new(d);
-        f.copy_from_slice(&a[k * n..(k + 1) * n]);
-        f.iter_mut().for_each(|x| *x = pk.scale(*x));
-        f[rk] = 0.0;
-        if k + 1 == n {
-            single_step(simd, a, n, k, rk, pk, f);
-            break;
-        }
-        // Column k + 1 after step k, its pivot, and step k + 1's multipliers.
-        let k1 = k + 1;
-        let t = a[rk + k1 * n];
-        for ((g, &m), &x) in h.iter_mut().zip(f.iter()).zip(&a[k1 * n..(k1 + 1) * n]) {
-            *g = (-m).mul_add(t, x);
-        }
-        h[rk] = pk.scale(t);
-        let p1 = pivot_row(h, rows, k1);
-        piv[k1] = p1;
-        // Rows k + 1 and p1 (neither is row k) trade places.
-        rows.swap(k1, p1);
-        let rk1 = rows[k1];
-        let d1 = h[rk1];
-        if d1 == 0.0 {
-            return Err(k1);
-        }
-        let pk1 = Pivot::new(d1);
-        h.iter_mut().for_each(|x| *x = pk1.scale(*x));
-        h[rk1] = 0.0;
-        double_step(simd, a, n, [k, k1], [rk, rk1], [pk, pk1], f, h);
-        k += 2;
+        k += (n - k).min(steps);
     }
     // The row interchanges become column interchanges of the inverse, last first.
     for k in (0..n).rev() {
@@ -135,137 +102,211 @@ pub fn invert_in_place<S: Simd>(
     Ok(())
 }
 
-/// Step `k` alone (the last one when `n` is odd); its pivot row is stored at `rk`.
+/// The most pivot steps one pass applies. (Four, written the same way, were 1.0-1.65x
+/// slower than two at n = 12..192 on an AMD EPYC Zen 4: their pass kept its pointers on
+/// the stack; bench/results/issue29-gauss-jordan-steps.txt.)
+pub const MAX_STEPS: usize = 3;
+
+/// The steps per pass [`crate::KernelParams::gauss_jordan_steps`]' 0 picks for order `n`:
+/// three (fewer passes through L2) once the matrix outgrows L1, two before.
+pub fn default_steps(n: usize) -> usize {
+    if n > 64 {
+        3
+    } else {
+        2
+    }
+}
+
+/// The `M` steps from `k`: their pivots, multipliers (in `work`, indexed as `a`'s columns
+/// are, by where rows are stored) and rows, then one pass over the matrix.
 #[inline(always)]
-fn single_step<S: Simd>(
+fn group<S: Simd, const M: usize>(
     simd: S,
     a: &mut [f64],
     n: usize,
     k: usize,
-    rk: usize,
-    pk: Pivot,
-    f: &[f64],
-) {
-    let (fv, ft) = S::as_simd_f64s(f);
-    for col in a.chunks_exact_mut(n) {
-        let t = col[rk];
-        let tv = simd.splat_f64s(t);
-        let (xv, xt) = S::as_mut_simd_f64s(col);
-        for (x, &m) in xv.iter_mut().zip(fv) {
-            *x = simd.negate_mul_add_f64s(m, tv, *x);
+    piv: &mut [usize],
+    rows: &mut [usize],
+    work: &mut [f64],
+) -> Result<(), ZeroPivot> {
+    let mut bufs = work[..M * n].chunks_exact_mut(n);
+    let mut bufs: [&mut [f64]; M] = core::array::from_fn(|_| bufs.next().unwrap());
+    let mut r = [0usize; M];
+    let mut p = [Pivot::new(1.0); M];
+    for j in 0..M {
+        let (done, rest) = bufs.split_at_mut(j);
+        let v = &mut *rest[0];
+        // Column k + j as the group's earlier steps leave it, its pivot, its multipliers
+        // (scaled as LU scales them, rather than the pivot row, so that an overflow stays in
+        // the rows whose inverse overflows; zero in the pivot row, which the pass leaves
+        // alone).
+        v.copy_from_slice(&a[(k + j) * n..(k + j + 1) * n]);
+        for i in 0..j {
+            apply_step(v, &*done[i], r[i], p[i]);
         }
-        for (x, &m) in xt.iter_mut().zip(ft) {
-            *x = (-m).mul_add(t, *x);
+        let pr = pivot_row(v, rows, k + j);
+        piv[k + j] = pr;
+        rows.swap(k + j, pr);
+        r[j] = rows[k + j];
+        let d = v[r[j]];
+        if d == 0.0 {
+            return Err(k + j);
         }
-        // The pivot row is scaled last (and 0 * inf would have made it NaN).
-        col[rk] = pk.scale(t);
+        p[j] = Pivot::new(d);
+        v.iter_mut().for_each(|x| *x = p[j].scale(*x));
+        v[r[j]] = 0.0;
     }
-    let col = &mut a[k * n..(k + 1) * n];
-    for (x, &m) in col.iter_mut().zip(f) {
-        *x = 0.0 - m;
+    let m: [&[f64]; M] = bufs.map(|b| -> &[f64] { b });
+    update(simd, a, n, &Group { r, p, m });
+    // Column k + j after its own step is (-multipliers, 1/d in its pivot row); the group's
+    // later steps then update it as any column.
+    for j in 0..M {
+        let col = &mut a[(k + j) * n..(k + j + 1) * n];
+        for (x, &f) in col.iter_mut().zip(m[j]) {
+            *x = 0.0 - f;
+        }
+        col[r[j]] = 1.0 / p[j].d;
+        for i in j + 1..M {
+            apply_step(col, m[i], r[i], p[i]);
+        }
     }
-    col[rk] = 1.0 / pk.d;
+    Ok(())
 }
 
-/// Steps `k` and `k + 1` (`[k, k1]`) in one pass: their pivot rows are stored at
-/// `[rk, rk1]`, `f`, `h` are their multipliers (zero in their own pivot rows).
-#[allow(clippy::too_many_arguments)]
+/// One step (pivot row stored at `r`, multipliers `f`) on one column, as a single step
+/// would apply it.
 #[inline(always)]
-fn double_step<S: Simd>(
+fn apply_step(col: &mut [f64], f: &[f64], r: usize, p: Pivot) {
+    let t = col[r];
+    for (x, &m) in col.iter_mut().zip(f) {
+        *x = (-m).mul_add(t, *x);
+    }
+    // The pivot row is scaled last (and 0 * inf would have made it NaN).
+    col[r] = p.scale(t);
+}
+
+/// A group's pivot rows (where stored), pivots and multipliers.
+struct Group<'m, const M: usize> {
+    r: [usize; M],
+    p: [Pivot; M],
+    m: [&'m [f64]; M],
+}
+
+impl<const M: usize> Group<'_, M> {
+    /// A column's pivot-row entries: `t[i]`, row `r[i]`'s entry before step `i` (what the
+    /// step multiplies its multipliers by), and `fin[i]`, the same row after the group.
+    #[allow(clippy::needless_range_loop)] // (indices into several small arrays at once)
+    #[inline(always)]
+    fn entries(&self, col: &[f64]) -> ([f64; M], [f64; M]) {
+        let mut v = [0.0; M];
+        for i in 0..M {
+            v[i] = col[self.r[i]];
+        }
+        let mut t = [0.0; M];
+        for i in 0..M {
+            t[i] = v[i];
+            for j in 0..M {
+                if j != i {
+                    v[j] = (-self.m[i][self.r[j]]).mul_add(t[i], v[j]);
+                }
+            }
+            v[i] = self.p[i].scale(t[i]);
+        }
+        (t, v)
+    }
+}
+
+/// The group's rank-1 updates on every column (its own columns too, overwritten by the
+/// caller), `C` columns at a time so that each vector of multipliers is loaded once for
+/// `C` columns: four when their `4 M` pivot-row entries fit the registers with the
+/// multipliers (always with AVX-512's 32), else two.
+#[inline(always)]
+fn update<S: Simd, const M: usize>(simd: S, a: &mut [f64], n: usize, g: &Group<'_, M>) {
+    if M <= 2 || core::mem::size_of::<S::f64s>() >= 64 {
+        update_by::<S, M, 4>(simd, a, n, g);
+    } else {
+        update_by::<S, M, 2>(simd, a, n, g);
+    }
+}
+
+#[allow(clippy::needless_range_loop)] // (indices into several small arrays at once)
+#[inline(always)]
+fn update_by<S: Simd, const M: usize, const C: usize>(
     simd: S,
     a: &mut [f64],
     n: usize,
-    [k, k1]: [usize; 2],
-    [rk, rk1]: [usize; 2],
-    [pk, pk1]: [Pivot; 2],
-    f: &[f64],
-    h: &[f64],
+    g: &Group<'_, M>,
 ) {
-    let (fv, ft) = S::as_simd_f64s(f);
-    let (hv, ht) = S::as_simd_f64s(h);
-    // Each column's two pivot-row entries: row k's, and row k + 1's after step k.
-    let pair = |col: &[f64]| {
-        let t = col[rk];
-        (t, (-f[rk1]).mul_add(t, col[rk1]))
-    };
-    // The pivot rows' final values (and 0 * inf in the pass would have made them NaN).
-    let finish = |col: &mut [f64], (t, u): (f64, f64)| {
-        col[rk] = (-h[rk]).mul_add(u, pk.scale(t));
-        col[rk1] = pk1.scale(u);
-    };
-    // Every column, columns k and k + 1 included (overwritten below), four at a time so
-    // that each vector of multipliers is loaded once for four columns (two at a time, the
-    // loop made 4 loads and 2 stores per 4 fused multiply-adds).
-    let mut blocks = a.chunks_exact_mut(4 * n);
+    // Every slice cut to the same lengths, so that the loops' indexing needs no checks.
+    let (lv, lt) = (n / S::F64_LANES, n % S::F64_LANES);
+    let fv: [&[S::f64s]; M] = g.m.map(|m| &S::as_simd_f64s(m).0[..lv]);
+    let ft: [&[f64]; M] = g.m.map(|m| &S::as_simd_f64s(m).1[..lt]);
+    let mut blocks = a.chunks_exact_mut(C * n);
     for block in &mut blocks {
-        let (c01, c23) = block.split_at_mut(2 * n);
-        let (c0, c1) = c01.split_at_mut(n);
-        let (c2, c3) = c23.split_at_mut(n);
-        let p = [pair(c0), pair(c1), pair(c2), pair(c3)];
-        let t = p.map(|(t, _)| simd.splat_f64s(t));
-        let u = p.map(|(_, u)| simd.splat_f64s(u));
-        let (x0, y0) = S::as_mut_simd_f64s(c0);
-        let (x1, y1) = S::as_mut_simd_f64s(c1);
-        let (x2, y2) = S::as_mut_simd_f64s(c2);
-        let (x3, y3) = S::as_mut_simd_f64s(c3);
-        let xs = x0
-            .iter_mut()
-            .zip(x1.iter_mut())
-            .zip(x2.iter_mut())
-            .zip(x3.iter_mut());
-        for (((((x0, x1), x2), x3), &fm), &hm) in xs.zip(fv).zip(hv) {
-            let step = |x: &mut S::f64s, c: usize| {
-                *x = simd.negate_mul_add_f64s(hm, u[c], simd.negate_mul_add_f64s(fm, t[c], *x));
-            };
-            step(x0, 0);
-            step(x1, 1);
-            step(x2, 2);
-            step(x3, 3);
+        let mut cols = block.chunks_exact_mut(n);
+        let mut cols: [&mut [f64]; C] = core::array::from_fn(|_| cols.next().unwrap());
+        // (Plain loops, not `array::from_fn` or `map`: a closure compiled outside pulp's
+        // target features would call libm's fma and pass vectors through memory.)
+        let mut e = [([0.0; M], [0.0; M]); C];
+        let mut t = [[simd.splat_f64s(0.0); M]; C];
+        for c in 0..C {
+            e[c] = g.entries(&*cols[c]);
+            for s in 0..M {
+                t[c][s] = simd.splat_f64s(e[c].0[s]);
+            }
         }
-        let ys = y0
-            .iter_mut()
-            .zip(y1.iter_mut())
-            .zip(y2.iter_mut())
-            .zip(y3.iter_mut());
-        for (((((x0, x1), x2), x3), &fm), &hm) in ys.zip(ft).zip(ht) {
-            let step =
-                |x: &mut f64, c: usize| *x = (-hm).mul_add(p[c].1, (-fm).mul_add(p[c].0, *x));
-            step(x0, 0);
-            step(x1, 1);
-            step(x2, 2);
-            step(x3, 3);
+        {
+            let mut parts = cols.each_mut().map(|c| S::as_mut_simd_f64s(c));
+            let xv = parts.each_mut().map(|(v, _)| &mut v[..lv]);
+            for i in 0..lv {
+                let mut f = [simd.splat_f64s(0.0); M];
+                for s in 0..M {
+                    f[s] = fv[s][i];
+                }
+                for c in 0..C {
+                    let x = &mut xv[c][i];
+                    for s in 0..M {
+                        *x = simd.negate_mul_add_f64s(f[s], t[c][s], *x);
+                    }
+                }
+            }
+            let xt = parts.each_mut().map(|(_, v)| &mut v[..lt]);
+            for i in 0..lt {
+                for c in 0..C {
+                    let x = &mut xt[c][i];
+                    for s in 0..M {
+                        *x = (-ft[s][i]).mul_add(e[c].0[s], *x);
+                    }
+                }
+            }
         }
-        finish(c0, p[0]);
-        finish(c1, p[1]);
-        finish(c2, p[2]);
-        finish(c3, p[3]);
+        for c in 0..C {
+            for s in 0..M {
+                cols[c][g.r[s]] = e[c].1[s];
+            }
+        }
     }
     for col in blocks.into_remainder().chunks_exact_mut(n) {
-        let p0 = pair(col);
-        let (t0, u0) = (simd.splat_f64s(p0.0), simd.splat_f64s(p0.1));
-        let (x0, y0) = S::as_mut_simd_f64s(col);
-        for ((x0, &fm), &hm) in x0.iter_mut().zip(fv).zip(hv) {
-            *x0 = simd.negate_mul_add_f64s(hm, u0, simd.negate_mul_add_f64s(fm, t0, *x0));
+        let (t, fin) = g.entries(col);
+        let mut tv = [simd.splat_f64s(0.0); M];
+        for s in 0..M {
+            tv[s] = simd.splat_f64s(t[s]);
         }
-        for ((x0, &fm), &hm) in y0.iter_mut().zip(ft).zip(ht) {
-            *x0 = (-hm).mul_add(p0.1, (-fm).mul_add(p0.0, *x0));
+        let (xv, xt) = S::as_mut_simd_f64s(col);
+        for (i, x) in xv[..lv].iter_mut().enumerate() {
+            for s in 0..M {
+                *x = simd.negate_mul_add_f64s(fv[s][i], tv[s], *x);
+            }
         }
-        finish(col, p0);
+        for (i, x) in xt[..lt].iter_mut().enumerate() {
+            for s in 0..M {
+                *x = (-ft[s][i]).mul_add(t[s], *x);
+            }
+        }
+        for s in 0..M {
+            col[g.r[s]] = fin[s];
+        }
     }
-    // Column k after step k is (-f, 1/d in row k); step k + 1 then updates it as any column.
-    let u = 0.0 - f[rk1];
-    let col = &mut a[k * n..(k + 1) * n];
-    for (i, (x, (&fm, &hm))) in col.iter_mut().zip(f.iter().zip(h)).enumerate() {
-        let e = if i == rk { 1.0 / pk.d } else { 0.0 - fm };
-        *x = (-hm).mul_add(u, e);
-    }
-    col[rk1] = pk1.scale(u);
-    // Column k + 1 is step k + 1's own: (-h, 1/d in row k + 1).
-    let col = &mut a[k1 * n..(k1 + 1) * n];
-    for (x, &hm) in col.iter_mut().zip(h) {
-        *x = 0.0 - hm;
-    }
-    col[rk1] = 1.0 / pk1.d;
 }
 
 #[cfg(test)]
@@ -292,12 +333,39 @@ mod tests {
         norm1(&r) / (n as f64 * norm1(a) * norm1(x) * f64::EPSILON)
     }
 
-    /// The inverse, its rows read through the kernel's row map.
-    fn invert<S: Simd>(simd: S, a: &[f64], n: usize) -> Result<Vec<f64>, ZeroPivot> {
-        let (mut x, mut f) = (a.to_vec(), vec![0.0; 2 * n]);
+    /// The inverse, its rows read through the kernel's row map, `steps` steps per pass.
+    fn invert_by<S: Simd>(
+        simd: S,
+        a: &[f64],
+        n: usize,
+        steps: usize,
+    ) -> Result<Vec<f64>, ZeroPivot> {
+        let (mut x, mut f) = (a.to_vec(), vec![0.0; steps * n]);
         let (mut piv, mut rows) = (vec![0; n], vec![0; n]);
-        invert_in_place(simd, &mut x, n, &mut piv, &mut rows, &mut f)?;
+        invert_in_place(simd, &mut x, n, &mut piv, &mut rows, &mut f, steps)?;
         Ok((0..n * n).map(|e| x[rows[e % n] + e / n * n]).collect())
+    }
+
+    /// The inverse with the most steps per pass, after checking that every other number of
+    /// steps per pass gives the same bits (or the same zero pivot). NaN is NaN: which of two
+    /// NaN operands an instruction passes on (and so a NaN's sign) is the compiler's choice
+    /// of operand order, not the arithmetic's.
+    fn invert<S: Simd>(simd: S, a: &[f64], n: usize) -> Result<Vec<f64>, ZeroPivot> {
+        let bits = |r: &Result<Vec<f64>, ZeroPivot>| {
+            r.as_ref()
+                .map(|x| {
+                    x.iter()
+                        .map(|v| if v.is_nan() { f64::NAN } else { *v }.to_bits())
+                        .collect::<Vec<_>>()
+                })
+                .map_err(|&k| k)
+        };
+        let x = invert_by(simd, a, n, MAX_STEPS);
+        for steps in 1..MAX_STEPS {
+            let y = invert_by(simd, a, n, steps);
+            assert_eq!(bits(&x), bits(&y), "n = {n}: {steps} steps per pass differ");
+        }
+        x
     }
 
     struct Check;
@@ -332,8 +400,49 @@ mod tests {
                 );
             }
         }
-        // A zero column is an exact zero pivot at its step (getrf's info - 1).
-        for (n, zero) in [(9, 0), (9, 4), (20, 19), (33, 7)] {
+        // Special entries, ties and exact cancellations, with stops at every place in a
+        // group of steps: every number of steps per pass gives the same bits or stops at
+        // the same step (`invert` checks), whatever the values.
+        for n in [3, 6, 9, 17, 24] {
+            for seed in 0..24u64 {
+                let mut a = matrix(n, seed + 10, if seed % 3 == 0 { 0.0 } else { 2.0 });
+                // Small integers (exact arithmetic, ties, exact zero pivots), rank-deficient
+                // by a column that sums two others.
+                if seed % 4 == 1 {
+                    a.iter_mut().for_each(|v| *v = (*v * 3.0).round());
+                    let (c, d) = ((seed as usize) % n, (seed as usize / 2 + 1) % n);
+                    let e = (c + d + 1) % n;
+                    if c != e && d != e {
+                        for i in 0..n {
+                            a[i + e * n] = a[i + c * n] + a[i + d * n];
+                        }
+                    }
+                }
+                let at = |i: u64| {
+                    (seed.wrapping_mul(2654435761).wrapping_add(i * 40503)) as usize % (n * n)
+                };
+                match seed % 6 {
+                    0 => a[at(1)] = f64::NAN,
+                    2 => a[at(2)] = f64::INFINITY,
+                    3 => a[at(3)] = -0.0,
+                    4 => a[at(4)] = 1e-310,
+                    _ => {}
+                }
+                let _ = invert(simd, &a, n);
+            }
+        }
+        // A zero column is an exact zero pivot at its step (getrf's info - 1), at every
+        // place in a group of four steps.
+        for (n, zero) in [
+            (9, 0),
+            (9, 4),
+            (20, 19),
+            (33, 7),
+            (9, 1),
+            (13, 2),
+            (10, 5),
+            (11, 6),
+        ] {
             let mut a = matrix(n, 7, 4.0);
             a[zero * n..(zero + 1) * n].fill(0.0);
             assert_eq!(invert(simd, &a, n), Err(zero), "n = {n}");
