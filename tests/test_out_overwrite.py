@@ -15,9 +15,10 @@ import matinv
 from matinv import _matinv
 
 DTYPES = [np.float32, np.float64, np.complex64, np.complex128]
-# Orders that reach every kernel: closed forms (1-4), lanes (5-16), Gauss-Jordan (17-64),
-# unblocked complex (up to 32), blocked (65 on; 100 on one thread, 500 with threads inside).
-ORDERS = [1, 2, 3, 4, 5, 8, 9, 17, 33, 64, 65, 100]
+# Orders that reach every kernel: closed forms (1-4), lanes (5-16), Gauss-Jordan (17-96; three
+# steps per pass from 65), unblocked complex (up to 32), blocked (97 on real, 33 complex; 100
+# on one thread, 500 with threads inside).
+ORDERS = [1, 2, 3, 4, 5, 8, 9, 17, 33, 64, 65, 97, 100]
 MATRIX_WARNING = "ignore:the matrix subclass is not the recommended way:PendingDeprecationWarning"
 
 

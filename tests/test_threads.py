@@ -165,7 +165,7 @@ for _ in range(4):
 time.sleep(0.2)
 results = []
 for _ in range(int(sys.argv[1])):
-    pid = os.fork()  # the main thread never inverted n >= 65 before
+    pid = os.fork()  # the main thread never inverted n >= 97 before
     if pid == 0:
         ok = np.allclose(matinv.inv(a) @ a, np.eye(100))
         ok &= np.allclose(matinv.inv(c) @ c, np.eye(40))
@@ -189,7 +189,7 @@ print(results)
 
 def test_forked_children_under_thread_churn_never_hang():
     # Regression: a thread reserving its product buffer held a lock as another forked;
-    # the child's first inversion with products (n >= 65 real, 33 complex, svd, cond)
+    # the child's first inversion with products (n >= 97 real, 33 complex, svd, cond)
     # waited on it forever (5 of 6 runs hung).
     # A hang needs a fork inside one thread's short reservation: with the lock of old,
     # 12-21 of 250 forks hung in each of 3 runs here (Intel Xeon, 2 cores).

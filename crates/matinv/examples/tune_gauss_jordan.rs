@@ -35,7 +35,7 @@ fn main() {
                 s = s
                     .wrapping_mul(6364136223846793005)
                     .wrapping_add(1442695040888963407);
-                *x = (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0; // Gaussian-like: pivots
+                *x = (s >> 11) as f64 / (1u64 << 52) as f64 - 1.0; // uniform in [-1, 1): pivots
             }
             let v = StackView::c_contiguous(&a, &[count, n, n]).unwrap();
             let mut out = vec![0.0; a.len()];
@@ -52,7 +52,7 @@ fn main() {
                     let mut k = KernelParams::default();
                     k.lanes_max_n = 0;
                     k.gauss_jordan_max_n = if st == 0 { 0 } else { 256 };
-                    k.gauss_jordan_steps = st.max(2);
+                    k.gauss_jordan_steps = st.max(1);
                     let mut t = ThreadParams::default();
                     t.num_threads = threads;
                     let p = InvOptions::default()

@@ -136,7 +136,7 @@ fn cap() -> Isa {
 /// inverse, or this function). The general path's generic kernels stop at AVX2 whatever
 /// this says. Every set computes the same bits, NaN payloads aside (the test suite compares
 /// the sets the CPU has), so the cap exists to test and to compare speed. faer's kernels,
-/// which the blocked inverses of matrices above order 64 (real) or 32 (complex) by default
+/// which the blocked inverses of matrices above order 96 (real) or 32 (complex) by default
 /// call for their matrix products, pick their own.
 ///
 /// ```

@@ -163,8 +163,9 @@ properties_for!(f32_props, f32);
 properties_for!(c64_props, c64);
 properties_for!(c32_props, c32);
 
-/// Sizes around every kernel boundary (4/5, lanes to Gauss-Jordan at 8/9, blocked
-/// Gauss-Jordan from 65 with block widths 16, 32 and 64 changing at 96 and 384, faer's LU
+/// Sizes around every kernel boundary (4/5, lanes to Gauss-Jordan at 8/9, its steps per
+/// pass at 64/65, blocked Gauss-Jordan from 97 with block widths 32 and 64 changing at 384
+/// (16 below 96 when asked for), faer's LU
 /// recursion at 16 inside a block, threads inside one matrix from 448) on well-,
 /// moderately ill-conditioned and structured matrices.
 #[test]

@@ -284,7 +284,7 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
     let (piv, rows) = ws.perm[..2 * n].split_at_mut(n);
     gauss_jordan::invert_in_place(simd, x, n, piv, rows, f, steps)?;
     // Row by row of the output, so that its stores are contiguous (the column-major
-    // workspace, at most 32 KB, is read across from L1): written column by column, the
+    // workspace, at most 72 KB, is read across from L1 and L2): written column by column, the
     // stores into the fresh output were the hottest loop of 16x16 stacks. Row i of the
     // inverse is where the kernel's row map says.
     for (row, &r) in dst[..n * n].chunks_exact_mut(n).zip(rows.iter()) {

@@ -432,7 +432,7 @@ mod tests {
             }
         }
         // A zero column is an exact zero pivot at its step (getrf's info - 1), at every
-        // place in a group of four steps.
+        // place in a group of three steps and of two.
         for (n, zero) in [
             (9, 0),
             (9, 4),
