@@ -103,8 +103,9 @@ pub fn invert_in_place<S: Simd>(
 }
 
 /// The most pivot steps one pass applies. (Four, written the same way, were 1.0-1.65x
-/// slower than two at n = 12..192 on an AMD EPYC Zen 4: their pass kept its pointers on
-/// the stack; bench/results/issue29-gauss-jordan-steps.txt.)
+/// slower than two at n = 12..128 on an AMD EPYC Zen 4: their pass kept its pointers on
+/// the stack; two columns at a time, no faster than three steps;
+/// bench/results/issue29-gauss-jordan-steps.txt.)
 pub const MAX_STEPS: usize = 3;
 
 /// The steps per pass [`crate::KernelParams::gauss_jordan_steps`]' 0 picks for order `n`:
