@@ -44,6 +44,7 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "single64": (None, 64, "float64", 9),
     "single80": (None, 80, "float64", 9),
     "single96": (None, 96, "float64", 9),
+    "single448": (None, 448, "float64", 7),
     "single512": (None, 512, "float64", 7),
     "single1024": (None, 1024, "float64", 5),
     "single2048": (None, 2048, "float64", 3),

@@ -3,10 +3,12 @@
 //! (the order flips every round) on the same seeded matrices (uniform in [-1, 1): they
 //! pivot), and each prints its median time per matrix and its ratio to the first.
 //!
-//! `AB_N=64,96 AB_STEPS=0,2,3 [AB_COUNT=200] cargo run --release -p matinv --example
+//! `AB_N=64,96 AB_STEPS=0,2,3,3t [AB_COUNT=200] cargo run --release -p matinv --example
 //! tune_gauss_jordan [THREADS]` (THREADS: 1 by default). A step count of 0 runs the kernels
 //! without Gauss-Jordan (unblocked LU to n = 32, blocked Gauss-Jordan above); the others run
-//! Gauss-Jordan at every order with that many steps per pass.
+//! Gauss-Jordan at every order with that many steps per pass. A `t` after the count puts
+//! all THREADS inside each single matrix (each of a stack of fewer matrices than
+//! threads); without it a single matrix runs on one thread.
 use matinv::{invert, InvOptions, KernelParams, Params, Request, StackView, ThreadParams};
 use std::time::Instant;
 
@@ -18,9 +20,9 @@ fn main() {
     let ns: Vec<usize> = std::env::var("AB_N")
         .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
         .unwrap_or(vec![12, 17, 24, 32, 48, 64, 80, 96, 112, 128]);
-    let steps: Vec<usize> = std::env::var("AB_STEPS")
-        .map(|v| v.split(',').map(|x| x.parse().unwrap()).collect())
-        .unwrap_or(vec![1, 2, 3, 4]);
+    let steps: Vec<String> = std::env::var("AB_STEPS")
+        .map(|v| v.split(',').map(String::from).collect())
+        .unwrap_or(vec!["1".into(), "2".into(), "3".into()]);
     for n in ns {
         for single in [false, true] {
             let fixed: Option<usize> = std::env::var("AB_COUNT").ok().map(|c| c.parse().unwrap());
@@ -48,13 +50,16 @@ fn main() {
                     } else {
                         steps.len() - 1 - j
                     };
-                    let st = steps[ci];
+                    let inside = steps[ci].ends_with('t');
+                    let st: usize = steps[ci].trim_end_matches('t').parse().unwrap();
                     let mut k = KernelParams::default();
                     k.lanes_max_n = 0;
-                    k.gauss_jordan_max_n = if st == 0 { 0 } else { 256 };
+                    k.gauss_jordan_max_n = if st == 0 { 0 } else { 512 };
                     k.gauss_jordan_steps = st.max(1);
                     let mut t = ThreadParams::default();
                     t.num_threads = threads;
+                    let min_n = if inside { 0 } else { usize::MAX };
+                    (t.single_parallel_min_n, t.gauss_jordan_parallel_min_n) = (min_n, min_n);
                     let p = InvOptions::default()
                         .with_params(Params::default().with_kernels(k).with_threads(t));
                     invert(Request::new(&v, &mut out).with_options(p)).ok();
@@ -77,7 +82,7 @@ fn main() {
                 if single { "single" } else { "stack" }
             );
             for (st, m) in steps.iter().zip(&med) {
-                line += &format!("  steps{st} {m:9.0} ({:.3})", m / med[0]);
+                line += &format!("  steps{st:2} {m:9.0} ({:.3})", m / med[0]);
             }
             println!("{line}");
         }

@@ -49,6 +49,8 @@ pub(crate) struct Crew {
     state: AtomicU64,
     /// Chunks of the current step finished (or given up, see [`Crew::run`]).
     done: AtomicUsize,
+    /// Helpers that have left.
+    left: AtomicUsize,
     panicked: AtomicBool,
     /// The current step's work, lifetime erased: valid from the store of its step's state
     /// until [`Crew::run`] has seen every chunk of that step done.
@@ -63,9 +65,9 @@ pub(crate) struct Crew {
 unsafe impl Sync for Crew {}
 
 /// Runs `drive` on the calling thread with up to `helpers` threads of the current rayon
-/// pool spinning beside it, ready to take chunks of each [`Crew::run`] step; they leave when
-/// `drive` returns (or unwinds). Helpers that get no thread run, and leave at once, after
-/// `drive`.
+/// pool (the global one from outside any pool) spinning beside it, ready to take chunks of
+/// each [`Crew::run`] step; they leave when `drive` returns (or unwinds). Helpers that get
+/// no thread run, and leave at once, after `drive`.
 ///
 /// Nothing inside `drive` or a step's work may wait on rayon (a join, a parallel
 /// iterator, faer with `Par::Rayon`): a thread waiting in rayon runs queued jobs, and a
@@ -75,6 +77,7 @@ pub(crate) fn with_helpers<R: Send>(helpers: usize, drive: impl FnOnce(&Crew) ->
     let crew = Crew {
         state: AtomicU64::new(0),
         done: AtomicUsize::new(0),
+        left: AtomicUsize::new(0),
         panicked: AtomicBool::new(false),
         work: UnsafeCell::new(None),
     };
@@ -82,18 +85,34 @@ pub(crate) fn with_helpers<R: Send>(helpers: usize, drive: impl FnOnce(&Crew) ->
         // One thread: no rayon at all (see `threads.rs`).
         return drive(&crew);
     }
-    rayon::scope(|s| {
+    // In place: from outside a pool, `rayon::scope` would move `drive` onto a worker and
+    // put this thread to sleep until it is done (two wake-ups per call).
+    rayon::in_place_scope(|s| {
         for _ in 0..helpers {
-            s.spawn(|_| crew.help());
+            s.spawn(|_| {
+                crew.help();
+                crew.left.fetch_add(1, Ordering::Release);
+            });
         }
         // Helpers leave even if `drive` unwinds (the scope waits for them).
-        struct Leave<'a>(&'a Crew);
+        struct Leave<'a>(&'a Crew, usize);
         impl Drop for Leave<'_> {
             fn drop(&mut self) {
-                self.0.state.store(DONE << GEN_SHIFT, Ordering::Release);
+                let Leave(crew, helpers) = *self;
+                crew.state.store(DONE << GEN_SHIFT, Ordering::Release);
+                // A short spin while running helpers see that: the scope's own wait
+                // would put this thread to sleep, and waking it costs more than the
+                // spin. (Bounded: a helper that never started may be queued behind
+                // this very thread, which runs it in the scope's wait.)
+                for _ in 0..SPINS {
+                    if crew.left.load(Ordering::Acquire) == helpers {
+                        break;
+                    }
+                    std::hint::spin_loop();
+                }
             }
         }
-        let _leave = Leave(&crew);
+        let _leave = Leave(&crew, helpers);
         drive(&crew)
     })
 }

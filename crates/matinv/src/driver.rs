@@ -24,6 +24,12 @@ pub(crate) trait StackJob: Sync {
     /// Scratch for runs of up to `matrices` matrices with `par` (`Par::rayon(0)`: all
     /// threads inside each matrix). Fails, rather than aborting, when memory runs out.
     fn workspace(&self, matrices: usize, par: Par) -> Result<Self::Workspace, Error>;
+    /// Whether every rayon call of a run with threads inside its matrices starts a crew
+    /// (`crew::with_helpers`), which can start from the calling thread
+    /// ([`crate::threads::Team::run_crews`]); faer's parallel kernels cannot.
+    fn crews_only(&self) -> bool {
+        false
+    }
     /// Runs the matrices `start..` whose outputs `out` holds.
     fn run(
         &self,
@@ -63,12 +69,18 @@ pub(crate) fn run_stack<J: StackJob>(
             return job.run(0, out, &mut ws, Par::Seq);
         }
     };
-    team.install(|| {
-        if inside {
-            // One matrix after the other, all threads inside each.
+    if inside {
+        // One matrix after the other, all threads inside each.
+        let run = || {
             let mut ws = job.workspace(count, Par::rayon(0))?;
-            return job.run(0, out, &mut ws, Par::rayon(0));
-        }
+            job.run(0, out, &mut ws, Par::rayon(0))
+        };
+        return match job.crews_only() {
+            true => team.run_crews(run),
+            false => team.install(run),
+        };
+    }
+    team.install(|| {
         let mut list = Vec::new();
         list.try_reserve_exact(tasks).map_err(|_| Error::TooLarge)?;
         let mut rest = out;

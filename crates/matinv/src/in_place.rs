@@ -54,6 +54,7 @@ pub(crate) fn invert_in_place<T: Widened>(
     let mut slab_params = *params;
     if !threads_inside(count, n, T::Compute::REAL, params) {
         slab_params.threads.single_parallel_min_n = usize::MAX;
+        slab_params.threads.gauss_jordan_parallel_min_n = usize::MAX;
     }
     let slab = (SLAB_BYTES / (nn * std::mem::size_of::<T>())).clamp(1, count);
     let mut copy: Vec<T> = Vec::new();

@@ -72,6 +72,14 @@ pub struct ThreadParams {
     /// it (4x the flops). (The measurements behind the default: docs/performance.md,
     /// "Where the defaults come from".)
     pub single_parallel_min_n: usize,
+    /// The same for the real orders the Gauss-Jordan kernel takes
+    /// ([`KernelParams::gauss_jordan_max_n`]): a single matrix of at least this order
+    /// has its passes cut among all threads, with the same bits. Off by default
+    /// (`usize::MAX`): on the 2-core AMD EPYC Zen 4 it was 1.1-3x slower than one thread
+    /// at every order up to 96, the threads meeting once per pass (about 1 us each);
+    /// with `gauss_jordan_max_n` raised it was faster than blocked Gauss-Jordan on one
+    /// thread at n = 192..384 (docs/performance.md).
+    pub gauss_jordan_parallel_min_n: usize,
     /// Roughly how many flops one parallel task should hold, so that scheduling overhead
     /// stays invisible next to the work.
     pub task_flops: usize,
@@ -83,6 +91,7 @@ impl Default for ThreadParams {
             num_threads: 0,
             parallel_min_n: 768,
             single_parallel_min_n: 448,
+            gauss_jordan_parallel_min_n: usize::MAX,
             task_flops: 1 << 20,
         }
     }

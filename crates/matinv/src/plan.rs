@@ -113,6 +113,11 @@ impl KernelPlan {
 pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params) -> bool {
     crate::fork::watch();
     let t = &params.threads;
+    let gauss_jordan = Kernel::choose(n, real, params) == Kernel::GaussJordan;
+    if gauss_jordan && n < t.gauss_jordan_parallel_min_n {
+        // (Even from `parallel_min_n`, should `gauss_jordan_max_n` be raised that far.)
+        return false;
+    }
     if n >= t.parallel_min_n {
         return true;
     }
@@ -130,9 +135,13 @@ pub(crate) fn threads_inside(count: usize, n: usize, real: bool, params: &Params
 
 /// Whether one matrix of order `n` is worth all threads inside it.
 fn single_uses_threads(n: usize, real: bool, params: &Params) -> bool {
+    let t = &params.threads;
     let equivalent = if real { n } else { n * 5 / 3 };
-    Kernel::choose(n, real, params) == Kernel::GaussJordanBlocked
-        && equivalent >= params.threads.single_parallel_min_n
+    match Kernel::choose(n, real, params) {
+        Kernel::GaussJordanBlocked => equivalent >= t.single_parallel_min_n,
+        Kernel::GaussJordan => n >= t.gauss_jordan_parallel_min_n,
+        _ => false,
+    }
 }
 
 /// How threads share a stack of `count` matrices (see [`crate::driver::run_stack`]).

@@ -313,3 +313,64 @@ fn singular_stack_names_a_singular_matrix() {
         }
     );
 }
+
+/// One matrix whose Gauss-Jordan passes are cut among threads (asked for with
+/// `gauss_jordan_parallel_min_n = 0`) gets the one-thread bits (NaN as NaN), and stops at
+/// the same zero pivot; float32 and float64, NaN and inf entries, and from inside a pool of
+/// four threads (so four threads whatever the cores: the crew led by a worker).
+#[test]
+fn threaded_gauss_jordan_gives_one_threads_bits() {
+    use matinv::{Params, ThreadParams};
+    fn run<T: TestElement>(
+        a: &[T],
+        n: usize,
+        threads: usize,
+        inside: bool,
+    ) -> Result<Vec<u64>, String> {
+        let mut t = ThreadParams::default();
+        t.num_threads = threads;
+        t.gauss_jordan_parallel_min_n = if inside { 0 } else { usize::MAX };
+        let opts = InvOptions::default().with_params(Params::default().with_threads(t));
+        let mut out = a.to_vec();
+        let v = StackView::c_contiguous(a, &[n, n]).unwrap();
+        invert(Request::new(&v, &mut out).with_options(opts))
+            .map(|_| {
+                out.iter()
+                    .map(|x| {
+                        let c = x.widen();
+                        match c.re.is_nan() {
+                            true => u64::MAX,
+                            false => c.re.to_bits(),
+                        }
+                    })
+                    .collect()
+            })
+            .map_err(|e| format!("{e:?}"))
+    }
+    fn check<T: TestElement>(rng: &mut Rng, n: usize, special: usize) {
+        let mut a: Vec<T> = random_matrix(rng, n, 0.0);
+        match special {
+            // A zero column partway: the same zero pivot, however the passes are cut.
+            1 => (0..n).for_each(|i| a[i * n + n / 2] = T::from_parts(0.0, 0.0)),
+            2 => a[n + 3] = T::from_parts(f64::NAN, 0.0),
+            3 => a[2 * n + 1] = T::from_parts(f64::INFINITY, 0.0),
+            _ => {}
+        }
+        let one = run(&a, n, 1, false);
+        let two = run(&a, n, 0, true);
+        assert_eq!(one, two, "n = {n}, case {special}: two threads");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        let four = pool.install(|| run(&a, n, 0, true));
+        assert_eq!(one, four, "n = {n}, case {special}: four threads");
+    }
+    let mut rng = Rng(29);
+    for n in [17, 18, 33, 64, 65, 67, 96] {
+        for special in 0..4 {
+            check::<f64>(&mut rng, n, special);
+            check::<f32>(&mut rng, n, special);
+        }
+    }
+}

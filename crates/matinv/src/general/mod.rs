@@ -69,8 +69,12 @@ impl<T: Widened> StackJob for General<'_, '_, T> {
         out.split(matrices, self.plan.n)
     }
 
+    fn crews_only(&self) -> bool {
+        true
+    }
+
     fn workspace(&self, _matrices: usize, par: Par) -> Result<Self::Workspace, Error> {
-        if matches!(par, Par::Rayon(_)) {
+        if matches!(par, Par::Rayon(_)) && self.plan.kernel == Kernel::GaussJordanBlocked {
             // Threads inside each matrix, each with its buffer for faer's products.
             crate::kernels::gemm_buffer::reserve(par)?;
         }
@@ -137,7 +141,7 @@ impl<T: Widened> pulp::WithSimd for Run<'_, '_, '_, T> {
             out,
             ws,
             plan,
-            ..
+            par,
         } = self;
         let n = plan.n;
         if plan.kernel == Kernel::Lanes {
@@ -150,7 +154,7 @@ impl<T: Widened> pulp::WithSimd for Run<'_, '_, '_, T> {
             start,
             out,
             #[inline(always)]
-            |m, d| invert_gauss_jordan(simd, m, n, d, ws, plan.gauss_jordan_steps),
+            |m, d| invert_gauss_jordan(simd, m, n, d, ws, plan.gauss_jordan_steps, par),
         )
     }
 }
@@ -232,12 +236,21 @@ pub(crate) fn invert_one<T: Widened>(
                 dst: &'r mut [T],
                 ws: &'r mut Workspace<T::Compute>,
                 steps: usize,
+                par: Par,
             }
             impl<T: Widened> pulp::WithSimd for One<'_, T> {
                 type Output = Result<(), ZeroPivot>;
                 #[inline(always)]
                 fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
-                    invert_gauss_jordan(simd, self.m, self.n, self.dst, self.ws, self.steps)
+                    let One {
+                        m,
+                        n,
+                        dst,
+                        ws,
+                        steps,
+                        par,
+                    } = self;
+                    invert_gauss_jordan(simd, m, n, dst, ws, steps, par)
                 }
             }
             let steps = plan.gauss_jordan_steps;
@@ -247,6 +260,7 @@ pub(crate) fn invert_one<T: Widened>(
                 dst,
                 ws,
                 steps,
+                par,
             })
         }
         Kernel::Lanes | Kernel::LuGetri => invert_lu_getri(m, n, dst, ws),
@@ -254,7 +268,8 @@ pub(crate) fn invert_one<T: Widened>(
     }
 }
 
-/// A real matrix through [`gauss_jordan`], in a column-major copy of doubles.
+/// A real matrix through [`gauss_jordan`], in a column-major copy of doubles, on the
+/// threads of `par` (its crew's, for one matrix: `plan::threads_inside`).
 #[inline(always)]
 fn invert_gauss_jordan<S: Simd, T: Widened>(
     simd: S,
@@ -263,8 +278,11 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
     dst: &mut [T],
     ws: &mut Workspace<T::Compute>,
     steps: usize,
+    par: Par,
 ) -> Result<(), ZeroPivot> {
-    let scratch = n * n + steps * n;
+    let threads = par.degree();
+    // Threaded, the multipliers of two groups of steps.
+    let scratch = n * n + if threads > 1 { 2 } else { 1 } * steps * n;
     if ws.real.len() < scratch {
         // Once per workspace (per thread and call); a failed allocation aborts, as any
         // growth of a Vec does, but this one is the size of a single matrix.
@@ -282,7 +300,13 @@ fn invert_gauss_jordan<S: Simd, T: Widened>(
         x.iter_mut().for_each(|v| *v *= s);
     }
     let (piv, rows) = ws.perm[..2 * n].split_at_mut(n);
-    gauss_jordan::invert_in_place(simd, x, n, piv, rows, f, steps)?;
+    if threads > 1 {
+        with_helpers(threads - 1, |crew| {
+            gauss_jordan::invert_in_place_with_crew(simd, x, n, piv, rows, f, steps, crew, threads)
+        })?;
+    } else {
+        gauss_jordan::invert_in_place(simd, x, n, piv, rows, f, steps)?;
+    }
     // Row by row of the output, so that its stores are contiguous (the column-major
     // workspace, at most 72 KB, is read across from L1 and L2): written column by column, the
     // stores into the fresh output were the hottest loop of 16x16 stacks. Row i of the
@@ -462,6 +486,10 @@ impl<F: Field> StackJob for OwnMemory<'_, F> {
 
     fn split<'o>(&self, out: Self::Out<'o>, matrices: usize) -> (Self::Out<'o>, Self::Out<'o>) {
         out.split(matrices, self.plan.n)
+    }
+
+    fn crews_only(&self) -> bool {
+        true
     }
 
     fn workspace(&self, _matrices: usize, par: Par) -> Result<Self::Workspace, Error> {

@@ -20,6 +20,7 @@
 //! bench/results/issue28-gauss-jordan-row-map.txt).
 
 use super::ZeroPivot;
+use crate::crew::{Crew, SharedSlice};
 use pulp::Simd;
 
 /// `x / d` for the multipliers of pivot `d`: by the reciprocal unless that would overflow,
@@ -91,7 +92,111 @@ pub fn invert_in_place<S: Simd>(
         }
         k += (n - k).min(steps);
     }
-    // The row interchanges become column interchanges of the inverse, last first.
+    interchange_columns(a, n, piv);
+    Ok(())
+}
+
+/// [`invert_in_place`] on the threads of `crew` (`threads` in all, which sets how passes
+/// are cut and nothing of the result: the bits are [`invert_in_place`]'s). `work` needs
+/// `2 * steps * n` doubles: the multipliers of two groups.
+///
+/// Each pass is cut into one piece of columns per thread, the same for the same thread at
+/// every pass; this thread leads: it brings the next group's columns up to date first,
+/// finishes the group's own columns and chooses the next group's pivots (into the other
+/// half of `work`), then does its own, smaller piece (and any piece no helper took). So
+/// the steps that one thread must take in order overlap the pass, and the threads meet
+/// once per group of steps (about 1 us each on an AMD EPYC Zen 4, which is why
+/// [`crate::ThreadParams::gauss_jordan_parallel_min_n`] is off by default).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)] // (invert_in_place's, and the crew)
+pub fn invert_in_place_with_crew<S: Simd>(
+    simd: S,
+    a: &mut [f64],
+    n: usize,
+    piv: &mut [usize],
+    rows: &mut [usize],
+    work: &mut [f64],
+    steps: usize,
+    crew: &Crew,
+    threads: usize,
+) -> Result<(), ZeroPivot> {
+    let a = &mut a[..n * n];
+    let rows = &mut rows[..n];
+    rows.iter_mut().enumerate().for_each(|(i, r)| *r = i);
+    let steps = steps.clamp(1, MAX_STEPS);
+    if n == 0 {
+        return Ok(());
+    }
+    let (mut this, mut next) = work[..2 * steps * n].split_at_mut(steps * n);
+    let mut group = Chosen::choose(steps.min(n), a, n, 0, piv, rows, this)?;
+    let shared = SharedSlice::new(a);
+    loop {
+        let (k, len) = (group.k, group.len);
+        let (lead, lead_len) = (k + len, steps.min(n - k - len));
+        // The pass's columns (all but the group's own and the next group's, which the
+        // leading thread takes), numbered without that gap: the same piece of them for
+        // the same thread at every pass (so that each column stays in one core's cache),
+        // this thread's the first, made shorter by the leading work (about LEAD_COST
+        // columns' worth per step); each helper takes one of the others.
+        let gap = len + lead_len;
+        let others = n - gap;
+        let share = (others + LEAD_COST * lead_len).div_ceil(threads);
+        let mine = share
+            .saturating_sub(LEAD_COST * lead_len)
+            .next_multiple_of(4)
+            .min(others);
+        let width = (others - mine).div_ceil(threads.max(2) - 1).max(1);
+        let (g, multipliers) = (&group, &*this);
+        let piece = |v0: usize, v1: usize| {
+            for (c0, c1) in [(v0.min(k), v1.min(k)), (v0.max(k) + gap, v1.max(k) + gap)] {
+                if c0 < c1 {
+                    // SAFETY: pieces are disjoint column ranges outside `k..lead +
+                    // lead_len`, the only columns the leading work touches; `a`
+                    // outlives the crew's step.
+                    let cols = unsafe { shared.range(c0 * n..c1 * n) };
+                    simd.vectorize(Pass {
+                        cols,
+                        n,
+                        group: g,
+                        multipliers,
+                    });
+                }
+            }
+        };
+        let chunk = |i: usize| piece(mine + i * width, (mine + (i + 1) * width).min(others));
+        let leading = || {
+            // SAFETY: columns `k..lead + lead_len`, which no chunk touches.
+            let cols = unsafe { shared.range(k * n..(lead + lead_len) * n) };
+            let chosen = simd.vectorize(Lead {
+                cols,
+                n,
+                group: g,
+                multipliers,
+                lead_len,
+                piv: &mut *piv,
+                rows: &mut *rows,
+                next: &mut *next,
+            });
+            piece(0, mine);
+            chosen
+        };
+        match crew.run((others - mine).div_ceil(width), &chunk, leading)? {
+            Some(chosen) => {
+                group = chosen;
+                core::mem::swap(&mut this, &mut next);
+            }
+            None => break,
+        }
+    }
+    // SAFETY: the crew is done with `a`; this is the only reference.
+    let a = unsafe { shared.range(0..n * n) };
+    interchange_columns(a, n, piv);
+    Ok(())
+}
+
+/// The row interchanges become column interchanges of the inverse, last first.
+#[inline(always)]
+fn interchange_columns(a: &mut [f64], n: usize, piv: &[usize]) {
     for k in (0..n).rev() {
         let p = piv[k];
         if p != k {
@@ -99,7 +204,155 @@ pub fn invert_in_place<S: Simd>(
             lo[k * n..(k + 1) * n].swap_with_slice(&mut hi[..n]);
         }
     }
-    Ok(())
+}
+
+/// The leading work of a threaded pass, per step of the next group, in columns of the
+/// pass: that column's update, choosing its pivot (a copy, the group's earlier steps, a
+/// search, a scaling) and finishing it after its group.
+const LEAD_COST: usize = 4;
+
+/// A group of steps whatever its size (the last group may be short), for the threaded
+/// elimination; its multipliers are the first `len` columns of a buffer.
+#[derive(Clone, Copy)]
+struct Chosen {
+    k: usize,
+    len: usize,
+    r: [usize; MAX_STEPS],
+    p: [Pivot; MAX_STEPS],
+}
+
+impl Chosen {
+    /// [`choose`] for the `len` steps from `k`, multipliers into `work`.
+    #[inline(always)]
+    fn choose(
+        len: usize,
+        a: &[f64],
+        n: usize,
+        k: usize,
+        piv: &mut [usize],
+        rows: &mut [usize],
+        work: &mut [f64],
+    ) -> Result<Self, ZeroPivot> {
+        match len {
+            3 => Self::choose_by::<3>(a, n, k, piv, rows, work),
+            2 => Self::choose_by::<2>(a, n, k, piv, rows, work),
+            _ => Self::choose_by::<1>(a, n, k, piv, rows, work),
+        }
+    }
+
+    #[inline(always)]
+    fn choose_by<const M: usize>(
+        a: &[f64],
+        n: usize,
+        k: usize,
+        piv: &mut [usize],
+        rows: &mut [usize],
+        work: &mut [f64],
+    ) -> Result<Self, ZeroPivot> {
+        let mut bufs = work[..M * n].chunks_exact_mut(n);
+        let mut bufs: [&mut [f64]; M] = core::array::from_fn(|_| bufs.next().unwrap());
+        let (r, p) = choose(&a[..M * n], n, k, piv, rows, &mut bufs)?;
+        let mut out = Self {
+            k,
+            len: M,
+            r: [0; MAX_STEPS],
+            p: [Pivot::new(1.0); MAX_STEPS],
+        };
+        out.r[..M].copy_from_slice(&r);
+        out.p[..M].copy_from_slice(&p);
+        Ok(out)
+    }
+
+    /// As a group of `M` steps, its multipliers in `work`.
+    #[inline(always)]
+    fn group<'m, const M: usize>(&self, work: &'m [f64], n: usize) -> Group<'m, M> {
+        let mut m = work.chunks_exact(n);
+        Group {
+            r: core::array::from_fn(|i| self.r[i]),
+            p: core::array::from_fn(|i| self.p[i]),
+            m: core::array::from_fn(|_| m.next().unwrap()),
+        }
+    }
+}
+
+/// A chunk of a pass: the group's updates on the columns `cols`.
+struct Pass<'a> {
+    cols: &'a mut [f64],
+    n: usize,
+    group: &'a Chosen,
+    multipliers: &'a [f64],
+}
+
+impl pulp::WithSimd for Pass<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let Pass {
+            cols,
+            n,
+            group,
+            multipliers: w,
+        } = self;
+        match group.len {
+            3 => update(simd, cols, n, &group.group::<3>(w, n)),
+            2 => update(simd, cols, n, &group.group::<2>(w, n)),
+            _ => update(simd, cols, n, &group.group::<1>(w, n)),
+        }
+    }
+}
+
+/// The leading thread's part of a pass, on `cols` (the group's own columns, then the next
+/// group's `lead_len`): the next group's columns updated, the group's own finished, and the
+/// next group chosen (None after the last group).
+struct Lead<'a> {
+    cols: &'a mut [f64],
+    n: usize,
+    group: &'a Chosen,
+    multipliers: &'a [f64],
+    lead_len: usize,
+    piv: &'a mut [usize],
+    rows: &'a mut [usize],
+    next: &'a mut [f64],
+}
+
+impl pulp::WithSimd for Lead<'_> {
+    type Output = Result<Option<Chosen>, ZeroPivot>;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> Self::Output {
+        let Lead {
+            cols,
+            n,
+            group,
+            multipliers: w,
+            lead_len,
+            piv,
+            rows,
+            next,
+        } = self;
+        let (own, lead) = cols.split_at_mut(group.len * n);
+        match group.len {
+            3 => {
+                let g = group.group::<3>(w, n);
+                update(simd, lead, n, &g);
+                finish(own, n, &g);
+            }
+            2 => {
+                let g = group.group::<2>(w, n);
+                update(simd, lead, n, &g);
+                finish(own, n, &g);
+            }
+            _ => {
+                let g = group.group::<1>(w, n);
+                update(simd, lead, n, &g);
+                finish(own, n, &g);
+            }
+        }
+        if lead_len == 0 {
+            return Ok(None);
+        }
+        let k = group.k + group.len;
+        Chosen::choose(lead_len, lead, n, k, piv, rows, next).map(Some)
+    }
 }
 
 /// The most pivot steps one pass applies. (Four, written the same way, were 1.0-1.65x
@@ -132,6 +385,29 @@ fn group<S: Simd, const M: usize>(
 ) -> Result<(), ZeroPivot> {
     let mut bufs = work[..M * n].chunks_exact_mut(n);
     let mut bufs: [&mut [f64]; M] = core::array::from_fn(|_| bufs.next().unwrap());
+    let (r, p) = choose(&a[k * n..(k + M) * n], n, k, piv, rows, &mut bufs)?;
+    let g = Group {
+        r,
+        p,
+        m: bufs.map(|b| -> &[f64] { b }),
+    };
+    update(simd, a, n, &g);
+    finish(&mut a[k * n..(k + M) * n], n, &g);
+    Ok(())
+}
+
+/// The pivots of the `M` steps from `k`, whose columns are `cols` (as the steps before
+/// left them): each column brought up to date through the group's earlier steps, its pivot
+/// row chosen (recorded in `piv`, `rows` interchanged), its multipliers left in `bufs`.
+#[inline(always)]
+fn choose<const M: usize>(
+    cols: &[f64],
+    n: usize,
+    k: usize,
+    piv: &mut [usize],
+    rows: &mut [usize],
+    bufs: &mut [&mut [f64]; M],
+) -> Result<([usize; M], [Pivot; M]), ZeroPivot> {
     let mut r = [0usize; M];
     let mut p = [Pivot::new(1.0); M];
     for j in 0..M {
@@ -141,7 +417,7 @@ fn group<S: Simd, const M: usize>(
         // (scaled as LU scales them, rather than the pivot row, so that an overflow stays in
         // the rows whose inverse overflows; zero in the pivot row, which the pass leaves
         // alone).
-        v.copy_from_slice(&a[(k + j) * n..(k + j + 1) * n]);
+        v.copy_from_slice(&cols[j * n..(j + 1) * n]);
         for i in 0..j {
             apply_step(v, &*done[i], r[i], p[i]);
         }
@@ -157,21 +433,24 @@ fn group<S: Simd, const M: usize>(
         v.iter_mut().for_each(|x| *x = p[j].scale(*x));
         v[r[j]] = 0.0;
     }
-    let m: [&[f64]; M] = bufs.map(|b| -> &[f64] { b });
-    update(simd, a, n, &Group { r, p, m });
-    // Column k + j after its own step is (-multipliers, 1/d in its pivot row); the group's
-    // later steps then update it as any column.
+    Ok((r, p))
+}
+
+/// The group's own columns `cols` after it: column k + j after its own step is
+/// (-multipliers, 1/d in its pivot row); the group's later steps then update it as any
+/// column. (What the pass left in them is overwritten.)
+#[inline(always)]
+fn finish<const M: usize>(cols: &mut [f64], n: usize, g: &Group<'_, M>) {
     for j in 0..M {
-        let col = &mut a[(k + j) * n..(k + j + 1) * n];
-        for (x, &f) in col.iter_mut().zip(m[j]) {
+        let col = &mut cols[j * n..(j + 1) * n];
+        for (x, &f) in col.iter_mut().zip(g.m[j]) {
             *x = 0.0 - f;
         }
-        col[r[j]] = 1.0 / p[j].d;
+        col[g.r[j]] = 1.0 / g.p[j].d;
         for i in j + 1..M {
-            apply_step(col, m[i], r[i], p[i]);
+            apply_step(col, g.m[i], g.r[i], g.p[i]);
         }
     }
-    Ok(())
 }
 
 /// One step (pivot row stored at `r`, multipliers `f`) on one column, as a single step
@@ -347,24 +626,56 @@ mod tests {
         Ok((0..n * n).map(|e| x[rows[e % n] + e / n * n]).collect())
     }
 
+    /// [`invert_by`] on a crew of `helpers` threads beside this one, passes cut for
+    /// `threads`.
+    fn invert_threaded<S: Simd>(
+        simd: S,
+        a: &[f64],
+        n: usize,
+        steps: usize,
+        helpers: usize,
+        threads: usize,
+    ) -> Result<Vec<f64>, ZeroPivot> {
+        let (mut x, mut f) = (a.to_vec(), vec![0.0; 2 * steps * n]);
+        let (mut piv, mut rows) = (vec![0; n], vec![0; n]);
+        crate::crew::with_helpers(helpers, |crew| {
+            invert_in_place_with_crew(
+                simd, &mut x, n, &mut piv, &mut rows, &mut f, steps, crew, threads,
+            )
+        })?;
+        Ok((0..n * n).map(|e| x[rows[e % n] + e / n * n]).collect())
+    }
+
+    /// A result's bits. NaN is NaN: which of two NaN operands an instruction passes on (and
+    /// so a NaN's sign) is the compiler's choice of operand order, not the arithmetic's.
+    fn bits(r: &Result<Vec<f64>, ZeroPivot>) -> Result<Vec<u64>, ZeroPivot> {
+        r.as_ref()
+            .map(|x| {
+                x.iter()
+                    .map(|v| if v.is_nan() { f64::NAN } else { *v }.to_bits())
+                    .collect()
+            })
+            .map_err(|&k| k)
+    }
+
     /// The inverse with the most steps per pass, after checking that every other number of
-    /// steps per pass gives the same bits (or the same zero pivot). NaN is NaN: which of two
-    /// NaN operands an instruction passes on (and so a NaN's sign) is the compiler's choice
-    /// of operand order, not the arithmetic's.
+    /// steps per pass, and the threaded elimination (crews of one to three threads, passes
+    /// cut for two to five), give the same bits (or the same zero pivot).
     fn invert<S: Simd>(simd: S, a: &[f64], n: usize) -> Result<Vec<f64>, ZeroPivot> {
-        let bits = |r: &Result<Vec<f64>, ZeroPivot>| {
-            r.as_ref()
-                .map(|x| {
-                    x.iter()
-                        .map(|v| if v.is_nan() { f64::NAN } else { *v }.to_bits())
-                        .collect::<Vec<_>>()
-                })
-                .map_err(|&k| k)
-        };
         let x = invert_by(simd, a, n, MAX_STEPS);
-        for steps in 1..MAX_STEPS {
-            let y = invert_by(simd, a, n, steps);
-            assert_eq!(bits(&x), bits(&y), "n = {n}: {steps} steps per pass differ");
+        for steps in 1..=MAX_STEPS {
+            if steps < MAX_STEPS {
+                let y = invert_by(simd, a, n, steps);
+                assert_eq!(bits(&x), bits(&y), "n = {n}: {steps} steps per pass differ");
+            }
+            for (helpers, threads) in [(0, 2), (1, 2), (1, 5), (2, 3)] {
+                let y = invert_threaded(simd, a, n, steps, helpers, threads);
+                assert_eq!(
+                    bits(&x),
+                    bits(&y),
+                    "n = {n}, {steps} steps: threaded ({helpers} helpers, {threads}) differs"
+                );
+            }
         }
         x
     }

@@ -210,8 +210,12 @@ pub(crate) fn invert_stack<T: Widened>(
     } else {
         flops(structure, n)
     };
-    // Threads inside each matrix when the general path would use them.
-    let inside = threads_inside(count, n, real, params);
+    // Threads inside each matrix when the general path would use them, but for threaded
+    // Gauss-Jordan: its rule is its kernel's, not the structured kernels' (faer's
+    // triangular and Cholesky inverses were checked thread-count-independent from 448).
+    let mut rule = *params;
+    rule.threads.gauss_jordan_parallel_min_n = usize::MAX;
+    let inside = threads_inside(count, n, real, &rule);
     let threading = Threading::inversion(count, flops, inside, params);
     let job = Structured {
         a,
