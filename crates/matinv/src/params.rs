@@ -76,7 +76,7 @@ pub struct ThreadParams {
     /// ([`KernelParams::gauss_jordan_max_n`]): a single matrix of at least this order
     /// has its passes cut among all threads, with the same bits. Off by default
     /// (`usize::MAX`): on the 2-core AMD EPYC Zen 4 it was 1.1-3x slower than one thread
-    /// at every order up to 96, the threads meeting once per pass (about 1 us each);
+    /// at n = 32..96, the threads meeting once per pass (about 1 us each);
     /// with `gauss_jordan_max_n` raised it was faster than blocked Gauss-Jordan on one
     /// thread at n = 192..384 (docs/performance.md).
     pub gauss_jordan_parallel_min_n: usize,
