@@ -63,6 +63,18 @@ CASES: dict[str, tuple[int | None, int, str, int]] = {
     "single64_piv": (None, 64, "gaussian", 9),
     "stack96x96_piv": (1_000, 96, "gaussian", 5),
     "single96_piv": (None, 96, "gaussian", 9),
+    # Extended precision (issue 27).
+    "ext_stack4x4": (100_000, 4, "float64+ext", 7),
+    "ext_stack8x8": (20_000, 8, "float64+ext", 7),
+    "ext_stack16x16": (2_000, 16, "float64+ext", 7),
+    "ext_stack32x32": (1_000, 32, "float64+ext", 5),
+    "ext_single64": (None, 64, "float64+ext", 7),
+    "ext_single128": (None, 128, "float64+ext", 7),
+    "ext_single256": (None, 256, "float64+ext", 5),
+    "ext_single256_piv": (None, 256, "gaussian+ext", 5),
+    "ext_single512": (None, 512, "float64+ext", 3),
+    "ext_single1024": (None, 1024, "float64+ext", 3),
+    "ext_single2048": (None, 2048, "float64+ext", 1),
 }
 SINGLE3_CALLS = 20_000  # per sample of the single3 cases: the per-call overhead is measured
 
@@ -102,6 +114,8 @@ def _call(mode: str, a, kw):  # type: ignore[no-untyped-def]
     if mode == "out":
         out = np.empty_like(a)
         return lambda x: matinv.inv(x, out=out, **kw), lambda: a
+    if mode == "ext":
+        return lambda x: matinv.inv(x, precision="extended", **kw), lambda: a
     if mode == "overwrite":
         return lambda x: matinv.inv(x, overwrite_a=True, **kw), lambda: a.copy()
     return lambda x: matinv.inv(x, **kw), lambda: a
@@ -140,10 +154,13 @@ def main() -> None:
     p.add_argument("--before", help="python of the old build")
     p.add_argument("--after", help="python of the new build")
     p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--cases", default=",".join(CASES))
+    # (The extended-precision cases take a minute a round: by name, or all with "ext".)
+    p.add_argument("--cases", default=",".join(c for c in CASES if not c.startswith("ext_")))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     names = [c for c in args.cases.split(",") if c]
+    if names == ["ext"]:
+        names = [c for c in CASES if c.startswith("ext_")]
     unknown = [c for c in names if c not in CASES]
     if unknown:
         sys.exit(f"error: unknown case(s) {unknown}; cases: {', '.join(CASES)}")

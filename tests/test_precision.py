@@ -183,6 +183,33 @@ def test_n100_against_mpmath():
     assert rel_error(np.linalg.inv(a), ref) > 10 * err
 
 
+def test_grouped_passes_against_mpmath():
+    # From n = 128 the real kernel takes 8 pivot steps per pass, each entry's updates one
+    # double-double sum of exact products (kernels/gauss_jordan_dd.rs): n = 130 is 16
+    # groups and a short one.
+    rng = np.random.default_rng(6)
+    a = with_condition(130, 1e12, rng)
+    ref = mp_inverse(a, dps=60)
+    err = rel_error(matinv.inv(a, precision="extended"), ref)
+    assert err <= 2 * EPS, err
+    assert rel_error(np.linalg.inv(a), ref) > 10 * err
+
+
+def test_grouped_passes_threaded_give_one_threads_bits():
+    # n = 256: the grouped passes' rows shared among 4 threads (from n = 182 for fewer
+    # matrices than threads), one matrix and a stack of two, against one thread.
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((2, 256, 256))
+    with matinv.threads(4):
+        x = matinv.inv(a, precision="extended")
+        one = matinv.inv(a[1], precision="extended")
+    with matinv.threads(1):
+        alone = matinv.inv(a, precision="extended")
+    np.testing.assert_array_equal(x[1], one)
+    np.testing.assert_array_equal(alone, x)
+    assert np.linalg.norm(one @ a[1] - np.eye(256), 1) < 1e-12
+
+
 def test_graded_and_badly_scaled():
     # Column scalings by powers of two (exact) across 2^+-500 leave partial pivoting's
     # choices and every rounding as they were: the inverse is the scaled inverse, bit for

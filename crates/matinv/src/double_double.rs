@@ -63,7 +63,7 @@ pub struct Dd {
 
 /// `a + b` exactly, as `(sum, error)` (Knuth's TwoSum).
 #[inline(always)]
-fn two_sum(a: f64, b: f64) -> (f64, f64) {
+pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
     let s = a + b;
     let bb = s - a;
     (s, (a - (s - bb)) + (b - bb))

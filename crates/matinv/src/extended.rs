@@ -120,7 +120,7 @@ struct Workspace<T: Widened> {
     /// The kernel's row exchanges.
     perm: Vec<usize>,
     /// Real matrices: `a` as two planes of doubles (`hi`, then `lo`), which the real
-    /// kernel vectorises; and its scratch (two pivot rows and a column).
+    /// kernel vectorises; and its scratch.
     planes: Vec<f64>,
     pivot: Vec<f64>,
 }
@@ -153,7 +153,11 @@ impl<T: Widened> StackJob for Extended<'_, '_, T> {
             a,
             perm: zeros(n)?,
             planes: zeros(if T::Compute::REAL { 2 * nn } else { 0 })?,
-            pivot: zeros(if T::Compute::REAL { 6 * n } else { 0 })?,
+            pivot: zeros(if T::Compute::REAL {
+                gauss_jordan_dd::scratch_len(n)
+            } else {
+                0
+            })?,
         })
     }
 
