@@ -174,21 +174,12 @@ def to_fraction_mp(v: Any) -> Fraction:
     return Fraction((-1) ** sign * int(man)) * Fraction(2) ** int(exp)
 
 
-def test_n100_against_mpmath():
-    rng = np.random.default_rng(5)
-    a = with_condition(100, 1e10, rng)
-    ref = mp_inverse(a, dps=60)
-    err = rel_error(matinv.inv(a, precision="extended"), ref)
-    assert err <= 2 * EPS, err
-    assert rel_error(np.linalg.inv(a), ref) > 10 * err
-
-
-def test_grouped_passes_against_mpmath():
-    # From n = 128 the real kernel takes 8 pivot steps per pass, each entry's updates one
-    # double-double sum of exact products (kernels/gauss_jordan_dd.rs): n = 130 is 16
-    # groups and a short one.
-    rng = np.random.default_rng(6)
-    a = with_condition(130, 1e12, rng)
+# n = 130: from n = 128 the real kernel takes 8 pivot steps per pass, each entry's updates
+# one double-double sum of exact products (kernels/gauss_jordan_dd.rs): 16 groups and a
+# short one.
+@pytest.mark.parametrize(("n", "cond", "seed"), [(100, 1e10, 5), (130, 1e12, 6)])
+def test_against_mpmath(n, cond, seed):
+    a = with_condition(n, cond, np.random.default_rng(seed))
     ref = mp_inverse(a, dps=60)
     err = rel_error(matinv.inv(a, precision="extended"), ref)
     assert err <= 2 * EPS, err
