@@ -174,9 +174,9 @@ def to_fraction_mp(v: Any) -> Fraction:
     return Fraction((-1) ** sign * int(man)) * Fraction(2) ** int(exp)
 
 
-# n = 130: from n = 128 the real kernel takes 8 pivot steps per pass, each entry's updates
-# one double-double sum of exact products (kernels/gauss_jordan_dd.rs): 16 groups and a
-# short one.
+# From n = 96 the real kernel takes 8 pivot steps per pass, each entry's updates one
+# double-double sum of exact products (kernels/gauss_jordan_dd.rs): n = 100 is 12 groups
+# and a short one, n = 130 16 and a short one.
 @pytest.mark.parametrize(("n", "cond", "seed"), [(100, 1e10, 5), (130, 1e12, 6)])
 def test_against_mpmath(n, cond, seed):
     a = with_condition(n, cond, np.random.default_rng(seed))

@@ -90,8 +90,11 @@ const PARALLEL_UPDATES: usize = 1 << 17;
 /// Pivot steps per pass of [`invert_real`] from [`GROUPED_MIN_N`] on.
 const GROUP: usize = 8;
 
-/// The order from which [`invert_real`] takes [`GROUP`] pivot steps per pass.
-const GROUPED_MIN_N: usize = 128;
+/// The order from which [`invert_real`] takes [`GROUP`] pivot steps per pass: below it the
+/// group's own steps (on rows of 8 columns) cost more than the pass saves. Grouped against
+/// single steps on an AMD EPYC Zen 4 (bench/results/issue27-grouped-passes.txt): stacks
+/// of 32 x 32 1.51x the time, one 64 1.00-1.05x, one 96 0.82-0.90x, one 128 0.72x.
+const GROUPED_MIN_N: usize = 96;
 
 /// The scratch [`invert_real`] needs for order `n`, in doubles.
 pub(crate) fn scratch_len(n: usize) -> usize {
